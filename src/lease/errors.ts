@@ -1,0 +1,125 @@
+/**
+ * The one error hierarchy of leasehold. Every error names the lease and, where there is one, the
+ * identity acting on it, so a log line alone says who failed on what.
+ *
+ * LeaseholdError
+ * ├── ConfigError              bad configuration or environment (thrown at construction)
+ * ├── LeaseApiError            a call to the lease store failed; `kind` says how
+ * │   ├── LeaseNotFoundError       404: no such lease
+ * │   ├── LeaseConflictError       409 Conflict: resourceVersion is stale (someone wrote first)
+ * │   ├── LeaseAlreadyExistsError  409 AlreadyExists: create of an existing name
+ * │   ├── LeaseInvalidError        400/422: the store refused the object; `causes` lists why
+ * │   ├── LeaseForbiddenError      401/403: credentials or RBAC; `hint` names what is missing
+ * │   └── LeaseUnavailableError    5xx, timeouts, network: transient, retried
+ * └── LeadershipError          leadership was lost or refused (fatal preemption, health check)
+ */
+
+export type LeaseErrorKind =
+  | 'NotFound'
+  | 'Conflict'
+  | 'AlreadyExists'
+  | 'Invalid'
+  | 'Forbidden'
+  | 'Unavailable';
+
+export interface LeaseErrorContext {
+  /** `namespace/name` of the lease. */
+  lease?: string;
+  identity?: string;
+}
+
+function describeContext({ lease, identity }: LeaseErrorContext): string {
+  const parts = [lease && `lease ${lease}`, identity && `identity ${identity}`].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+export class LeaseholdError extends Error {
+  readonly lease: string | undefined;
+  readonly identity: string | undefined;
+
+  constructor(message: string, context: LeaseErrorContext = {}, options?: ErrorOptions) {
+    super(`${message}${describeContext(context)}`, options);
+    this.name = new.target.name;
+    this.lease = context.lease;
+    this.identity = context.identity;
+  }
+}
+
+/** Invalid configuration; `field` names the option or environment variable. */
+export class ConfigError extends LeaseholdError {
+  constructor(
+    message: string,
+    readonly field?: string,
+    context: LeaseErrorContext = {},
+  ) {
+    super(message, context);
+  }
+}
+
+export abstract class LeaseApiError extends LeaseholdError {
+  abstract readonly kind: LeaseErrorKind;
+  /** True when retrying the same call later may succeed. */
+  get transient(): boolean {
+    return this.kind === 'Unavailable';
+  }
+}
+
+export class LeaseNotFoundError extends LeaseApiError {
+  readonly kind = 'NotFound';
+}
+
+export class LeaseConflictError extends LeaseApiError {
+  readonly kind = 'Conflict';
+}
+
+export class LeaseAlreadyExistsError extends LeaseApiError {
+  readonly kind = 'AlreadyExists';
+}
+
+export class LeaseInvalidError extends LeaseApiError {
+  readonly kind = 'Invalid';
+  constructor(
+    message: string,
+    context: LeaseErrorContext = {},
+    readonly causes: readonly string[] = [],
+  ) {
+    super(message, context);
+  }
+}
+
+export class LeaseForbiddenError extends LeaseApiError {
+  readonly kind = 'Forbidden';
+  constructor(
+    message: string,
+    context: LeaseErrorContext = {},
+    readonly hint: string = '',
+  ) {
+    super(hint ? `${message}; ${hint}` : message, context);
+  }
+}
+
+export class LeaseUnavailableError extends LeaseApiError {
+  readonly kind = 'Unavailable';
+}
+
+/** Leadership was lost or refused, e.g. another holder took the lease while we believed we led. */
+export class LeadershipError extends LeaseholdError {}
+
+const byKind: Record<LeaseErrorKind, new (message: string, context?: LeaseErrorContext) => LeaseApiError> = {
+  NotFound: LeaseNotFoundError,
+  Conflict: LeaseConflictError,
+  AlreadyExists: LeaseAlreadyExistsError,
+  Invalid: LeaseInvalidError,
+  Forbidden: LeaseForbiddenError,
+  Unavailable: LeaseUnavailableError,
+};
+
+/** Builds the typed error for a kind (used by fault injection and adapters). */
+export function leaseApiError(kind: LeaseErrorKind, message: string, context: LeaseErrorContext = {}): LeaseApiError {
+  return new byKind[kind](message, context);
+}
+
+/** The kind of a lease-store error, or undefined for anything else (duck-typed: machines see no classes). */
+export function errorKind(error: unknown): LeaseErrorKind | undefined {
+  return error instanceof LeaseApiError ? error.kind : undefined;
+}

@@ -1,0 +1,251 @@
+/**
+ * An in-process lease store with the semantics of kube-apiserver that leader election relies on:
+ * compare-and-swap on resourceVersion, strictly increasing resourceVersions, a watch per lease.
+ * Fault injection makes it the bench for unit tests and the simulated cluster: fail the next N
+ * calls, latency on the clock, partition one identity from the store, drop watch streams.
+ */
+import { Observable, Subject } from 'rxjs';
+import { LeaseUnavailableError, leaseApiError, type LeaseErrorKind } from '../lease/errors.js';
+import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
+import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
+import type { Clock } from '../time/clock.js';
+import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './leaseLock.js';
+import { MemoryLeaseLock } from './memoryLeaseLock.js';
+
+export type StoreVerb = 'get' | 'create' | 'update' | 'delete';
+
+export interface StoreCall {
+  verb: StoreVerb;
+  ref: LeaseRef;
+  identity: string;
+}
+
+export interface InjectedFault {
+  kind: LeaseErrorKind;
+  /** Apply the write, then fail the response (a timeout after commit). Default false. */
+  afterApply?: boolean;
+  /** Only calls that match; default all. */
+  match?: (call: StoreCall) => boolean;
+}
+
+/** A committed change, for invariant checks: who wrote what over what. */
+export interface StoreChange {
+  call: StoreCall;
+  before: ObservedLease | null;
+  after: ObservedLease | null;
+}
+
+interface StoredLease {
+  /** The spec exactly as written: may be malformed when injected with putRaw(). */
+  spec: unknown;
+  resourceVersion: string;
+}
+
+const keyOf = (ref: LeaseRef) => describeLease(ref);
+
+export class MemoryLeaseStore implements LeaseLockFactory {
+  private readonly leases = new Map<string, StoredLease>();
+  private readonly watchers = new Map<string, Set<(event: LeaseWatchEvent) => void>>();
+  private revision = 0;
+  private readonly faults: (InjectedFault & { remaining: number })[] = [];
+  private readonly partitioned = new Set<string>();
+  private latencyOf: (call: StoreCall) => number = () => 0;
+  private readonly counts = new Map<string, number>();
+  private readonly changeSubject = new Subject<StoreChange>();
+  /** Every committed write, in commit order. */
+  readonly changes$ = this.changeSubject.asObservable();
+
+  constructor(readonly clock: Clock) {}
+
+  lockFor(ref: LeaseRef, identity: string): LeaseLock {
+    return new MemoryLeaseLock(this, ref, identity);
+  }
+
+  // ---- fault injection -------------------------------------------------------------------------
+
+  /** The next `count` calls matching `fault.match` fail with `fault.kind`. */
+  failNext(count: number, fault: InjectedFault): void {
+    this.faults.push({ ...fault, remaining: count });
+  }
+
+  /** Every call waits `latency` ms of clock time: half before it commits, half after. */
+  setLatency(latency: number | ((call: StoreCall) => number)): void {
+    this.latencyOf = typeof latency === 'number' ? () => latency : latency;
+  }
+
+  /** Cuts `identity` off the store: its calls fail Unavailable and its watches go down. */
+  setPartitioned(identity: string, partitioned: boolean): void {
+    if (partitioned) {
+      this.partitioned.add(identity);
+      this.dropWatches((w) => w === identity);
+    } else {
+      this.partitioned.delete(identity);
+    }
+  }
+
+  isPartitioned(identity: string): boolean {
+    return this.partitioned.has(identity);
+  }
+
+  /** Ends watch streams (all, or those of matching identities) with a 'down' event. */
+  dropWatches(matchIdentity: (identity: string) => boolean = () => true): void {
+    for (const set of this.watchers.values()) {
+      for (const deliver of [...set]) {
+        if (matchIdentity((deliver as WatchDelivery).identity)) (deliver as WatchDelivery).drop();
+      }
+    }
+  }
+
+  // ---- direct access (tests, operators) --------------------------------------------------------
+
+  /** Writes a spec as-is, unvalidated (to build states and inject malformed objects). */
+  putRaw(ref: LeaseRef, spec: unknown): ObservedLease {
+    return this.commit({ verb: 'update', ref, identity: '(test)' }, spec);
+  }
+
+  put(ref: LeaseRef, record: LeaseRecord): ObservedLease {
+    return this.putRaw(ref, lockRecordToLeaseSpec(record));
+  }
+
+  peek(ref: LeaseRef): ObservedLease | null {
+    const stored = this.leases.get(keyOf(ref));
+    return stored ? this.observe(stored) : null;
+  }
+
+  delete(ref: LeaseRef): void {
+    const key = keyOf(ref);
+    const before = this.peek(ref);
+    if (!this.leases.delete(key)) return;
+    this.revision++;
+    this.changeSubject.next({ call: { verb: 'delete', ref, identity: '(test)' }, before, after: null });
+    this.notify(key, null);
+  }
+
+  /** Calls served (or failed), by identity and verb; omit either to sum over it. */
+  requestCount(identity?: string, verb?: StoreVerb): number {
+    let total = 0;
+    for (const [key, n] of this.counts) {
+      const [who, what] = key.split('\u0000') as [string, string];
+      if ((identity === undefined || who === identity) && (verb === undefined || what === verb)) total += n;
+    }
+    return total;
+  }
+
+  // ---- the calls MemoryLeaseLock makes ---------------------------------------------------------
+
+  async call(
+    call: StoreCall,
+    signal: AbortSignal | undefined,
+    apply: () => ObservedLease,
+  ): Promise<ObservedLease> {
+    const key = `${call.identity}\u0000${call.verb}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const latency = this.latencyOf(call);
+    const context = { lease: keyOf(call.ref), identity: call.identity };
+    await this.wait(latency / 2, signal);
+    if (this.partitioned.has(call.identity)) {
+      throw new LeaseUnavailableError(`${call.verb}: the lease store is unreachable (partitioned)`, context);
+    }
+    const fault = this.takeFault(call);
+    if (fault && !fault.afterApply) throw leaseApiError(fault.kind, `${call.verb}: injected ${fault.kind}`, context);
+    const result = apply();
+    await this.wait(latency / 2, signal);
+    if (fault) throw leaseApiError(fault.kind, `${call.verb}: injected ${fault.kind} after commit`, context);
+    if (this.partitioned.has(call.identity)) {
+      throw new LeaseUnavailableError(`${call.verb}: response lost (partitioned)`, context);
+    }
+    return result;
+  }
+
+  read(ref: LeaseRef): ObservedLease | null {
+    return this.peek(ref);
+  }
+
+  /** Commits `spec` as the new state of the lease; returns what a reader now sees. */
+  commit(call: StoreCall, spec: unknown): ObservedLease {
+    const key = keyOf(call.ref);
+    const before = this.peek(call.ref);
+    const stored: StoredLease = { spec, resourceVersion: String(++this.revision) };
+    this.leases.set(key, stored);
+    const after = this.observe(stored);
+    this.changeSubject.next({ call, before, after });
+    this.notify(key, after);
+    return after;
+  }
+
+  /** Current state, then every change, for one lease; ends with 'down' when dropped. */
+  watch(ref: LeaseRef, identity: string): Observable<LeaseWatchEvent> {
+    return new Observable<LeaseWatchEvent>((subscriber) => {
+      const key = keyOf(ref);
+      if (this.partitioned.has(identity)) {
+        subscriber.next({ type: 'down', error: new LeaseUnavailableError('watch: partitioned', { lease: key, identity }) });
+        return undefined;
+      }
+      const set = this.watchers.get(key) ?? new Set();
+      this.watchers.set(key, set);
+      let open = true;
+      const deliver = Object.assign(
+        (event: LeaseWatchEvent) => {
+          // Delivery is asynchronous, as over a network: never inside the writer's call stack.
+          const latency = this.latencyOf({ verb: 'get', ref, identity });
+          const send = () => open && subscriber.next(event);
+          if (latency > 0) this.clock.setTimeout(send, latency / 2);
+          else queueMicrotask(send);
+        },
+        {
+          identity,
+          drop: () => {
+            set.delete(deliver);
+            deliver({ type: 'down', error: new LeaseUnavailableError('watch: stream dropped', { lease: key, identity }) });
+            queueMicrotask(() => (open = false));
+          },
+        },
+      ) as WatchDelivery;
+      set.add(deliver);
+      deliver({ type: 'observed', lease: this.peek(ref) });
+      return () => {
+        open = false;
+        set.delete(deliver);
+      };
+    });
+  }
+
+  private notify(key: string, lease: ObservedLease | null): void {
+    for (const deliver of this.watchers.get(key) ?? []) deliver({ type: 'observed', lease });
+  }
+
+  private observe(stored: StoredLease): ObservedLease {
+    const lease: ObservedLease = {
+      record: leaseSpecToLockRecord(stored.spec),
+      resourceVersion: stored.resourceVersion,
+    };
+    if (!isWellFormedSpec(stored.spec)) lease.malformed = true;
+    return lease;
+  }
+
+  private takeFault(call: StoreCall): InjectedFault | undefined {
+    const index = this.faults.findIndex((f) => !f.match || f.match(call));
+    if (index < 0) return undefined;
+    const fault = this.faults[index]!;
+    if (--fault.remaining <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+
+  private wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const handle = this.clock.setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        this.clock.clearTimeout(handle);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+type WatchDelivery = ((event: LeaseWatchEvent) => void) & { identity: string; drop: () => void };
