@@ -34,14 +34,3 @@ export const describeLease = (ref: LeaseRef): string => `${ref.namespace}/${ref.
 
 /** The largest value Kubernetes accepts for an int32 field. */
 export const INT32_MAX = 2_147_483_647;
-
-/** Two records say the same thing (client-go compares the raw record to decide "changed"). */
-export function sameRecord(a: LeaseRecord, b: LeaseRecord): boolean {
-  return (
-    a.holderIdentity === b.holderIdentity &&
-    a.leaseDurationSeconds === b.leaseDurationSeconds &&
-    a.acquireTime === b.acquireTime &&
-    a.renewTime === b.renewTime &&
-    a.leaseTransitions === b.leaseTransitions
-  );
-}

@@ -8,7 +8,7 @@ import { Observable, Subject } from 'rxjs';
 import { LeaseUnavailableError, leaseApiError, type LeaseErrorKind } from '../lease/errors.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
 import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
-import type { Clock } from '../time/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './leaseLock.js';
 import { MemoryLeaseLock } from './memoryLeaseLock.js';
 
@@ -45,7 +45,9 @@ const keyOf = (ref: LeaseRef) => describeLease(ref);
 
 export class MemoryLeaseStore implements LeaseLockFactory {
   private readonly leases = new Map<string, StoredLease>();
-  private readonly watchers = new Map<string, Set<(event: LeaseWatchEvent) => void>>();
+  private readonly watchers = new Map<string, Set<WatchStream>>();
+  /** How long a dropped watch stays down before it reconnects. */
+  watchReconnectDelay = 1000;
   private revision = 0;
   private readonly faults: (InjectedFault & { remaining: number })[] = [];
   private readonly partitioned = new Set<string>();
@@ -90,9 +92,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   /** Ends watch streams (all, or those of matching identities) with a 'down' event. */
   dropWatches(matchIdentity: (identity: string) => boolean = () => true): void {
     for (const set of this.watchers.values()) {
-      for (const deliver of [...set]) {
-        if (matchIdentity((deliver as WatchDelivery).identity)) (deliver as WatchDelivery).drop();
-      }
+      for (const stream of [...set]) if (matchIdentity(stream.identity)) stream.drop();
     }
   }
 
@@ -173,45 +173,54 @@ export class MemoryLeaseStore implements LeaseLockFactory {
     return after;
   }
 
-  /** Current state, then every change, for one lease; ends with 'down' when dropped. */
+  /**
+   * Current state, then every change, for one lease. A dropped or partitioned stream reports
+   * 'down' and reconnects after `watchReconnectDelay`, announcing itself with the current state.
+   */
   watch(ref: LeaseRef, identity: string): Observable<LeaseWatchEvent> {
     return new Observable<LeaseWatchEvent>((subscriber) => {
       const key = keyOf(ref);
-      if (this.partitioned.has(identity)) {
-        subscriber.next({ type: 'down', error: new LeaseUnavailableError('watch: partitioned', { lease: key, identity }) });
-        return undefined;
-      }
-      const set = this.watchers.get(key) ?? new Set();
-      this.watchers.set(key, set);
-      let open = true;
-      const deliver = Object.assign(
-        (event: LeaseWatchEvent) => {
-          // Delivery is asynchronous, as over a network: never inside the writer's call stack.
-          const latency = this.latencyOf({ verb: 'get', ref, identity });
-          const send = () => open && subscriber.next(event);
-          if (latency > 0) this.clock.setTimeout(send, latency / 2);
-          else queueMicrotask(send);
+      let closed = false;
+      let reconnect: TimerHandle | undefined;
+      const send = (event: LeaseWatchEvent) => {
+        // Delivery is asynchronous, as over a network: never inside the writer's call stack.
+        const latency = this.latencyOf({ verb: 'get', ref, identity });
+        const deliver = () => !closed && subscriber.next(event);
+        if (latency > 0) this.clock.setTimeout(deliver, latency / 2);
+        else queueMicrotask(deliver);
+      };
+      const stream: WatchStream = {
+        identity,
+        deliver: send,
+        drop: () => {
+          this.watchers.get(key)?.delete(stream);
+          send({ type: 'down', error: new LeaseUnavailableError('watch: stream dropped', { lease: key, identity }) });
+          reconnect = this.clock.setTimeout(attach, this.watchReconnectDelay);
         },
-        {
-          identity,
-          drop: () => {
-            set.delete(deliver);
-            deliver({ type: 'down', error: new LeaseUnavailableError('watch: stream dropped', { lease: key, identity }) });
-            queueMicrotask(() => (open = false));
-          },
-        },
-      ) as WatchDelivery;
-      set.add(deliver);
-      deliver({ type: 'observed', lease: this.peek(ref) });
+      };
+      const attach = () => {
+        if (closed) return;
+        if (this.partitioned.has(identity)) {
+          send({ type: 'down', error: new LeaseUnavailableError('watch: partitioned', { lease: key, identity }) });
+          reconnect = this.clock.setTimeout(attach, this.watchReconnectDelay);
+          return;
+        }
+        const set = this.watchers.get(key) ?? new Set<WatchStream>();
+        this.watchers.set(key, set);
+        set.add(stream);
+        send({ type: 'observed', lease: this.peek(ref) });
+      };
+      attach();
       return () => {
-        open = false;
-        set.delete(deliver);
+        closed = true;
+        if (reconnect !== undefined) this.clock.clearTimeout(reconnect);
+        this.watchers.get(key)?.delete(stream);
       };
     });
   }
 
   private notify(key: string, lease: ObservedLease | null): void {
-    for (const deliver of this.watchers.get(key) ?? []) deliver({ type: 'observed', lease });
+    for (const stream of this.watchers.get(key) ?? []) stream.deliver({ type: 'observed', lease });
   }
 
   private observe(stored: StoredLease): ObservedLease {
@@ -248,4 +257,8 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   }
 }
 
-type WatchDelivery = ((event: LeaseWatchEvent) => void) & { identity: string; drop: () => void };
+interface WatchStream {
+  identity: string;
+  deliver(event: LeaseWatchEvent): void;
+  drop(): void;
+}

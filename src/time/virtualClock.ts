@@ -71,6 +71,14 @@ export class VirtualClock implements Clock {
   }
 
   /**
+   * Moves time forward without firing timers: a paused process (GC, suspended VM, blocked event
+   * loop) wakes to find time has jumped. The next advance() fires everything now overdue.
+   */
+  stall(ms: number): void {
+    this.time += ms;
+  }
+
+  /**
    * Advances in steps of `step` until `condition` holds or `limit` ms have passed; returns the
    * virtual time it took, or throws when the limit is reached. Tests use it to measure hand-overs.
    */

@@ -1,0 +1,178 @@
+/**
+ * A running participant: the machine provided with a lock and a clock, plus the leadership window
+ * that every facade relies on. The window opens when the machine enters a held state with a landed
+ * write, and closes — aborting the guarded work's AbortSignal — in the same tick as the transition
+ * that ends it, so work stops before any other participant could legally take over.
+ */
+import { Observable } from 'rxjs';
+import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
+import { isLeading, leaseParticipantMachine, windowCloses, type ParticipantEvent } from '../../machines/leaseParticipant.js';
+import type { ParticipantConfig } from '../lease/config.js';
+import { LeadershipError } from '../lease/errors.js';
+import type { LeaseLock } from '../lock/leaseLock.js';
+import type { Clock } from '../time/clock.js';
+import { realClock } from '../time/realClock.js';
+import { participantImplementations } from './participantImplementations.js';
+
+export type ParticipantActor = Actor<typeof leaseParticipantMachine>;
+export type ParticipantSnapshot = SnapshotFrom<typeof leaseParticipantMachine>;
+export type Inspector = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+export interface RuntimeOptions {
+  /** Time for every delay and timestamp; default realClock. */
+  clock?: Clock;
+  /** XState inspection (the Stately inspector, the live view, a logger). */
+  inspect?: Inspector;
+  /** Randomness for poll jitter; default Math.random. */
+  random?: () => number;
+}
+
+export interface LeadershipHooks {
+  /** Leadership began; `signal` aborts the moment it ends. `term` is the fencing token. */
+  onStarted?(signal: AbortSignal, term: number): void | Promise<void>;
+  onStopped?(): void;
+  /** The observed holder changed (including to "" after a release). */
+  onNewLeader?(identity: string): void;
+  /** Messages recorded as lease events when leadership starts and ends. */
+  startedEvent?: string;
+  stoppedEvent?: string;
+}
+
+export class Participant {
+  readonly actor: ParticipantActor;
+  /** The current snapshot, then every change. */
+  readonly state$: Observable<ParticipantSnapshot>;
+  private window: AbortController | null = null;
+  private reportedLeader = '';
+  private readonly clock: Clock;
+
+  constructor(
+    readonly lock: LeaseLock,
+    config: ParticipantConfig,
+    options: RuntimeOptions = {},
+    private readonly hooks: LeadershipHooks = {},
+  ) {
+    const clock = (this.clock = options.clock ?? realClock);
+    const machine = leaseParticipantMachine.provide(participantImplementations(lock, clock, options.random));
+    this.actor = createActor(machine, {
+      input: { identity: lock.identity, lease: lock.describe(), config },
+      clock,
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    this.actor.subscribe({ next: (snapshot) => this.track(snapshot), error: () => this.closeWindow('the participant failed') });
+    this.state$ = new Observable<ParticipantSnapshot>((subscriber) => {
+      subscriber.next(this.actor.getSnapshot());
+      const subscription = this.actor.subscribe({
+        next: (snapshot) => subscriber.next(snapshot),
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => subscription.unsubscribe();
+    });
+  }
+
+  start(): this {
+    this.actor.start();
+    return this;
+  }
+
+  send(event: ParticipantEvent): void {
+    this.actor.send(event);
+  }
+
+  get snapshot(): ParticipantSnapshot {
+    return this.actor.getSnapshot();
+  }
+
+  /** May act as leader now: the machine holds leadership and its window is open on the clock. */
+  get leading(): boolean {
+    const snapshot = this.snapshot;
+    return isLeading(snapshot) && this.clock.now() < windowCloses(snapshot.context);
+  }
+
+  /**
+   * The machine believes it leads but has not renewed for longer than `tolerance` beyond the lease
+   * duration: its renewal is stuck (client-go's healthz check). Null when healthy.
+   */
+  stuckFor(tolerance: number): number | null {
+    const snapshot = this.snapshot;
+    const { lastRenewAt, config } = snapshot.context;
+    if (!isLeading(snapshot) || lastRenewAt === null) return null;
+    const overdue = this.clock.now() - lastRenewAt - config.leaseDuration - tolerance;
+    return overdue > 0 ? overdue : null;
+  }
+
+  /** Aborts when the current leadership window closes; undefined when not leading. */
+  get leadershipSignal(): AbortSignal | undefined {
+    return this.window?.signal;
+  }
+
+  /**
+   * Resolves with the first snapshot (the current one included) for which `predicate` holds, or
+   * with the final snapshot once the participant has stopped; rejects when `signal` aborts.
+   */
+  until(predicate: (snapshot: ParticipantSnapshot) => boolean, signal?: AbortSignal): Promise<ParticipantSnapshot> {
+    return new Promise((resolve, reject) => {
+      const settled = (snapshot: ParticipantSnapshot) => predicate(snapshot) || snapshot.status !== 'active';
+      const current = this.snapshot;
+      if (settled(current)) return resolve(current);
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        subscription.unsubscribe();
+        reject(signal!.reason);
+      };
+      const subscription = this.actor.subscribe((snapshot) => {
+        if (!settled(snapshot)) return;
+        subscription.unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(snapshot);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private track(snapshot: ParticipantSnapshot): void {
+    const { leader } = snapshot.context;
+    if (leader !== this.reportedLeader) {
+      this.reportedLeader = leader;
+      this.guard(() => this.hooks.onNewLeader?.(leader));
+    }
+    const leading = isLeading(snapshot);
+    if (leading && !this.window) {
+      const window = (this.window = new AbortController());
+      if (this.hooks.startedEvent) this.lock.recordEvent(this.hooks.startedEvent);
+      this.guard(() => this.hooks.onStarted?.(window.signal, snapshot.context.term ?? 0));
+    } else if (!leading && this.window) {
+      this.closeWindow(describeEnd(snapshot));
+    }
+  }
+
+  private closeWindow(why: string): void {
+    const window = this.window;
+    if (!window) return;
+    this.window = null;
+    window.abort(new LeadershipError(`leadership ended: ${why}`, { lease: this.lock.describe(), identity: this.lock.identity }));
+    if (this.hooks.stoppedEvent) this.lock.recordEvent(this.hooks.stoppedEvent);
+    this.guard(() => this.hooks.onStopped?.());
+  }
+
+  /** A user callback must never crash the participant; its failure becomes a lease event. */
+  private guard(callback: () => unknown): void {
+    const report = (error: unknown) =>
+      this.lock.recordEvent(`callback failed: ${error instanceof Error ? error.message : String(error)}`);
+    try {
+      const result = callback();
+      if (result instanceof Promise) result.catch(report);
+    } catch (error) {
+      report(error);
+    }
+  }
+}
+
+function describeEnd(snapshot: ParticipantSnapshot): string {
+  const { lastLoss, stopReason } = snapshot.context;
+  if (snapshot.matches('releasing') || snapshot.matches('idle')) return 'released';
+  if (lastLoss === 'preempted') return 'another holder took the lease';
+  if (lastLoss === 'deadline') return 'renewDeadline passed without a successful renew';
+  return stopReason === 'requested' ? 'stopped' : String(snapshot.value);
+}
