@@ -77,6 +77,8 @@ export interface ParticipantContext {
   observed: ObservedLease | null;
   /** Local time the observed record last changed (client-go's observedTime). */
   observedAt: number | null;
+  /** Local time of the latest observation, changed or not. */
+  seenAt: number | null;
   watchUp: boolean;
   /** Holder last seen ("" none). */
   leader: string;
@@ -135,6 +137,7 @@ function observation(context: ParticipantContext, lease: ObservedLease | null, a
   return {
     observed: lease,
     observedAt: changed || context.observedAt === null ? at : context.observedAt,
+    seenAt: at,
     leader: lease?.record.holderIdentity ?? '',
     counters: lease?.malformed
       ? { ...context.counters, malformedReads: context.counters.malformedReads + 1 }
@@ -166,7 +169,7 @@ export const leaseParticipantMachine = setup({
     releaseTimeout: ({ context }) => context.config.unlockWithRetryPeriod,
     /** Until observedAt + the record's leaseDurationSeconds on the local clock. */
     untilObservedExpiry: notProvided('untilObservedExpiry'),
-    /** Until (lastRenewAt ?? observedAt) + renewDeadline: when our leadership window closes. */
+    /** Until windowCloses(context): when our leadership window closes. */
     untilRenewDeadline: notProvided('untilRenewDeadline'),
     /** retryPeriod, jittered by jitterFactor: polls and retries. */
     pollInterval: notProvided('pollInterval'),
@@ -225,6 +228,7 @@ export const leaseParticipantMachine = setup({
       return {
         observed: lease,
         observedAt: at,
+        seenAt: at,
         leader: context.identity,
         term: lease.record.leaseTransitions,
         heldSince: at,
@@ -250,6 +254,7 @@ export const leaseParticipantMachine = setup({
       return {
         observed: lease,
         observedAt: at,
+        seenAt: at,
         lastRenewAt: at,
         heldSince: context.heldSince ?? at,
         lastLoss: first ? null : context.lastLoss,
@@ -304,6 +309,7 @@ export const leaseParticipantMachine = setup({
     configApplied: false,
     observed: null,
     observedAt: null,
+    seenAt: null,
     watchUp: false,
     leader: '',
     term: null,
@@ -558,11 +564,12 @@ function renewCycle(onRenewed: string) {
 }
 
 /**
- * When the current leadership window closes: renewDeadline after our last landed write was sent
- * (for an adopted lease, after we saw it; never opened: -Infinity).
+ * When the current leadership window closes: renewDeadline after our last landed write was sent.
+ * While adopting (no write yet, the window is not open) it bounds the adoption attempt instead:
+ * renewDeadline after we last saw the lease.
  */
 export function windowCloses(context: ParticipantContext): number {
-  const base = context.lastRenewAt ?? context.observedAt ?? Number.NEGATIVE_INFINITY;
+  const base = context.lastRenewAt ?? context.seenAt ?? Number.NEGATIVE_INFINITY;
   return base + context.config.renewDeadline;
 }
 

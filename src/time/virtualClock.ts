@@ -46,6 +46,11 @@ export class VirtualClock implements Clock {
     if (index >= 0) this.timers.splice(index, 1);
   }
 
+  /** When the earliest pending timer is due, or undefined when none is pending. */
+  get nextTimerAt(): number | undefined {
+    return this.timers[0]?.dueAt;
+  }
+
   /** Number of timers waiting to fire. */
   get pendingTimers(): number {
     return this.timers.length;
