@@ -1,0 +1,106 @@
+/**
+ * `leasehold demo` (what `npm start` runs): three instance managers compete for one primary lease
+ * in real time with short timings, and the timeline shows the four moments that matter: the first
+ * election, a graceful hand-over, a crash failover and an in-place upgrade.
+ */
+import { PrimaryLease } from '../api/PrimaryLease.js';
+import { formatDuration } from '../lease/duration.js';
+import type { LeaseRef } from '../lease/record.js';
+import { MemoryLeaseStore } from '../lock/memoryLeaseStore.js';
+import type { Clock } from '../time/clock.js';
+import { realClock } from '../time/realClock.js';
+
+const TIMING = { leaseDuration: 3_000, renewDeadline: 2_000, retryPeriod: 1_000 };
+const LIMIT = 30_000;
+
+export interface DemoFigures {
+  firstElection: number;
+  handOver: number;
+  failoverAfterLastRenew: number;
+  upgradeTransitionsAdded: number;
+  sawEmptyHolder: boolean;
+}
+
+interface DemoOptions {
+  clock?: Clock;
+  print?: (line: string) => void;
+}
+
+export async function demo({ clock = realClock, print = console.log }: DemoOptions = {}): Promise<DemoFigures> {
+  const store = new MemoryLeaseStore(clock);
+  const ref: LeaseRef = { namespace: 'default', name: 'cluster-example' };
+  const started = clock.now();
+  const say = (line: string) => print(`${((clock.now() - started) / 1000).toFixed(3).padStart(7)}s  ${line}`);
+  const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+  const record = () => store.peek(ref)!.record;
+
+  say(`the operator creates lease ${ref.namespace}/${ref.name} (lease ${formatDuration(TIMING.leaseDuration)}, renew deadline ${formatDuration(TIMING.renewDeadline)}, retry ${formatDuration(TIMING.retryPeriod)})`);
+  store.put(ref, { holderIdentity: '', leaseDurationSeconds: 3, acquireTime: null, renewTime: null, leaseTransitions: 0 });
+
+  const instances = new Map<string, PrimaryLease>();
+  let finished = false;
+  const join = (identity: string) => {
+    const instance = new PrimaryLease(store.lockFor(ref, identity), { clock });
+    instances.set(identity, instance);
+    instance.acquire(TIMING).then(
+      () => say(`${identity} is primary (term ${instance.term}, transitions ${record().leaseTransitions})`),
+      (error: unknown) => finished || say(`${identity} gave up: ${String(error)}`),
+    );
+    return instance;
+  };
+  /** Waits until someone other than `except` is primary; returns who and how long it took. */
+  const nextPrimary = async (except: string, since: number) => {
+    for (;;) {
+      const leader = [...instances].find(([id, p]) => id !== except && p.isHeld);
+      if (leader) return { identity: leader[0], after: clock.now() - since };
+      if (clock.now() - started > LIMIT) throw new Error('the demo ran out of time');
+      await sleep(1);
+    }
+  };
+
+  for (const identity of ['pod-1', 'pod-2', 'pod-3']) join(identity);
+  const first = await nextPrimary('', clock.now());
+  say(`first election: ${first.identity} won in ${first.after} ms; the others watch the lease`);
+  await sleep(2_000);
+
+  say(`${first.identity} releases the lease (graceful shutdown)`);
+  const releasedAt = clock.now();
+  await instances.get(first.identity)!.release();
+  const second = await nextPrimary(first.identity, releasedAt);
+  say(`hand-over: ${second.identity} leads ${second.after} ms after the release (no waiting for expiry)`);
+  instances.get(first.identity)!.stop();
+  join(first.identity);
+  await sleep(2_000);
+
+  say(`${second.identity} crashes: no release, its lease must expire`);
+  const crashedAt = clock.now();
+  const lastRenew = record().renewTime!;
+  instances.get(second.identity)!.stop();
+  const third = await nextPrimary(second.identity, crashedAt);
+  const failover = clock.now() - lastRenew;
+  say(`failover: ${third.identity} leads ${third.after} ms after the crash, ${failover} ms after the last renew (leaseDuration ${TIMING.leaseDuration} ms + ${failover - TIMING.leaseDuration} ms)`);
+  join(second.identity);
+  await sleep(2_000);
+
+  const upgrading = instances.get(third.identity)!;
+  const transitionsBefore = record().leaseTransitions;
+  say(`${third.identity} upgrades in place: it keeps the lease and exits; a new process with the same identity starts`);
+  upgrading.setUpgrading(true);
+  await upgrading.release(); // a no-op while upgrading
+  let sawEmptyHolder = false;
+  const watchHolder = store.changes$.subscribe((change) => (sawEmptyHolder ||= change.after?.record.holderIdentity === ''));
+  upgrading.stop();
+  const successorStarted = clock.now();
+  const successor = new PrimaryLease(store.lockFor(ref, third.identity), { clock });
+  await successor.acquire(TIMING);
+  watchHolder.unsubscribe();
+  say(
+    `upgrade: the successor re-adopted the lease in ${clock.now() - successorStarted} ms; transitions ${transitionsBefore} -> ${record().leaseTransitions}; holder empty at any point: ${sawEmptyHolder ? 'yes' : 'no'}`,
+  );
+
+  finished = true;
+  successor.stop();
+  for (const instance of instances.values()) instance.stop();
+  say('done');
+  return { firstElection: first.after, handOver: second.after, failoverAfterLastRenew: failover, upgradeTransitionsAdded: record().leaseTransitions - transitionsBefore, sawEmptyHolder };
+}

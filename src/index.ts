@@ -1,0 +1,23 @@
+// The public API of leasehold: the only import path users need.
+export { PrimaryLease, PRIMARY_LEASE_DEFAULTS, type PrimaryLeaseConfig, type CallOptions } from './api/PrimaryLease.js';
+export { LeaderElector, runOrThrow, type LeaderCallbacks, type LeaderElectionConfig } from './api/LeaderElector.js';
+export { HealthzAdaptor } from './api/HealthzAdaptor.js';
+export { LeaseLocker, LEASE_LOCKER_DEFAULTS, type LeaseLockerConfig } from './api/LeaseLocker.js';
+
+export { Participant, type ParticipantActor, type ParticipantSnapshot, type RuntimeOptions, type Inspector, type LeadershipHooks } from './runtime/participant.js';
+export { leaseParticipantMachine, isLeading, windowCloses, type ParticipantContext, type ParticipantEvent } from '../machines/leaseParticipant.js';
+
+export type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './lock/leaseLock.js';
+export { MemoryLeaseStore, type InjectedFault, type StoreCall, type StoreChange, type StoreVerb } from './lock/memoryLeaseStore.js';
+export { MemoryLeaseLock } from './lock/memoryLeaseLock.js';
+
+export type { LeaseRecord, LeaseRef, ObservedLease } from './lease/record.js';
+export { leaseSpecToLockRecord, lockRecordToLeaseSpec, type LeaseSpecJson } from './lease/spec.js';
+export { formatMicroTime, parseTime } from './lease/microTime.js';
+export { parseDuration, formatDuration } from './lease/duration.js';
+export { BASE_DEFAULTS, JITTER_FACTOR, resolveConfig, validateTiming, type LeaseTiming, type ParticipantConfig } from './lease/config.js';
+export * from './lease/errors.js';
+
+export type { Clock } from './time/clock.js';
+export { realClock } from './time/realClock.js';
+export { VirtualClock } from './time/virtualClock.js';
