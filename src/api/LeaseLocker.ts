@@ -10,6 +10,8 @@
 import { BASE_DEFAULTS, type ParticipantConfig, resolveConfig } from '../lease/config.js';
 import { LeadershipError, LeaseholdError } from '../lease/errors.js';
 import type { LeaseRef } from '../lease/record.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubernetesLeaseLocks } from '../lock/kubernetesLeaseLock.js';
 import type { LeaseLockFactory } from '../lock/leaseLock.js';
 import { Participant, type RuntimeOptions } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
@@ -39,18 +41,21 @@ export const LEASE_LOCKER_DEFAULTS: ParticipantConfig = {
 
 export class LeaseLocker {
   readonly ref: LeaseRef;
+  private readonly source: LeaseLockFactory;
   private participant: Participant;
   private readonly config: ParticipantConfig;
   private readonly releaseOnCancel: boolean;
   private readonly clock: Clock;
 
+  /** `source`: a kubeconfig (the lease lives in Kubernetes) or any LeaseLockFactory (e.g. a MemoryLeaseStore). */
   constructor(
-    private readonly source: LeaseLockFactory,
+    source: KubeConfig | LeaseLockFactory,
     ref: LeaseRef,
     readonly owner: string,
     config: Partial<LeaseLockerConfig> = {},
     private readonly options: RuntimeOptions = {},
   ) {
+    this.source = source instanceof KubeConfig ? new KubernetesLeaseLocks(source, { clock: options.clock }) : source;
     this.ref = { namespace: ref.namespace, name: ref.name.toLowerCase() };
     const { releaseOnCancel = false, ...timing } = config;
     this.releaseOnCancel = releaseOnCancel;
@@ -159,7 +164,7 @@ export class LeaseLocker {
   }
 
   private cancel(participant: Participant): void {
-    participant.send({ type: this.releaseOnCancel ? 'RELEASE' : 'STOP' });
+    if (participant.snapshot.status === 'active') participant.send({ type: this.releaseOnCancel ? 'RELEASE' : 'STOP' });
   }
 
   private failIfNotHeld(call: string): void {

@@ -13,6 +13,8 @@ import {
   type ParticipantEvent,
   windowCloses,
 } from '../../machines/leaseParticipant.js';
+import type { ParticipantConfig } from '../lease/config.js';
+import { LeaseUnavailableError } from '../lease/errors.js';
 import type { ObservedLease } from '../lease/record.js';
 import { claimedRecord, createdRecord, releasedRecord, renewedRecord } from '../lease/records.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
@@ -26,17 +28,44 @@ function mustHaveObserved(input: LeaseCallInput): ObservedLease {
   return input.observed;
 }
 
+/** Every store call is bounded: max(1 s, renewDeadline / 2), so one hung call cannot eat the deadline. */
+export const requestTimeout = (config: ParticipantConfig) => Math.max(1000, config.renewDeadline / 2);
+
 export function participantImplementations(lock: LeaseLock, clock: Clock, random: () => number = Math.random) {
+  /** `signal` (the invoke's: aborts when its state exits) plus the request timeout, on our clock. */
+  async function bounded<T>(signal: AbortSignal, config: ParticipantConfig, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeout = requestTimeout(config);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = clock.setTimeout(
+      () =>
+        controller.abort(
+          new LeaseUnavailableError(`the lease store did not answer within ${timeout} ms`, {
+            lease: lock.describe(),
+            identity: lock.identity,
+          }),
+        ),
+      timeout,
+    );
+    try {
+      return await call(controller.signal);
+    } finally {
+      clock.clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   const write = (send: (input: LeaseCallInput, at: number, signal: AbortSignal) => Promise<ObservedLease>) =>
     fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ input, signal }) => {
       const at = clock.now();
-      return { lease: await send(input, at, signal), at };
+      return { lease: await bounded(signal, input.config, (bound) => send(input, at, bound)), at };
     });
 
   return {
     actors: {
-      readLease: fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ signal }) => {
-        const lease = await lock.get(signal);
+      readLease: fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ input, signal }) => {
+        const lease = await bounded(signal, input.config, (bound) => lock.get(bound));
         return { lease, at: clock.now() };
       }),
       createLease: write(({ config }, at, signal) => lock.create(createdRecord(lock.identity, config, at), signal)),

@@ -163,6 +163,18 @@ describe('LeaderElector', () => {
     expect(le.actor.getSnapshot().context.lastLoss).toBe('deadline');
   });
 
+  it('abandons a hung store call after max(1 s, renewDeadline / 2)', async () => {
+    const world = leaseWorld();
+    const { le } = elector(world, 'a');
+    track(le.run());
+    await world.clock.advance(0);
+    world.store.setLatency(60_000); // the API hangs
+    await world.clock.advance(2_000 + 5_000); // the renew starts at 2 s and is cut off 5 s later
+    const { lastError, counters } = le.actor.getSnapshot().context;
+    expect(lastError?.message).toMatch(/did not answer within 5000 ms/);
+    expect(counters.failedRenewals).toBe(1);
+  });
+
   it('calls onStoppedLeading on exit even if it never led', async () => {
     const world = leaseWorld();
     world.put({ holderIdentity: 'b' });
