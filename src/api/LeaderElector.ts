@@ -105,7 +105,7 @@ export class LeaderElector {
         this.participant.send({ type: 'RELEASE' });
         await this.participant.until((s) => s.matches('idle'));
       }
-      this.participant.send({ type: 'STOP' });
+      this.participant.stop();
     } finally {
       this.options.callbacks.onStoppedLeading();
     }

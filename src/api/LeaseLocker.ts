@@ -164,7 +164,8 @@ export class LeaseLocker {
   }
 
   private cancel(participant: Participant): void {
-    if (participant.snapshot.status === 'active') participant.send({ type: this.releaseOnCancel ? 'RELEASE' : 'STOP' });
+    if (this.releaseOnCancel) participant.send({ type: 'RELEASE' });
+    else participant.stop();
   }
 
   private failIfNotHeld(call: string): void {

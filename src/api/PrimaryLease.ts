@@ -109,7 +109,7 @@ export class PrimaryLease {
 
   /** Stops without releasing (the process is about to be replaced, or is shutting down hard). */
   stop(): void {
-    if (this.snapshot.status === 'active') this.participant.send({ type: 'STOP' });
+    this.participant.stop();
   }
 
   get isHeld(): boolean {

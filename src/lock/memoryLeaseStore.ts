@@ -52,6 +52,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   private readonly faults: (InjectedFault & { remaining: number })[] = [];
   private readonly partitioned = new Set<string>();
   private latencyOf: (call: StoreCall) => number = () => 0;
+  private faultPolicy: ((call: StoreCall) => InjectedFault | undefined) | undefined;
   private readonly counts = new Map<string, number>();
   private readonly changeSubject = new Subject<StoreChange>();
   /** Every committed write, in commit order. */
@@ -68,6 +69,14 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   /** The next `count` calls matching `fault.match` fail with `fault.kind`. */
   failNext(count: number, fault: InjectedFault): void {
     this.faults.push({ ...fault, remaining: count });
+  }
+
+  /**
+   * Decides a fault for every call (after the queued failNext faults): the simulated cluster's
+   * per-call error rates. Return undefined for no fault.
+   */
+  setFaultPolicy(policy: ((call: StoreCall) => InjectedFault | undefined) | undefined): void {
+    this.faultPolicy = policy;
   }
 
   /** Every call waits `latency` ms of clock time: half before it commits, half after. */
@@ -234,7 +243,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
 
   private takeFault(call: StoreCall): InjectedFault | undefined {
     const index = this.faults.findIndex((f) => !f.match || f.match(call));
-    if (index < 0) return undefined;
+    if (index < 0) return this.faultPolicy?.(call);
     const fault = this.faults[index]!;
     if (--fault.remaining <= 0) this.faults.splice(index, 1);
     return fault;

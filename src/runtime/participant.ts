@@ -12,7 +12,7 @@ import { LeadershipError } from '../lease/errors.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
-import { participantImplementations } from './participantImplementations.js';
+import { participantImplementations, type ParticipantImplementations } from './participantImplementations.js';
 
 export type ParticipantActor = Actor<typeof leaseParticipantMachine>;
 export type ParticipantSnapshot = SnapshotFrom<typeof leaseParticipantMachine>;
@@ -25,6 +25,14 @@ export interface RuntimeOptions {
   inspect?: Inspector;
   /** Randomness for poll jitter; default Math.random. */
   random?: () => number;
+  /**
+   * Replaces named implementations of the machine (XState's .provide()). For tests and the fault
+   * simulation's planted bugs; production code never needs it.
+   */
+  implementations?: (
+    defaults: ParticipantImplementations,
+    bound: { lock: LeaseLock; clock: Clock },
+  ) => ParticipantImplementations;
 }
 
 export interface LeadershipHooks {
@@ -53,13 +61,18 @@ export class Participant {
     private readonly hooks: LeadershipHooks = {},
   ) {
     const clock = (this.clock = options.clock ?? realClock);
-    const machine = leaseParticipantMachine.provide(participantImplementations(lock, clock, options.random));
+    const defaults = participantImplementations(lock, clock, options.random);
+    const machine = leaseParticipantMachine.provide(options.implementations?.(defaults, { lock, clock }) ?? defaults);
     this.actor = createActor(machine, {
       input: { identity: lock.identity, lease: lock.describe(), config },
       clock,
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });
-    this.actor.subscribe({ next: (snapshot) => this.track(snapshot), error: () => this.closeWindow('the participant failed') });
+    this.actor.subscribe({
+      next: (snapshot) => this.track(snapshot),
+      error: () => this.closeWindow('the participant failed'),
+      complete: () => this.closeWindow('the participant stopped'),
+    });
     this.state$ = new Observable<ParticipantSnapshot>((subscriber) => {
       subscriber.next(this.actor.getSnapshot());
       const subscription = this.actor.subscribe({
@@ -78,6 +91,11 @@ export class Participant {
 
   send(event: ParticipantEvent): void {
     this.actor.send(event);
+  }
+
+  /** Stops without releasing, if still running. */
+  stop(): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'STOP' });
   }
 
   get snapshot(): ParticipantSnapshot {

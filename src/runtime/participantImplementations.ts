@@ -108,3 +108,5 @@ export function participantImplementations(lock: LeaseLock, clock: Clock, random
     },
   };
 }
+
+export type ParticipantImplementations = ReturnType<typeof participantImplementations>;

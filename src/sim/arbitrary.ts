@@ -1,0 +1,82 @@
+/**
+ * fast-check generators for simulation schedules: 2-4 participants of both kinds on clocks with any
+ * offset and rates within the safe tolerance, per-call faults, latency, and a fault schedule.
+ * Shrinking drops events and lowers rates, so a failing schedule shrinks to a short story.
+ */
+import fc from 'fast-check';
+import type { LeaseTiming } from '../lease/config.js';
+import type { SimAction, SimSchedule } from './schedule.js';
+
+const TIMINGS: LeaseTiming[] = [
+  { leaseDuration: 6_000, renewDeadline: 4_000, retryPeriod: 1_000 },
+  { leaseDuration: 15_000, renewDeadline: 10_000, retryPeriod: 2_000 },
+];
+const ACTIONS: SimAction[] = ['crash', 'restart', 'release', 'upgrade', 'partition', 'heal', 'dropWatch'];
+
+export interface ScheduleLimits {
+  /** Longest faulty phase, ms. */
+  maxDuration: number;
+  maxEvents: number;
+  /** Largest clock rate spread: max/min rate. Safe below leaseDuration / renewDeadline (1.5). */
+  maxRateRatio: number;
+}
+
+export const DEFAULT_LIMITS: ScheduleLimits = { maxDuration: 60_000, maxEvents: 12, maxRateRatio: 1.45 };
+
+export function scheduleArbitrary(limits: ScheduleLimits = DEFAULT_LIMITS): fc.Arbitrary<SimSchedule> {
+  const low = 1 / Math.sqrt(limits.maxRateRatio);
+  const high = Math.sqrt(limits.maxRateRatio);
+  return fc
+    .record({
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      timing: fc.constantFrom(...TIMINGS),
+      participants: fc.array(
+        fc.record({
+          kind: fc.constantFrom('primary' as const, 'elector' as const),
+          offset: fc.integer({ min: -3_600_000, max: 3_600_000 }),
+          rate: fc.double({ min: low, max: high, noNaN: true }),
+        }),
+        { minLength: 2, maxLength: 4 },
+      ),
+      faults: fc.record({
+        unavailableRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
+        timeoutAfterCommitRate: fc.double({ min: 0, max: 0.1, noNaN: true }),
+        conflictRate: fc.double({ min: 0, max: 0.05, noNaN: true }),
+        latency: fc.record({ min: fc.integer({ min: 0, max: 20 }), spread: fc.integer({ min: 0, max: 200 }) }),
+      }),
+      events: fc.array(
+        fc.record({
+          at: fc.integer({ min: 0, max: limits.maxDuration }),
+          action: fc.constantFrom(...ACTIONS),
+          target: fc.nat(3),
+        }),
+        { maxLength: limits.maxEvents },
+      ),
+      // Stories: the leader is cut off long enough to be replaced, comes back, and at once does
+      // something that must not hurt its successor (release, upgrade, crash) or loses its watch.
+      stories: fc.array(
+        fc.record({
+          at: fc.integer({ min: 0, max: limits.maxDuration }),
+          cutOffFor: fc.integer({ min: 2_000, max: 20_000 }),
+          then: fc.constantFrom<SimAction>('release', 'upgrade', 'crash', 'dropWatch'),
+          after: fc.integer({ min: 0, max: 1_500 }),
+        }),
+        { maxLength: 3 },
+      ),
+      duration: fc.integer({ min: 10_000, max: limits.maxDuration }),
+    })
+    .map(({ participants, faults, events, stories, ...rest }) => ({
+      ...rest,
+      participants: participants.map((p, i) => ({ ...p, identity: `pod-${i + 1}` })),
+      faults: {
+        unavailableRate: faults.unavailableRate,
+        timeoutAfterCommitRate: faults.timeoutAfterCommitRate,
+        conflictRate: faults.conflictRate,
+        latency: { min: faults.latency.min, max: faults.latency.min + faults.latency.spread },
+      },
+      events: [
+        ...events,
+        ...stories.map(({ at, ...story }) => ({ at, action: 'isolateLeader' as const, target: 0, story })),
+      ].map((e) => ({ ...e, target: e.target % participants.length })),
+    }));
+}

@@ -1,0 +1,55 @@
+/** What one simulated run does: who takes part, on which clocks, and which faults strike when. */
+import type { LeaseTiming } from '../lease/config.js';
+
+export type ParticipantKind = 'primary' | 'elector';
+
+export interface SimParticipant {
+  identity: string;
+  /** PrimaryLease (CloudNativePG) or LeaderElector (client-go, restarted by its "pod" after it exits). */
+  kind: ParticipantKind;
+  /** Local clock offset from true time, ms (any value is safe). */
+  offset: number;
+  /** Local clock rate (1 = true time); safe while rates differ by less than leaseDuration / renewDeadline. */
+  rate: number;
+}
+
+export type SimAction =
+  | 'crash' // the process dies: no release
+  | 'restart' // a dead process starts again with the same identity
+  | 'release' // graceful shutdown: release, then exit
+  | 'upgrade' // in-place upgrade: keep the lease, exit, successor with the same identity re-adopts
+  | 'partition' // cut off from the API
+  | 'heal' // reconnected
+  | 'dropWatch' // its watch stream breaks
+  | 'isolateLeader'; // a story: whoever leads now is cut off, comes back, then does `then`
+
+export interface SimEvent {
+  /** True time since the start, ms. */
+  at: number;
+  action: SimAction;
+  /** Index into participants (ignored by isolateLeader, which picks the current leader). */
+  target: number;
+  /** For isolateLeader: how long the leader is cut off, and what it does `after` ms once back. */
+  story?: { cutOffFor: number; then: SimAction; after: number };
+}
+
+export interface SimFaults {
+  /** Probability that a call fails with a 5xx before committing. */
+  unavailableRate: number;
+  /** Probability that a call commits but its response is lost (a timeout after commit). */
+  timeoutAfterCommitRate: number;
+  /** Probability of a spurious 409 Conflict. */
+  conflictRate: number;
+  /** Round-trip latency, uniform in [min, max] ms. */
+  latency: { min: number; max: number };
+}
+
+export interface SimSchedule {
+  seed: number;
+  timing: LeaseTiming;
+  participants: SimParticipant[];
+  faults: SimFaults;
+  events: SimEvent[];
+  /** True time the faulty phase lasts; a quiet phase (faults off, everyone healed and alive) follows. */
+  duration: number;
+}

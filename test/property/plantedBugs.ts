@@ -1,0 +1,53 @@
+/**
+ * Deliberately broken variants of the participant, swapped in through `implementations` (XState's
+ * .provide()): the fault simulation must catch every one of them.
+ */
+import { fromPromise } from 'xstate';
+import type { LeaseCallInput, LeaseCallOutput, ParticipantContext } from '../../machines/leaseParticipant.js';
+import { releasedRecord } from '../../src/lease/records.js';
+import type { RuntimeOptions } from '../../src/runtime/participant.js';
+import { MAX_TIMER_DELAY } from '../../src/time/clock.js';
+
+type Override = NonNullable<RuntimeOptions['implementations']>;
+
+export const plantedBugs: Record<string, { override: Override; expect: string[] }> = {
+  /** Judges expiry by the holder's renewTime against the local clock: wrong under clock offset. */
+  'trusts the remote renewTime': {
+    expect: ['overlap', 'nonHolderWrite'],
+    override: (defaults, { clock }) => ({
+      ...defaults,
+      delays: {
+        ...defaults.delays,
+        untilObservedExpiry: ({ context }: { context: ParticipantContext }) => {
+          const record = context.observed?.record;
+          if (!record || record.renewTime === null) return defaults.delays.untilObservedExpiry({ context });
+          return Math.min(MAX_TIMER_DELAY, Math.max(0, record.renewTime + record.leaseDurationSeconds * 1000 - clock.now()));
+        },
+      },
+    }),
+  },
+  /** Keeps acting as leader however long its renewals fail. */
+  'keeps acting past renewDeadline': {
+    expect: ['overlap', 'nonHolderWrite'],
+    override: (defaults) => ({
+      ...defaults,
+      guards: { ...defaults.guards, pastRenewDeadline: () => false },
+      delays: { ...defaults.delays, untilRenewDeadline: () => MAX_TIMER_DELAY },
+    }),
+  },
+  /** Releases with whatever resourceVersion is current instead of the one it holds the lease at. */
+  'releases without the conditional update': {
+    expect: ['nonHolderWrite', 'overlap'],
+    override: (defaults, { lock, clock }) => ({
+      ...defaults,
+      actors: {
+        ...defaults.actors,
+        releaseLease: fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ input }) => {
+          const at = clock.now();
+          const current = await lock.get();
+          return { lease: await lock.update(releasedRecord(current.record, input.config, at), current.resourceVersion), at };
+        }),
+      },
+    }),
+  },
+};
