@@ -1,0 +1,73 @@
+/**
+ * The embedded kube-compatible Lease API server: coordination.k8s.io/v1 Leases over HTTP the way
+ * kube-apiserver serves them, so kubectl, @kubernetes/client-node and the Python client work
+ * against it unchanged. It binds 127.0.0.1 by default and refuses any other address without a token.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../lease/errors.js';
+import type { Clock } from '../time/clock.js';
+import { realClock } from '../time/realClock.js';
+import { createHandler } from './handler.js';
+import { kubeConfigFor } from './kubeconfig.js';
+import { LeaseObjects } from './leaseObjects.js';
+
+export interface LeaseApiServerOptions {
+  /** Default 127.0.0.1. A non-loopback address needs a token. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  token?: string;
+  /** How many changes watches can resume from; older resourceVersions get 410 Expired. Default 1000. */
+  historyLimit?: number;
+  /** Interval of BOOKMARK events on watches that allow them; default 10 s. */
+  bookmarkInterval?: number;
+  clock?: Clock;
+  /** Called once per request with its Kubernetes verb and status code. */
+  onRequest?: (verb: string, code: number) => void;
+}
+
+export interface LeaseApiServer {
+  url: string;
+  port: number;
+  /** A kubeconfig (YAML text) pointing at this server. */
+  kubeConfig(): string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export async function startLeaseApiServer(options: LeaseApiServerOptions = {}): Promise<LeaseApiServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.test(host) && !options.token) {
+    throw new ConfigError(`refusing to serve leases on ${host} without a token: pass a token, or bind 127.0.0.1`, 'host');
+  }
+  const clock = options.clock ?? realClock;
+  const objects = new LeaseObjects(options.historyLimit ?? 1000, () => clock.now());
+  const handler = createHandler({
+    objects,
+    clock,
+    token: options.token,
+    bookmarkInterval: options.bookmarkInterval ?? 10_000,
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  });
+  const server = createServer((request, response) => void handler(request, response));
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    port,
+    kubeConfig: () => kubeConfigFor(url, options.token),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

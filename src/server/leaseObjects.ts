@@ -1,0 +1,130 @@
+/**
+ * The server's lease objects: whole Lease JSON keyed by namespace/name, one global, strictly
+ * increasing resourceVersion, and a bounded history of changes that watches replay from.
+ */
+import { randomUUID } from 'node:crypto';
+
+export interface LeaseObject {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    creationTimestamp: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  spec?: Record<string, unknown>;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface ChangeEvent {
+  type: WatchEventType;
+  object: LeaseObject;
+  resourceVersion: number;
+}
+
+const key = (namespace: string, name: string) => `${namespace}/${name}`;
+
+export class LeaseObjects {
+  private readonly objects = new Map<string, LeaseObject>();
+  private readonly history: ChangeEvent[] = [];
+  private readonly listeners = new Set<(event: ChangeEvent) => void>();
+  /** Opaque to clients; numbers inside, like etcd's revisions. Starts where kube test servers do. */
+  private revision = 1000;
+
+  constructor(
+    private readonly historyLimit = 1000,
+    private readonly now: () => number,
+  ) {}
+
+  get resourceVersion(): number {
+    return this.revision;
+  }
+
+  /** The oldest resourceVersion a watch can still resume after. */
+  get oldestResumable(): number {
+    return this.history.length > 0 ? this.history[0]!.resourceVersion - 1 : this.revision;
+  }
+
+  get(namespace: string, name: string): LeaseObject | undefined {
+    return this.objects.get(key(namespace, name));
+  }
+
+  list(namespace: string | undefined): LeaseObject[] {
+    return [...this.objects.values()]
+      .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
+      .sort((a, b) => (a.metadata.namespace + a.metadata.name).localeCompare(b.metadata.namespace + b.metadata.name));
+  }
+
+  namespaces(): string[] {
+    return [...new Set(['default', ...[...this.objects.values()].map((o) => o.metadata.namespace)])].sort();
+  }
+
+  create(namespace: string, object: Pick<LeaseObject, 'metadata' | 'spec'>): LeaseObject {
+    const stored: LeaseObject = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      ...object,
+      metadata: {
+        ...object.metadata,
+        namespace,
+        uid: randomUUID(),
+        resourceVersion: String(++this.revision),
+        creationTimestamp: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+    };
+    delete stored.metadata.generation;
+    this.objects.set(key(namespace, stored.metadata.name), stored);
+    this.record('ADDED', stored);
+    return stored;
+  }
+
+  /** Replaces an existing object; identity fields (uid, creationTimestamp) are the server's. */
+  replace(current: LeaseObject, next: Pick<LeaseObject, 'metadata' | 'spec'>): LeaseObject {
+    const stored: LeaseObject = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      ...next,
+      metadata: {
+        ...next.metadata,
+        name: current.metadata.name,
+        namespace: current.metadata.namespace,
+        uid: current.metadata.uid,
+        creationTimestamp: current.metadata.creationTimestamp,
+        resourceVersion: String(++this.revision),
+      },
+    };
+    this.objects.set(key(current.metadata.namespace, current.metadata.name), stored);
+    this.record('MODIFIED', stored);
+    return stored;
+  }
+
+  delete(current: LeaseObject): LeaseObject {
+    this.objects.delete(key(current.metadata.namespace, current.metadata.name));
+    const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(++this.revision) } };
+    this.record('DELETED', deleted);
+    return deleted;
+  }
+
+  /** Changes after `resourceVersion`, oldest first (the caller checks it is still resumable). */
+  since(resourceVersion: number): ChangeEvent[] {
+    return this.history.filter((event) => event.resourceVersion > resourceVersion);
+  }
+
+  subscribe(listener: (event: ChangeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private record(type: WatchEventType, object: LeaseObject): void {
+    const event: ChangeEvent = { type, object, resourceVersion: Number(object.metadata.resourceVersion) };
+    this.history.push(event);
+    if (this.history.length > this.historyLimit) this.history.shift();
+    for (const listener of this.listeners) listener(event);
+  }
+}
