@@ -27,7 +27,7 @@ describe('embedded server', () => {
 
   it('with a token, refuses every request without the right bearer token (401 Status)', async () => {
     const { call } = await start({ token: 's3cret' });
-    for (const headers of [{}, { authorization: 'Bearer wrong' }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }] as Record<string, string>[]) {
       const answer = await call('GET', '/version', undefined, headers);
       expect(answer).toEqual({ status: 401, body: expect.objectContaining({ kind: 'Status', reason: 'Unauthorized', code: 401 }) });
     }
