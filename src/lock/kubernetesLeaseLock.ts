@@ -177,14 +177,16 @@ export class KubernetesLeaseLock implements LeaseLock {
     send: (options: object) => Promise<V1Lease>,
   ): Promise<ObservedLease> {
     signal?.throwIfAborted();
+    // client-node's object-parameter API takes its own minimal observables: anything with toPromise().
+    const resolved = <T>(value: T) => ({ toPromise: () => Promise.resolve(value) });
     const options = {
       middleware: [
         {
-          pre: async (context: { setSignal(signal: AbortSignal): void }) => {
+          pre: (context: { setSignal(signal: AbortSignal): void }) => {
             if (signal) context.setSignal(signal);
-            return context;
+            return resolved(context);
           },
-          post: async <T>(response: T) => response,
+          post: <T>(response: T) => resolved(response),
         },
       ],
       middlewareMergeStrategy: 'append',

@@ -14,7 +14,15 @@ interface Timer {
 }
 
 /** Lets every queued promise continuation run (one macrotask drains the whole microtask queue). */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+const drainMicrotasks = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface VirtualClockOptions {
+  /**
+   * What "let the world catch up" means between timers. Default: drain the microtask queue. Tests
+   * whose participants talk over real HTTP wait until no request or watch delivery is pending.
+   */
+  settle?: () => Promise<void>;
+}
 
 export class VirtualClock implements Clock {
   private time: number;
@@ -22,9 +30,12 @@ export class VirtualClock implements Clock {
   private readonly timers: Timer[] = [];
   readonly scheduler: SchedulerLike;
 
-  constructor(start = Date.UTC(2026, 0, 1)) {
+  private readonly settle: () => Promise<void>;
+
+  constructor(start = Date.UTC(2026, 0, 1), options: VirtualClockOptions = {}) {
     this.time = start;
     this.scheduler = clockScheduler(this);
+    this.settle = options.settle ?? drainMicrotasks;
   }
 
   now(): number {
@@ -62,17 +73,17 @@ export class VirtualClock implements Clock {
   }
 
   async advanceTo(target: number): Promise<void> {
-    await settle();
+    await this.settle();
     for (;;) {
       const next = this.timers[0];
       if (!next || next.dueAt > target) break;
       this.timers.shift();
       this.time = Math.max(this.time, next.dueAt);
       next.fn();
-      await settle();
+      await this.settle();
     }
     this.time = Math.max(this.time, target);
-    await settle();
+    await this.settle();
   }
 
   /**
@@ -89,7 +100,7 @@ export class VirtualClock implements Clock {
    */
   async advanceUntil(condition: () => boolean, limit: number, step = 1): Promise<number> {
     const start = this.time;
-    await settle();
+    await this.settle();
     while (!condition()) {
       if (this.time - start >= limit) {
         throw new Error(`condition not met within ${limit} ms of virtual time`);

@@ -1,0 +1,130 @@
+/**
+ * The lease world over real HTTP: the embedded server, KubernetesLeaseLocks on @kubernetes/client-node,
+ * and a VirtualClock whose "settle" waits until no request or watch (re)connection is in flight and
+ * every open watch has delivered the newest resourceVersion. Hours of lease time still pass in
+ * milliseconds, while every call crosses the wire.
+ */
+import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { Observable } from 'rxjs';
+import type { LeaseRecord, LeaseRef, ObservedLease } from '../../src/lease/record.js';
+import { leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../../src/lease/spec.js';
+import { KubernetesLeaseLock } from '../../src/lock/kubernetesLeaseLock.js';
+import type { LeaseLock, LeaseWatchEvent } from '../../src/lock/leaseLock.js';
+import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+import { VirtualClock } from '../../src/time/virtualClock.js';
+
+const QUIESCE_LIMIT_MS = 5_000;
+
+export async function httpWorld(name = 'cluster-example') {
+  const server: LeaseApiServer = await startLeaseApiServer();
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(server.kubeConfig());
+  const api = kubeConfig.makeApiClient(CoordinationV1Api);
+  const ref: LeaseRef = { namespace: 'default', name };
+  let pending = 0;
+  let newest = 0;
+  const watches = new Set<{ seen: number }>();
+  const counts = new Map<string, number>();
+  const saw = (resourceVersion: string | undefined) => (newest = Math.max(newest, Number(resourceVersion ?? 0)));
+  const quiet = () => pending === 0 && [...watches].every((w) => w.seen >= newest);
+
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1), {
+    settle: async () => {
+      const giveUp = performance.now() + QUIESCE_LIMIT_MS;
+      do {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (performance.now() > giveUp) throw new Error(`HTTP did not quiesce: ${pending} calls in flight`);
+      } while (!quiet());
+    },
+  });
+
+  /** Counts and tracks every call of a KubernetesLeaseLock so the clock can wait for it. */
+  function lock(identity: string): LeaseLock {
+    const inner = new KubernetesLeaseLock(kubeConfig, ref, identity, { clock });
+    const tracked = <T extends ObservedLease>(verb: string, call: () => Promise<T>): Promise<T> => {
+      counts.set(`${identity} ${verb}`, (counts.get(`${identity} ${verb}`) ?? 0) + 1);
+      pending++;
+      return call().then(
+        (lease) => {
+          saw(lease.resourceVersion);
+          pending--;
+          return lease;
+        },
+        (error: unknown) => {
+          pending--;
+          throw error;
+        },
+      );
+    };
+    return {
+      identity,
+      ref,
+      describe: () => inner.describe(),
+      recordEvent: (message) => inner.recordEvent(message),
+      get: (signal) => tracked('get', () => inner.get(signal)),
+      create: (record, signal) => tracked('create', () => inner.create(record, signal)),
+      update: (record, rv, signal) => tracked('update', () => inner.update(record, rv, signal)),
+      watch: () =>
+        new Observable<LeaseWatchEvent>((subscriber) => {
+          const state = { seen: -1 };
+          pending++;
+          let connecting = true;
+          const subscription = inner.watch().subscribe((event) => {
+            if (connecting) {
+              connecting = false;
+              pending--;
+            }
+            if (event.type === 'observed') {
+              state.seen = Math.max(state.seen, event.lease ? saw(event.lease.resourceVersion) : newest);
+              watches.add(state);
+            } else {
+              watches.delete(state);
+            }
+            subscriber.next(event);
+          });
+          return () => {
+            if (connecting) pending--;
+            watches.delete(state);
+            subscription.unsubscribe();
+          };
+        }),
+    };
+  }
+
+  async function put(fields: Partial<LeaseRecord>): Promise<void> {
+    const record: LeaseRecord = {
+      holderIdentity: '',
+      leaseDurationSeconds: 15,
+      acquireTime: clock.now(),
+      renewTime: clock.now(),
+      leaseTransitions: 0,
+      ...fields,
+    };
+    const spec = lockRecordToLeaseSpec(record) as V1Lease['spec'];
+    const existing = await api.readNamespacedLease({ name, namespace: ref.namespace }).catch(() => undefined);
+    const written = existing
+      ? await api.replaceNamespacedLease({ name, namespace: ref.namespace, body: { ...existing, spec } })
+      : await api.createNamespacedLease({ namespace: ref.namespace, body: { metadata: { name }, spec } });
+    saw(written.metadata?.resourceVersion);
+    await clock.advance(0);
+  }
+
+  async function current(): Promise<ObservedLease | null> {
+    const lease = await api.readNamespacedLease({ name, namespace: ref.namespace }).catch(() => undefined);
+    return lease ? { record: leaseSpecToLockRecord(lease.spec), resourceVersion: lease.metadata!.resourceVersion! } : null;
+  }
+
+  return {
+    server,
+    kubeConfig,
+    clock,
+    ref,
+    lock,
+    put,
+    current,
+    record: async () => (await current())!.record,
+    /** Calls a tracked lock made, by identity and verb. */
+    requestCount: (identity: string, verb: string) => counts.get(`${identity} ${verb}`) ?? 0,
+    close: () => server.close(),
+  };
+}
