@@ -1,0 +1,123 @@
+/** KubernetesLeaseLock against the embedded server: typed errors, and a watch that survives outages. */
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  LeaseAlreadyExistsError,
+  LeaseConflictError,
+  LeaseForbiddenError,
+  LeaseInvalidError,
+  LeaseNotFoundError,
+  LeaseUnavailableError,
+} from '../../src/lease/errors.js';
+import type { LeaseRecord } from '../../src/lease/record.js';
+import { toLeaseError } from '../../src/lock/kubernetesErrors.js';
+import { KubernetesLeaseLock } from '../../src/lock/kubernetesLeaseLock.js';
+import type { LeaseWatchEvent } from '../../src/lock/leaseLock.js';
+import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+
+const record = (holder: string): LeaseRecord => ({
+  holderIdentity: holder,
+  leaseDurationSeconds: 15,
+  acquireTime: Date.UTC(2026, 0, 1),
+  renewTime: Date.UTC(2026, 0, 1, 0, 0, 0, 123) + 0.456,
+  leaseTransitions: 0,
+});
+
+function lockOn(server: LeaseApiServer, name = 'x', identity = 'me') {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(server.kubeConfig());
+  return new KubernetesLeaseLock(kubeConfig, { namespace: 'default', name }, identity, { watchBackoff: { initial: 20, max: 100 } });
+}
+
+/** Collects watch events and resolves when `predicate` holds on them. */
+function watchUntil(lock: KubernetesLeaseLock) {
+  const events: LeaseWatchEvent[] = [];
+  const waiters: (() => void)[] = [];
+  const subscription = lock.watch().subscribe((event) => {
+    events.push(event);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const until = async (predicate: (events: LeaseWatchEvent[]) => boolean) => {
+    while (!predicate(events)) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  return { events, until, stop: () => subscription.unsubscribe() };
+}
+
+describe('KubernetesLeaseLock', () => {
+  const servers: LeaseApiServer[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) await server.close();
+  });
+  const serve = async (options = {}) => {
+    const server = await startLeaseApiServer(options);
+    servers.push(server);
+    return server;
+  };
+
+  it('creates, reads and replaces conditionally, with MicroTime written at microsecond precision', async () => {
+    const lock = lockOn(await serve());
+    await expect(lock.get()).rejects.toBeInstanceOf(LeaseNotFoundError);
+    const created = await lock.create(record('me'));
+    expect(created.record).toEqual(record('me'));
+    await expect(lock.create(record('me'))).rejects.toBeInstanceOf(LeaseAlreadyExistsError);
+    const updated = await lock.update(record('you'), created.resourceVersion);
+    expect(Number(updated.resourceVersion)).toBeGreaterThan(Number(created.resourceVersion));
+    const stale = lock.update(record('them'), created.resourceVersion);
+    await expect(stale).rejects.toBeInstanceOf(LeaseConflictError);
+    await expect(stale).rejects.toThrow('the object has been modified');
+    expect((await lock.get()).record.holderIdentity).toBe('you');
+  });
+
+  it('maps 422 with causes, 401 and 403 with hints, 5xx and network failures to typed errors', async () => {
+    const context = { lease: 'default/x', identity: 'me', namespace: 'default' };
+    const invalidLock = lockOn(await serve(), 'Bad_Name');
+    const invalid = await invalidLock.create(record('me')).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(LeaseInvalidError);
+    expect((invalid as LeaseInvalidError).causes[0]).toMatch(/^metadata\.name: Invalid value/);
+
+    const locked = await serve({ token: 'right' });
+    const wrongToken = new KubeConfig();
+    wrongToken.loadFromString(locked.kubeConfig().replace('"right"', '"wrong"'));
+    const unauthorized = await new KubernetesLeaseLock(wrongToken, { namespace: 'default', name: 'x' }, 'me').get().catch((e: unknown) => e);
+    expect(unauthorized).toBeInstanceOf(LeaseForbiddenError);
+    expect(String(unauthorized)).toContain('rejected the credentials');
+
+    const forbidden = toLeaseError({ code: 403, body: '{"reason":"Forbidden","message":"leases is forbidden"}' }, 'update', context);
+    expect(forbidden).toBeInstanceOf(LeaseForbiddenError);
+    expect(forbidden.message).toContain('grant the verb "update" on leases.coordination.k8s.io in namespace default');
+    expect(toLeaseError({ code: 503, body: 'overloaded' }, 'get', context)).toBeInstanceOf(LeaseUnavailableError);
+    expect(toLeaseError({ code: 429, body: '' }, 'get', context)).toBeInstanceOf(LeaseUnavailableError);
+
+    const closed = await serve();
+    const gone = lockOn(closed);
+    await closed.close();
+    servers.splice(servers.indexOf(closed), 1);
+    await expect(gone.get()).rejects.toBeInstanceOf(LeaseUnavailableError);
+  });
+
+  it('watch: current state first, then changes; down when the API goes away, back with a re-list', async () => {
+    const first = await serve();
+    const port = first.port;
+    const writer = lockOn(first, 'x', 'writer');
+    const created = await writer.create(record('a'));
+    const watcher = watchUntil(lockOn(first));
+    const observed = (holder: string) => (events: LeaseWatchEvent[]) =>
+      events.some((e) => e.type === 'observed' && e.lease?.record.holderIdentity === holder);
+    await watcher.until(observed('a'));
+    await writer.update(record('b'), created.resourceVersion);
+    await watcher.until(observed('b'));
+
+    await first.close();
+    servers.splice(0);
+    await watcher.until((events) => events.some((e) => e.type === 'down'));
+
+    const second = await serve({ port });
+    await lockOn(second, 'x', 'writer').create(record('c'));
+    await watcher.until(observed('c')); // reconnected: re-listed the new server's state
+    watcher.stop();
+    const kinds = watcher.events.map((e) => (e.type === 'observed' ? e.lease?.record.holderIdentity : 'down'));
+    expect(kinds[0]).toBe('a');
+    expect(kinds.indexOf('down')).toBeGreaterThan(kinds.indexOf('b'));
+    expect(kinds.at(-1)).toBe('c');
+  });
+});
