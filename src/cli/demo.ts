@@ -5,10 +5,10 @@
  */
 import { PrimaryLease } from '../api/PrimaryLease.js';
 import { formatDuration } from '../lease/duration.js';
-import type { LeaseRef } from '../lease/record.js';
-import { MemoryLeaseStore } from '../lock/memoryLeaseStore.js';
+import type { LeaseRecord, LeaseRef } from '../lease/record.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
+import { type DemoBackend, embeddedServerBackend } from './demoBackend.js';
 
 const TIMING = { leaseDuration: 3_000, renewDeadline: 2_000, retryPeriod: 1_000 };
 const LIMIT = 30_000;
@@ -24,18 +24,41 @@ export interface DemoFigures {
 interface DemoOptions {
   clock?: Clock;
   print?: (line: string) => void;
+  /** Default: the embedded API server, over HTTP, as in production. */
+  backend?: DemoBackend;
 }
 
-export async function demo({ clock = realClock, print = console.log }: DemoOptions = {}): Promise<DemoFigures> {
-  const store = new MemoryLeaseStore(clock);
+export async function demo({ clock = realClock, print = console.log, backend }: DemoOptions = {}): Promise<DemoFigures> {
+  const leases = backend ?? (await embeddedServerBackend(clock));
+  try {
+    return await story(leases, clock, print);
+  } finally {
+    await leases.close();
+  }
+}
+
+async function story(store: DemoBackend, clock: Clock, print: (line: string) => void): Promise<DemoFigures> {
   const ref: LeaseRef = { namespace: 'default', name: 'cluster-example' };
   const started = clock.now();
   const say = (line: string) => print(`${((clock.now() - started) / 1000).toFixed(3).padStart(7)}s  ${line}`);
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
-  const record = () => store.peek(ref)!.record;
+  // An observer's view of the lease, from its watch: what a kubectl get -w would show.
+  let latest: LeaseRecord | undefined;
+  let sawEmptyHolder = false;
+  let watchingUpgrade = false;
+  const observer = store
+    .lockFor(ref, 'observer')
+    .watch()
+    .subscribe((event) => {
+      if (event.type !== 'observed' || !event.lease) return;
+      latest = event.lease.record;
+      sawEmptyHolder ||= watchingUpgrade && latest.holderIdentity === '';
+    });
+  const record = () => latest!;
 
+  say(`leases live in ${store.description}`);
   say(`the operator creates lease ${ref.namespace}/${ref.name} (lease ${formatDuration(TIMING.leaseDuration)}, renew deadline ${formatDuration(TIMING.renewDeadline)}, retry ${formatDuration(TIMING.retryPeriod)})`);
-  store.put(ref, { holderIdentity: '', leaseDurationSeconds: 3, acquireTime: null, renewTime: null, leaseTransitions: 0 });
+  await store.createLease(ref, { holderIdentity: '', leaseDurationSeconds: 3, acquireTime: null, renewTime: null, leaseTransitions: 0 });
 
   const instances = new Map<string, PrimaryLease>();
   let finished = false;
@@ -43,7 +66,7 @@ export async function demo({ clock = realClock, print = console.log }: DemoOptio
     const instance = new PrimaryLease(store.lockFor(ref, identity), { clock });
     instances.set(identity, instance);
     instance.acquire(TIMING).then(
-      () => say(`${identity} is primary (term ${instance.term}, transitions ${record().leaseTransitions})`),
+      () => say(`${identity} is primary (term ${instance.term})`),
       (error: unknown) => finished || say(`${identity} gave up: ${String(error)}`),
     );
     return instance;
@@ -87,18 +110,18 @@ export async function demo({ clock = realClock, print = console.log }: DemoOptio
   say(`${third.identity} upgrades in place: it keeps the lease and exits; a new process with the same identity starts`);
   upgrading.setUpgrading(true);
   await upgrading.release(); // a no-op while upgrading
-  let sawEmptyHolder = false;
-  const watchHolder = store.changes$.subscribe((change) => (sawEmptyHolder ||= change.after?.record.holderIdentity === ''));
+  watchingUpgrade = true;
   upgrading.stop();
   const successorStarted = clock.now();
   const successor = new PrimaryLease(store.lockFor(ref, third.identity), { clock });
   await successor.acquire(TIMING);
-  watchHolder.unsubscribe();
+  watchingUpgrade = false;
   say(
     `upgrade: the successor re-adopted the lease in ${clock.now() - successorStarted} ms; transitions ${transitionsBefore} -> ${record().leaseTransitions}; holder empty at any point: ${sawEmptyHolder ? 'yes' : 'no'}`,
   );
 
   finished = true;
+  observer.unsubscribe();
   successor.stop();
   for (const instance of instances.values()) instance.stop();
   say('done');

@@ -1,28 +1,32 @@
 #!/usr/bin/env node
 /** The `leasehold` command. */
+import { ConfigError } from '../lease/errors.js';
 import { demo } from './demo.js';
+import { SERVE_USAGE, serve } from './serve.js';
 
-const USAGE = `usage: leasehold <command>
+const USAGE = `usage: leasehold <command> [flags]
 
 commands:
-  demo    three instance managers competing for one lease: election, hand-over, failover, upgrade
-`;
+  demo    three instance managers competing for one lease over HTTP: election, hand-over, failover, upgrade
+  serve   the embedded kube-compatible Lease API server, with a kubeconfig for kubectl
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+${SERVE_USAGE}`;
+
+async function main([command, ...args]: string[]): Promise<number> {
   switch (command) {
     case 'demo':
       await demo();
       return 0;
-    case undefined:
+    case 'serve':
+      await serve(args);
+      return 0;
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      return 0;
     default:
-      process.stderr.write(`leasehold: unknown command ${JSON.stringify(command)}\n${USAGE}`);
-      void rest;
+      process.stderr.write(`${command === undefined ? '' : `leasehold: unknown command ${JSON.stringify(command)}\n`}${USAGE}`);
       return 2;
   }
 }
@@ -31,6 +35,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`leasehold: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    process.exit(error instanceof ConfigError ? 2 : 1);
   },
 );

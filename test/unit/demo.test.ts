@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { demo, type DemoFigures } from '../../src/cli/demo.js';
+import { memoryBackend } from '../../src/cli/demoBackend.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 describe('the demo (npm start), on the virtual clock', () => {
@@ -7,7 +8,7 @@ describe('the demo (npm start), on the virtual clock', () => {
     const clock = new VirtualClock();
     const lines: string[] = [];
     let figures: DemoFigures | undefined;
-    void demo({ clock, print: (line) => lines.push(line) }).then((f) => (figures = f));
+    void demo({ clock, print: (line) => lines.push(line), backend: memoryBackend(clock) }).then((f) => (figures = f));
     await clock.advanceUntil(() => figures !== undefined, 30_000, 10);
     // The demo looks for the new primary every millisecond: 1 ms is its resolution.
     expect(figures!.firstElection).toBeLessThanOrEqual(1);

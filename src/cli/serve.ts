@@ -1,0 +1,37 @@
+/** `leasehold serve`: the embedded Lease API server, with a kubeconfig for kubectl and client-node. */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startLeaseApiServer } from '../server/index.js';
+import { parseFlags, portFlag } from './flags.js';
+
+export const SERVE_USAGE = `usage: leasehold serve [--port N] [--host 127.0.0.1] [--token T] [--kubeconfig-out FILE]
+
+Serves coordination.k8s.io/v1 Leases on 127.0.0.1 (a non-loopback --host needs --token) and writes
+a kubeconfig (default ./leasehold.kubeconfig) that kubectl and @kubernetes/client-node accept.
+`;
+
+export async function serve(args: readonly string[], print: (line: string) => void = console.log): Promise<void> {
+  const flags = parseFlags(args, { values: ['port', 'host', 'token', 'kubeconfig-out'] }, 'serve');
+  const token = flags.values.get('token');
+  const server = await startLeaseApiServer({
+    host: flags.values.get('host') ?? '127.0.0.1',
+    port: portFlag(flags.values.get('port'), 'serve') ?? 0,
+    ...(token ? { token } : {}),
+  });
+  const kubeconfig = resolve(flags.values.get('kubeconfig-out') ?? 'leasehold.kubeconfig');
+  writeFileSync(kubeconfig, server.kubeConfig(), { mode: 0o600 });
+  print(`leasehold: serving coordination.k8s.io/v1 Leases at ${server.url}`);
+  print(`kubeconfig written to ${kubeconfig}; try:`);
+  print(`  KUBECONFIG=${kubeconfig} kubectl get leases`);
+  print(`  KUBECONFIG=${kubeconfig} kubectl get leases -w`);
+  print('Ctrl-C stops the server.');
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
