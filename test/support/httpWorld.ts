@@ -4,10 +4,12 @@
  * every open watch has delivered the newest resourceVersion. Hours of lease time still pass in
  * milliseconds, while every call crosses the wire.
  */
+import { randomUUID } from 'node:crypto';
 import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { Observable } from 'rxjs';
 import type { LeaseRecord, LeaseRef, ObservedLease } from '../../src/lease/record.js';
 import { leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../../src/lease/spec.js';
+import { loadKubeConfig } from '../../src/lock/kubeConfig.js';
 import { KubernetesLeaseLock } from '../../src/lock/kubernetesLeaseLock.js';
 import type { LeaseLock, LeaseWatchEvent } from '../../src/lock/leaseLock.js';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
@@ -15,12 +17,20 @@ import { VirtualClock } from '../../src/time/virtualClock.js';
 
 const QUIESCE_LIMIT_MS = 5_000;
 
-export async function httpWorld(name = 'cluster-example') {
-  const server: LeaseApiServer = await startLeaseApiServer();
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(server.kubeConfig());
+/**
+ * The API server the HTTP tests run against: the embedded one, or a real cluster when
+ * LEASEHOLD_KUBECONFIG names a kubeconfig (namespace LEASEHOLD_NAMESPACE, default "default").
+ */
+export const REAL_CLUSTER = process.env.LEASEHOLD_KUBECONFIG;
+
+export async function httpWorld(baseName = 'cluster-example', target: 'embedded' | 'real' = 'embedded') {
+  const server: LeaseApiServer | undefined = target === 'embedded' ? await startLeaseApiServer() : undefined;
+  const kubeConfig = target === 'embedded' ? new KubeConfig() : loadKubeConfig(REAL_CLUSTER);
+  if (server) kubeConfig.loadFromString(server.kubeConfig());
   const api = kubeConfig.makeApiClient(CoordinationV1Api);
-  const ref: LeaseRef = { namespace: 'default', name };
+  // On a shared cluster every test gets its own lease, deleted afterwards.
+  const name = server ? baseName : `leasehold-test-${baseName}-${randomUUID().slice(0, 8)}`;
+  const ref: LeaseRef = { namespace: server ? 'default' : (process.env.LEASEHOLD_NAMESPACE ?? 'default'), name };
   let pending = 0;
   let newest = 0;
   const watches = new Set<{ seen: number }>();
@@ -102,6 +112,7 @@ export async function httpWorld(name = 'cluster-example') {
     };
     const spec = lockRecordToLeaseSpec(record) as V1Lease['spec'];
     const existing = await api.readNamespacedLease({ name, namespace: ref.namespace }).catch(() => undefined);
+    if (existing) delete existing.metadata?.managedFields;
     const written = existing
       ? await api.replaceNamespacedLease({ name, namespace: ref.namespace, body: { ...existing, spec } })
       : await api.createNamespacedLease({ namespace: ref.namespace, body: { metadata: { name }, spec } });
@@ -125,6 +136,9 @@ export async function httpWorld(name = 'cluster-example') {
     record: async () => (await current())!.record,
     /** Calls a tracked lock made, by identity and verb. */
     requestCount: (identity: string, verb: string) => counts.get(`${identity} ${verb}`) ?? 0,
-    close: () => server.close(),
+    close: async () => {
+      if (server) return server.close();
+      await api.deleteNamespacedLease({ name, namespace: ref.namespace }).catch(() => undefined);
+    },
   };
 }
