@@ -16,3 +16,10 @@ export function printTable(rows: Record<string, string | number>[]): void {
 }
 
 export const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
+
+/** `--name N` from the command line, or `fallback`. */
+export function option(name: string, fallback: number): number {
+  const args = process.argv.slice(2);
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? Number(args[index + 1]) : fallback;
+}

@@ -19,8 +19,8 @@ export interface HandlerContext {
   clock: Clock;
   token: string | undefined;
   bookmarkInterval: number;
-  /** Called once per request with the verb and the status code, for tests and metrics. */
-  onRequest?: (verb: string, code: number) => void;
+  /** Called once per request with the verb, the status code and the request, for tests and metrics. */
+  onRequest?: (verb: string, code: number, request: IncomingMessage) => void;
 }
 
 class HttpError extends Error {
@@ -250,7 +250,7 @@ export function createHandler(context: HandlerContext) {
       if (!response.headersSent) send(response, failure.code, failure);
       else response.end();
     } finally {
-      context.onRequest?.(verb, response.statusCode);
+      context.onRequest?.(verb, response.statusCode, request);
     }
   };
 }

@@ -3,7 +3,7 @@
  * kube-apiserver serves them, so kubectl, @kubernetes/client-node and the Python client work
  * against it unchanged. It binds 127.0.0.1 by default and refuses any other address without a token.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../lease/errors.js';
 import type { Clock } from '../time/clock.js';
@@ -24,8 +24,8 @@ export interface LeaseApiServerOptions {
   /** Interval of BOOKMARK events on watches that allow them; default 10 s. */
   bookmarkInterval?: number;
   clock?: Clock;
-  /** Called once per request with its Kubernetes verb and status code. */
-  onRequest?: (verb: string, code: number) => void;
+  /** Called once per request with its Kubernetes verb, status code and the request itself. */
+  onRequest?: (verb: string, code: number, request: IncomingMessage) => void;
 }
 
 export interface LeaseApiServer {

@@ -1,0 +1,75 @@
+/** Hand-over and crash-failover measurement shared by the benchmarks: two LeaseLockers at a time. */
+import { filter, firstValueFrom } from 'rxjs';
+import { LeaseLocker } from '../src/api/LeaseLocker.js';
+import type { LeaseTiming } from '../src/lease/config.js';
+import type { LeaseLockFactory } from '../src/lock/leaseLock.js';
+import type { Clock } from '../src/time/clock.js';
+import { VirtualClock } from '../src/time/virtualClock.js';
+import { realClock } from '../src/time/realClock.js';
+
+export interface BenchWorld {
+  clock: Clock;
+  /** Lets time pass until `promise` settles (virtual: advance; real: just wait). */
+  run<T>(promise: Promise<T>): Promise<T>;
+}
+
+export function virtualWorld(): BenchWorld & { clock: VirtualClock } {
+  const clock = new VirtualClock();
+  return {
+    clock,
+    async run(promise) {
+      let settled = false;
+      void promise.finally(() => (settled = true));
+      await clock.advanceUntil(() => settled, 60_000, 1);
+      return promise;
+    },
+  };
+}
+
+export const realWorld: BenchWorld = { clock: realClock, run: (promise) => promise };
+
+const leadsNow = (locker: LeaseLocker) =>
+  firstValueFrom(locker.state$.pipe(filter((s) => s.context.lastRenewAt !== null && ['leading', 'renewing'].includes(String(s.value)))));
+
+/**
+ * `runs` times: a candidate starts watching, then the holder releases (or crashes). Returns, per run,
+ * the time from the release to the candidate leading, or for crashes from the holder's last renew to
+ * the candidate leading minus leaseDuration.
+ */
+export async function measureHandOvers(
+  world: BenchWorld,
+  locks: LeaseLockFactory,
+  timing: LeaseTiming,
+  runs: number,
+  crash: boolean,
+  lastRenew: () => Promise<number>,
+): Promise<number[]> {
+  const { clock } = world;
+  const ref = { namespace: 'default', name: `bench-${crash ? 'crash' : 'release'}` };
+  const samples: number[] = [];
+  const options = { clock };
+  let holder = new LeaseLocker(locks, ref, 'p0', timing, options);
+  await world.run(holder.lock());
+  for (let i = 1; i <= runs; i++) {
+    const candidate = new LeaseLocker(locks, ref, `p${i}`, timing, options);
+    const led = leadsNow(candidate);
+    const watching = firstValueFrom(candidate.state$.pipe(filter((s) => s.matches({ acquiring: 'waiting' }))));
+    candidate.lock().catch(() => undefined); // the bench stops lockers without unlocking
+    await world.run(watching);
+    let from: number;
+    if (crash) {
+      await world.run(new Promise<void>((resolve) => clock.setTimeout(resolve, timing.retryPeriod))); // a renew or two
+      holder.actor.stop();
+      from = await lastRenew(); // failover is measured from the last renew
+    } else {
+      from = clock.now();
+      void holder.unlock();
+    }
+    await world.run(led);
+    samples.push(clock.now() - from - (crash ? timing.leaseDuration : 0));
+    holder.actor.stop();
+    holder = candidate;
+  }
+  holder.actor.stop();
+  return samples;
+}
