@@ -21,3 +21,8 @@ export * from './lease/errors.js';
 export type { Clock } from './time/clock.js';
 export { realClock } from './time/realClock.js';
 export { VirtualClock } from './time/virtualClock.js';
+
+export { KubernetesLeaseLock, KubernetesLeaseLocks, type KubernetesLeaseLockOptions } from './lock/kubernetesLeaseLock.js';
+export { loadKubeConfig } from './lock/kubeConfig.js';
+export { startLeaseApiServer, type LeaseApiServer, type LeaseApiServerOptions } from './server/index.js';
+export { SkewedClock } from './time/skewedClock.js';
