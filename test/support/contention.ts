@@ -1,0 +1,89 @@
+/**
+ * Contention on one lease: `writers` clients each land `updates` conditional updates (re-reading on
+ * 409), while a watcher records every change. Returns what a lost-update check needs.
+ */
+import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+
+const PATH = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+
+export interface ContentionResult {
+  acknowledged: { token: string; resourceVersion: number }[];
+  watched: { token: string; resourceVersion: number }[];
+  conflicts: number;
+  seconds: number;
+}
+
+interface LeaseJson {
+  metadata: { resourceVersion: string };
+  spec: Record<string, unknown>;
+}
+
+export async function runContention(writers: number, updates: number): Promise<ContentionResult> {
+  const server: LeaseApiServer = await startLeaseApiServer({ historyLimit: writers * updates + 10 });
+  const json = { 'content-type': 'application/json' };
+  const created = (await (
+    await fetch(`${server.url}${PATH}`, { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'hot' }, spec: { holderIdentity: 'init' } }) })
+  ).json()) as LeaseJson;
+  const started = performance.now();
+  const total = writers * updates;
+
+  const watched: ContentionResult['watched'] = [];
+  const controller = new AbortController();
+  const stream = await fetch(`${server.url}${PATH}?watch=true&resourceVersion=${created.metadata.resourceVersion}&fieldSelector=metadata.name%3Dhot`, {
+    signal: controller.signal,
+  });
+  const watching = (async () => {
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    while (watched.length < total) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines.filter(Boolean)) {
+        const event = JSON.parse(line) as { type: string; object: { metadata: { resourceVersion: string }; spec: { holderIdentity: string } } };
+        if (event.type === 'MODIFIED') watched.push({ token: event.object.spec.holderIdentity, resourceVersion: Number(event.object.metadata.resourceVersion) });
+      }
+    }
+  })();
+
+  let conflicts = 0;
+  const acknowledged: ContentionResult['acknowledged'] = [];
+  await Promise.all(
+    Array.from({ length: writers }, async (_, writer) => {
+      let current = created;
+      for (let n = 0; n < updates; ) {
+        const token = `w${writer}-${n}`;
+        const body = { ...current, spec: { ...current.spec, holderIdentity: token } };
+        const response = await fetch(`${server.url}${PATH}/hot`, { method: 'PUT', headers: json, body: JSON.stringify(body) });
+        if (response.status === 409) {
+          conflicts++;
+          await response.arrayBuffer();
+          current = (await (await fetch(`${server.url}${PATH}/hot`)).json()) as LeaseJson;
+          continue;
+        }
+        if (response.status !== 200) throw new Error(`writer ${writer}: unexpected ${response.status} ${await response.text()}`);
+        current = (await response.json()) as LeaseJson;
+        acknowledged.push({ token, resourceVersion: Number(current.metadata.resourceVersion) });
+        n++;
+      }
+    }),
+  );
+  await watching;
+  controller.abort();
+  const seconds = (performance.now() - started) / 1000;
+  await server.close();
+  return { acknowledged, watched, conflicts, seconds };
+}
+
+/** Acknowledged writes missing from, or duplicated in, the watched history; and ordering breaks. */
+export function lostUpdates(result: ContentionResult) {
+  const seen = new Map<string, number>();
+  for (const w of result.watched) seen.set(w.token, (seen.get(w.token) ?? 0) + 1);
+  const missing = result.acknowledged.filter((a) => seen.get(a.token) !== 1);
+  const outOfOrder = result.watched.filter((w, i) => i > 0 && w.resourceVersion <= result.watched[i - 1]!.resourceVersion);
+  const versionMismatch = result.acknowledged.filter((a) => !result.watched.some((w) => w.token === a.token && w.resourceVersion === a.resourceVersion));
+  return { missing: missing.length, outOfOrder: outOfOrder.length, versionMismatch: versionMismatch.length };
+}
