@@ -59,7 +59,10 @@ function add(document: Json, tokens: string[], value: Json): Json {
 export function jsonPatch(document: Json, operations: unknown): Json {
   if (!Array.isArray(operations)) throw new JsonPatchError('a JSON patch must be an array of operations');
   let result: Json = structuredClone(document);
-  for (const operation of operations as { op?: unknown; path?: unknown; from?: unknown; value?: Json }[]) {
+  for (const operation of operations as ({ op?: unknown; path?: unknown; from?: unknown; value?: Json } | null)[]) {
+    if (typeof operation !== 'object' || operation === null || Array.isArray(operation)) {
+      throw new JsonPatchError('every JSON patch operation must be an object');
+    }
     const tokens = parsePointer(operation.path);
     switch (operation.op) {
       case 'add':
