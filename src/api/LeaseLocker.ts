@@ -28,6 +28,8 @@ export interface LeaseLockerConfig {
   unlockWithRetryPeriod: number;
   /** Release when lock()'s signal aborts; default false (the lease then expires by itself). */
   releaseOnCancel: boolean;
+  /** Watch the lease (default true); false polls every jittered retryPeriod, as Swisscom's does. */
+  watch: boolean;
 }
 
 export const LEASE_LOCKER_DEFAULTS: ParticipantConfig = {

@@ -2,15 +2,21 @@
 /** The `leasehold` command. */
 import { ConfigError } from '../lease/errors.js';
 import { demo } from './demo.js';
+import { RUN_USAGE, run } from './run.js';
 import { SERVE_USAGE, serve } from './serve.js';
+import { STATUS_USAGE, status } from './status.js';
 
 const USAGE = `usage: leasehold <command> [flags]
 
 commands:
   demo    three instance managers competing for one lease over HTTP: election, hand-over, failover, upgrade
   serve   the embedded kube-compatible Lease API server, with a kubeconfig for kubectl
+  run     run a command only while holding a lease (the leader-election sidecar)
+  status  who holds a lease, since when, until when; --watch streams changes
 
-${SERVE_USAGE}`;
+${SERVE_USAGE}
+${RUN_USAGE}
+${STATUS_USAGE}`;
 
 async function main([command, ...args]: string[]): Promise<number> {
   switch (command) {
@@ -20,6 +26,10 @@ async function main([command, ...args]: string[]): Promise<number> {
     case 'serve':
       await serve(args);
       return 0;
+    case 'run':
+      return run(args);
+    case 'status':
+      return status(args);
     case 'help':
     case '--help':
     case '-h':

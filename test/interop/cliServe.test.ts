@@ -1,31 +1,11 @@
 /** `leasehold serve` as a user runs it: a kubeconfig that kubectl and client-node accept, clean exit. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseFlags } from '../../src/cli/flags.js';
-
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
-const TSX = join(import.meta.dirname, '../../node_modules/.bin/tsx');
-
-function runCli(args: string[]) {
-  const child = spawn(TSX, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const printed = (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => stdout.includes(text) && resolve();
-      child.stdout.on('data', check);
-      void exited.then((code) => reject(new Error(`exited ${code} before printing ${text}: ${stdout}${stderr}`)));
-      check();
-    });
-  return { child, exited, printed, output: () => stdout + stderr };
-}
+import { runCli } from '../support/cli.js';
 
 describe('leasehold serve', () => {
   it('serves leases, writes a working kubeconfig and stops cleanly on SIGTERM', async () => {
