@@ -1,6 +1,7 @@
 /** Hand-over and crash-failover measurement shared by the benchmarks: two LeaseLockers at a time. */
 import { filter, firstValueFrom } from 'rxjs';
 import { LeaseLocker } from '../src/api/LeaseLocker.js';
+import type { LeaseLockerConfig } from '../src/api/LeaseLocker.js';
 import type { LeaseTiming } from '../src/lease/config.js';
 import type { LeaseLockFactory } from '../src/lock/leaseLock.js';
 import type { Clock } from '../src/time/clock.js';
@@ -39,13 +40,13 @@ const leadsNow = (locker: LeaseLocker) =>
 export async function measureHandOvers(
   world: BenchWorld,
   locks: LeaseLockFactory,
-  timing: LeaseTiming,
+  timing: LeaseTiming & Partial<LeaseLockerConfig>,
   runs: number,
   crash: boolean,
   lastRenew: () => Promise<number>,
 ): Promise<number[]> {
   const { clock } = world;
-  const ref = { namespace: 'default', name: `bench-${crash ? 'crash' : 'release'}` };
+  const ref = { namespace: 'default', name: `bench-${crash ? 'crash' : 'release'}${timing.watch === false ? '-poll' : ''}` };
   const samples: number[] = [];
   const options = { clock };
   let holder = new LeaseLocker(locks, ref, 'p0', timing, options);

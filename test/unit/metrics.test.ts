@@ -35,8 +35,8 @@ describe('LeaseMetrics', () => {
     expect(await value(metrics, 'leader_election_slowpath_total', { name: 'job' })).toBe(2); // the conflict's re-read
     const renewCount = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'leasehold_renew_duration_seconds')!;
     // One renew landed (at 2 s, after the conflict's re-read), taking one 4 ms round trip.
-    expect(renewCount.values.find((v) => v.metricName === 'leasehold_renew_duration_seconds_count')?.value).toBe(1);
-    expect(renewCount.values.find((v) => v.metricName === 'leasehold_renew_duration_seconds_sum')?.value).toBeCloseTo(0.004, 5);
+    expect(renewCount.values.find((v) => (v as { metricName?: string }).metricName === 'leasehold_renew_duration_seconds_count')?.value).toBe(1);
+    expect(renewCount.values.find((v) => (v as { metricName?: string }).metricName === 'leasehold_renew_duration_seconds_sum')?.value).toBeCloseTo(0.004, 5);
     world.store.setPartitioned('a', true);
     await world.clock.advance(12_000);
     expect(await value(metrics, 'leader_election_master_status', { name: 'job' })).toBe(0);

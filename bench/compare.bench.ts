@@ -1,0 +1,119 @@
+/**
+ * leasehold against a client-go-semantics poller (the same machine with the watch off and jittered
+ * retryPeriod polling) in the same run, over HTTP on the embedded server, plus 10,000 leases held by
+ * one process and the simulation speed.
+ *
+ *   npx tsx bench/compare.bench.ts [--runs 100] [--steady-seconds 60] [--leases 10000] [--cpu-seconds 30]
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { LeaseLocker } from '../src/api/LeaseLocker.js';
+import { KubernetesLeaseLocks } from '../src/lock/kubernetesLeaseLock.js';
+import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
+import { startLeaseApiServer } from '../src/server/index.js';
+import { scheduleArbitrary } from '../src/sim/arbitrary.js';
+import { runSimulation } from '../src/sim/cluster.js';
+import { realClock } from '../src/time/realClock.js';
+import fc from 'fast-check';
+import { measureHandOvers, realWorld } from './handover.js';
+import { ms, option, percentile, printTable } from './stats.js';
+
+const RUNS = option('runs', 100);
+const STEADY_SECONDS = option('steady-seconds', 60);
+const LEASES = option('leases', 10_000);
+const CPU_SECONDS = option('cpu-seconds', 30);
+const FAST = { leaseDuration: 1_000, renewDeadline: 800, retryPeriod: 500 };
+const DEFAULTS = { leaseDuration: 15_000, renewDeadline: 10_000, retryPeriod: 2_000 };
+const sleep = (ms: number) => new Promise<void>((resolve) => realClock.setTimeout(resolve, ms));
+
+const requests = new Map<string, number>();
+const server = await startLeaseApiServer({
+  onRequest: (verb, _code, request) => {
+    const key = `${request.headers.authorization?.replace('Bearer ', '') ?? '-'} ${verb}`;
+    requests.set(key, (requests.get(key) ?? 0) + 1);
+  },
+});
+/** Requests are attributed by the bearer token of each client's kubeconfig (the server checks none). */
+const locksFor = (who: string) => {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(server.kubeConfig().replace('  user: {}', `  user:\n    token: ${who}`));
+  return new KubernetesLeaseLocks(kubeConfig);
+};
+const locks = locksFor('bench');
+const lastRenew = (name: string) => async () => (await locks.lockFor({ namespace: 'default', name }, 'reader').get()).record.renewTime!;
+
+const rows: Record<string, string | number>[] = [];
+const results: Record<string, { handOver: number[]; failover: number[] }> = {};
+for (const [mode, watch] of [['leasehold (watch)', true], ['poller (client-go)', false]] as const) {
+  console.error(`measuring ${mode}...`);
+  const timing = { ...FAST, watch };
+  results[mode] = {
+    handOver: await measureHandOvers(realWorld, locks, timing, RUNS, false, lastRenew(`bench-release${watch ? '' : '-poll'}`)),
+    failover: await measureHandOvers(realWorld, locks, timing, RUNS, true, lastRenew(`bench-crash${watch ? '' : '-poll'}`)),
+  };
+}
+const [fast, slow] = [results['leasehold (watch)']!, results['poller (client-go)']!];
+for (const [what, key] of [['graceful hand-over', 'handOver'], ['crash failover - leaseDuration', 'failover']] as const) {
+  rows.push({
+    what,
+    'leasehold p50': ms(percentile(fast[key], 50)),
+    'leasehold p99': ms(percentile(fast[key], 99)),
+    'poller p50': ms(percentile(slow[key], 50)),
+    'poller p99': ms(percentile(slow[key], 99)),
+    'ratio p50': `${(percentile(slow[key], 50) / Math.max(0.001, percentile(fast[key], 50))).toFixed(0)}x`,
+  });
+}
+
+console.error('measuring steady-state request rates...');
+const steady = async (watch: boolean) => {
+  const ref = { namespace: 'default', name: `steady-${watch}` };
+  const leader = new LeaseLocker(locksFor(`leader-${watch}`), ref, 'leader', { ...DEFAULTS, leaseDuration: 15_000, watch });
+  await leader.lock();
+  const candidate = new LeaseLocker(locksFor(`candidate-${watch}`), ref, 'candidate', { ...DEFAULTS, watch });
+  candidate.lock().catch(() => undefined);
+  return () => {
+    leader.actor.stop();
+    candidate.actor.stop();
+  };
+};
+const stops = [await steady(true), await steady(false)];
+await sleep(3_000);
+requests.clear();
+await sleep(STEADY_SECONDS * 1000);
+const perMinute = (prefix: string) =>
+  +((([...requests].filter(([key]) => key.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0)) * 60) / STEADY_SECONDS).toFixed(1);
+for (const stop of stops) stop();
+const rates = [
+  { who: 'leader', leasehold: perMinute('leader-true'), poller: perMinute('leader-false'), target: '<= 30 (1 per retryPeriod)' },
+  { who: 'candidate', leasehold: perMinute('candidate-true'), poller: perMinute('candidate-false'), target: '<= 4 (1 per leaseDuration)' },
+];
+await server.close();
+
+console.error(`measuring ${LEASES} leases in one process...`);
+const store = new MemoryLeaseStore(realClock);
+const held = Array.from({ length: LEASES }, (_, i) => new LeaseLocker(store, { namespace: 'default', name: `lease-${i}` }, 'holder', DEFAULTS));
+await Promise.all(held.map((locker) => locker.lock()));
+await sleep(3_000);
+const cpuBefore = process.cpuUsage();
+const wallBefore = performance.now();
+await sleep(CPU_SECONDS * 1000);
+const cpu = process.cpuUsage(cpuBefore);
+const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
+const rssMiB = process.memoryUsage().rss / 2 ** 20;
+const stillHeld = held.filter((locker) => locker.isLocked).length;
+for (const locker of held) locker.actor.stop();
+
+console.error('measuring simulation speed...');
+const simStart = performance.now();
+let simulated = 0;
+const samples = fc.sample(scheduleArbitrary(), { numRuns: 200, seed: 1 });
+for (const schedule of samples) simulated += (await runSimulation(schedule)).end;
+const simHoursPerSecond = simulated / 3_600_000 / ((performance.now() - simStart) / 1000);
+
+console.log(`\nover HTTP on loopback, ${RUNS} runs each, lease 1 s / renew deadline 800 ms / retry 500 ms:`);
+printTable(rows);
+console.log(`\nsteady state, lease 15 s / renew deadline 10 s / retry 2 s, requests per minute over ${STEADY_SECONDS} s:`);
+printTable(rates);
+console.log(`\n${LEASES} leases held by one process (memory store, 15 s / 10 s / 2 s), over ${CPU_SECONDS} s:`);
+printTable([{ 'CPU (share of one core)': `${(cpuShare * 100).toFixed(1)}%`, RSS: `${rssMiB.toFixed(0)} MiB`, 'still held': stillHeld }]);
+console.log(`\nsimulation: ${simHoursPerSecond.toFixed(2)} simulated hours per wall second (200 schedules)`);
+process.exit(0);
