@@ -11,7 +11,14 @@
  * │   ├── LeaseInvalidError        400/422: the store refused the object; `causes` lists why
  * │   ├── LeaseForbiddenError      401/403: credentials or RBAC; `hint` names what is missing
  * │   └── LeaseUnavailableError    5xx, timeouts, network: transient, retried
- * └── LeadershipError          leadership was lost or refused (fatal preemption, health check)
+ * ├── LeadershipError          leadership was lost or refused (fatal preemption, health check)
+ * └── LeaseManagerError        the multi-lease manager refused or could not finish a request
+ *     ├── InvalidLeaseRequestError the secretary rejected a lease name, holder or duration
+ *     ├── ClaimDeniedError         another holder has the lease
+ *     ├── NotHeldError             the holder does not hold the lease (check, revoke, pin)
+ *     ├── LeaseTimeoutError        the store stayed unavailable through every retry
+ *     ├── WaitCancelledError       waitUntilExpired was aborted by its signal
+ *     └── LeaseManagerStoppedError the manager stopped (stop(), or a fatal store error as `cause`)
  */
 
 export type LeaseErrorKind =
@@ -104,6 +111,23 @@ export class LeaseUnavailableError extends LeaseApiError {
 
 /** Leadership was lost or refused, e.g. another holder took the lease while we believed we led. */
 export class LeadershipError extends LeaseholdError {}
+
+export class LeaseManagerError extends LeaseholdError {}
+export class InvalidLeaseRequestError extends LeaseManagerError {}
+export class ClaimDeniedError extends LeaseManagerError {
+  constructor(
+    message: string,
+    context: LeaseErrorContext,
+    /** Who holds the lease instead. */
+    readonly holder: string,
+  ) {
+    super(message, context);
+  }
+}
+export class NotHeldError extends LeaseManagerError {}
+export class LeaseTimeoutError extends LeaseManagerError {}
+export class WaitCancelledError extends LeaseManagerError {}
+export class LeaseManagerStoppedError extends LeaseManagerError {}
 
 const byKind: Record<LeaseErrorKind, new (message: string, context?: LeaseErrorContext) => LeaseApiError> = {
   NotFound: LeaseNotFoundError,

@@ -1,0 +1,337 @@
+/**
+ * LeaseManager: many leases, many holders, one actor and one timer (Juju's lease manager).
+ *
+ * Facades per (namespace, model): `claimer` (claim, waitUntilExpired), `checker` (token checks),
+ * `revoker`, `pinner` and `reader`. A secretary per namespace validates lease names, holders and
+ * durations before anything reaches the machine. Transient store errors are retried with jittered
+ * backoff (50 ms x1.6, 10 tries) and then fail the one request with LeaseTimeoutError; any other
+ * store error stops the manager, and every caller still waiting gets LeaseManagerStoppedError with
+ * that error as its `cause`.
+ */
+import { Observable } from 'rxjs';
+import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import {
+  leaseManagerMachine,
+  type LeaseManagerCounters,
+  type ManagerOperation,
+  type OperationResult,
+} from '../../machines/leaseManager.js';
+import {
+  ClaimDeniedError,
+  ConfigError,
+  InvalidLeaseRequestError,
+  LeaseManagerError,
+  LeaseManagerStoppedError,
+  LeaseTimeoutError,
+  NotHeldError,
+  WaitCancelledError,
+} from '../lease/errors.js';
+import { defaultSecretaryFinder, type Secretary, type SecretaryFinder } from '../lease/secretary.js';
+import { leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
+import { leaseManagerImplementations } from '../runtime/leaseManagerImplementations.js';
+import type { Inspector } from '../runtime/participant.js';
+import type { Clock } from '../time/clock.js';
+import { realClock } from '../time/realClock.js';
+
+export type LeaseManagerActor = Actor<typeof leaseManagerMachine>;
+export type LeaseManagerSnapshot = SnapshotFrom<typeof leaseManagerMachine>;
+
+export interface LeaseManagerOptions {
+  store: ManagedLeaseStore;
+  clock?: Clock;
+  /** Longest sleep between expiry checks; default 1 minute. */
+  maxSleep?: number;
+  /** Waited past the earliest expiry before expiring it; default 1 second. */
+  expirySlack?: number;
+  /** Store calls per request before a transient error becomes LeaseTimeoutError; default 10. */
+  retryAttempts?: number;
+  /** Secretaries by lease namespace; default: Juju's application-leadership rules, generic otherwise. */
+  secretaryFinder?: SecretaryFinder;
+  /** Told about requests that timed out and about the manager stopping on a store error. */
+  logger?: (message: string) => void;
+  inspect?: Inspector;
+  random?: () => number;
+}
+
+export interface Claimer {
+  /** Claims a free lease or extends one `holder` holds; ClaimDeniedError when another holds it. */
+  claim(lease: string, holder: string, durationMs: number): Promise<void>;
+  /** Resolves once the lease is gone (expired or revoked); WaitCancelledError when `signal` aborts. */
+  waitUntilExpired(lease: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface Token {
+  /** Throws NotHeldError unless `holder` holds the lease now (not lapsed on the local clock). */
+  check(): void;
+}
+
+export interface Checker {
+  token(lease: string, holder: string): Token;
+}
+
+export interface Revoker {
+  /** Ends the holder's lease at once; NotHeldError if it is not theirs, LeaseManagerError if pinned. */
+  revoke(lease: string, holder: string): Promise<void>;
+}
+
+export interface Pinner {
+  /** While any entity pins a lease it never expires and cannot be revoked. */
+  pin(lease: string, entity: string): Promise<void>;
+  unpin(lease: string, entity: string): Promise<void>;
+  /** Pinned leases of this model and who pins them. */
+  pinned(): Record<string, string[]>;
+}
+
+export interface Reader {
+  /** Every live lease of this model: holder and local expiry. */
+  leases(): Record<string, { holder: string; expiry: number }>;
+}
+
+export interface LeaseManagerReport {
+  state: unknown;
+  leases: number;
+  pinned: number;
+  queued: { claims: number; revokes: number; pins: number };
+  waiters: number;
+  nextWakeAt: number | null;
+  counters: LeaseManagerCounters;
+}
+
+interface Pending {
+  resolve(result: OperationResult): void;
+  reject(error: unknown): void;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Omit over each member of a union, keeping it a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const DEFAULTS = { maxSleep: 60_000, expirySlack: 1_000, retryAttempts: 10 };
+
+export class LeaseManager {
+  readonly actor: LeaseManagerActor;
+  /** The current snapshot, then every change. */
+  readonly state$: Observable<LeaseManagerSnapshot>;
+  private readonly clock: Clock;
+  private readonly secretaryFinder: SecretaryFinder;
+  private readonly log: (message: string) => void;
+  private readonly pending = new Map<number, Pending>();
+  private readonly waiters = new Map<number, Waiter>();
+  private nextId = 1;
+  private stopError: LeaseManagerStoppedError | null = null;
+
+  constructor(options: LeaseManagerOptions) {
+    const input = {
+      maxSleep: positive('maxSleep', options.maxSleep ?? DEFAULTS.maxSleep),
+      expirySlack: nonNegative('expirySlack', options.expirySlack ?? DEFAULTS.expirySlack),
+      retryAttempts: positive('retryAttempts', options.retryAttempts ?? DEFAULTS.retryAttempts),
+    };
+    this.clock = options.clock ?? realClock;
+    this.secretaryFinder = options.secretaryFinder ?? defaultSecretaryFinder;
+    this.log = options.logger ?? (() => {});
+    const implementations = leaseManagerImplementations(options.store, this.clock, options.random);
+    this.actor = createActor(leaseManagerMachine.provide(implementations), {
+      input,
+      clock: this.clock,
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    this.actor.on('settled', ({ id, result }) => this.take(id)?.resolve(result));
+    this.actor.on('timedOut', ({ id, error, attempts }) => {
+      const message = `the lease store stayed unavailable through ${attempts} tries`;
+      this.log(`${message}: ${String(error)}`);
+      this.take(id)?.reject(new LeaseTimeoutError(message, { lease: options.store.describe() }, { cause: error }));
+    });
+    this.actor.on('released', ({ ids }) => ids.forEach((id) => this.takeWaiter(id)?.resolve()));
+    this.actor.on('cancelled', ({ id }) => this.takeWaiter(id)?.reject(new WaitCancelledError('waitUntilExpired was cancelled')));
+    this.actor.on('stopped', ({ error }) => this.failEveryone(error));
+    this.state$ = new Observable<LeaseManagerSnapshot>((subscriber) => {
+      subscriber.next(this.actor.getSnapshot());
+      const subscription = this.actor.subscribe(subscriber);
+      return () => subscription.unsubscribe();
+    });
+    this.actor.start();
+  }
+
+  claimer(namespace: string, model: string): Claimer {
+    const secretary = this.secretary(namespace);
+    return {
+      claim: async (lease, holder, durationMs) => {
+        secretary.checkLease(lease);
+        secretary.checkHolder(holder);
+        secretary.checkDuration(durationMs);
+        const key = { namespace, model, lease };
+        const result = await this.request({ kind: 'claim', key, holder, durationMs });
+        if (result.outcome === 'denied') {
+          throw new ClaimDeniedError(`claim denied: held by ${result.holder}`, { lease: leaseKeyString(key), identity: holder }, result.holder);
+        }
+      },
+      waitUntilExpired: (lease, signal) => {
+        secretary.checkLease(lease);
+        return this.waitUntilExpired({ namespace, model, lease }, signal);
+      },
+    };
+  }
+
+  checker(namespace: string, model: string): Checker {
+    const secretary = this.secretary(namespace);
+    return {
+      token: (lease, holder) => {
+        secretary.checkLease(lease);
+        secretary.checkHolder(holder);
+        const key = { namespace, model, lease };
+        return {
+          check: () => {
+            const held = this.actor.getSnapshot().context.leases.get(leaseKeyString(key));
+            const live = held && (held.pinnedBy.length > 0 || held.expiry > this.clock.now());
+            if (!held || held.holder !== holder || !live) {
+              throw new NotHeldError('lease not held', { lease: leaseKeyString(key), identity: holder });
+            }
+          },
+        };
+      },
+    };
+  }
+
+  revoker(namespace: string, model: string): Revoker {
+    const secretary = this.secretary(namespace);
+    return {
+      revoke: async (lease, holder) => {
+        secretary.checkLease(lease);
+        secretary.checkHolder(holder);
+        const key = { namespace, model, lease };
+        const result = await this.request({ kind: 'revoke', key, holder });
+        const context = { lease: leaseKeyString(key), identity: holder };
+        if (result.outcome === 'notHeld') throw new NotHeldError('cannot revoke: lease not held', context);
+        if (result.outcome === 'isPinned') throw new LeaseManagerError('cannot revoke: lease is pinned', context);
+      },
+    };
+  }
+
+  pinner(namespace: string, model: string): Pinner {
+    const secretary = this.secretary(namespace);
+    const change = (kind: 'pin' | 'unpin') => async (lease: string, entity: string) => {
+      secretary.checkLease(lease);
+      if (!entity) throw new InvalidLeaseRequestError(`${namespace}: empty entity for ${kind}`);
+      const key = { namespace, model, lease };
+      const result = await this.request({ kind, key, entity });
+      if (result.outcome === 'notHeld') throw new NotHeldError(`cannot ${kind}: lease not held`, { lease: leaseKeyString(key), identity: entity });
+    };
+    return {
+      pin: change('pin'),
+      unpin: change('unpin'),
+      pinned: () =>
+        Object.fromEntries(
+          this.leasesOf(namespace, model)
+            .filter((lease) => lease.pinnedBy.length)
+            .map((lease) => [lease.key.lease, [...lease.pinnedBy]]),
+        ),
+    };
+  }
+
+  reader(namespace: string, model: string): Reader {
+    this.secretary(namespace);
+    return {
+      leases: () =>
+        Object.fromEntries(this.leasesOf(namespace, model).map(({ key, holder, expiry }) => [key.lease, { holder, expiry }])),
+    };
+  }
+
+  report(): LeaseManagerReport {
+    const { value, context } = this.actor.getSnapshot();
+    const queued = { claims: 0, revokes: 0, pins: 0 };
+    for (const operation of context.queue) {
+      if (operation.kind === 'claim') queued.claims++;
+      else if (operation.kind === 'revoke') queued.revokes++;
+      else queued.pins++;
+    }
+    let pinned = 0;
+    for (const lease of context.leases.values()) if (lease.pinnedBy.length) pinned++;
+    return {
+      state: value,
+      leases: context.leases.size,
+      pinned,
+      queued,
+      waiters: context.waiterKeys.size,
+      nextWakeAt: context.wakeAt,
+      counters: { ...context.counters },
+    };
+  }
+
+  /** Stops the manager; every request and waiter still outstanding fails with LeaseManagerStoppedError. */
+  stop(): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'STOP' });
+    this.actor.stop();
+  }
+
+  private request(operation: DistributiveOmit<ManagerOperation, 'id'>): Promise<OperationResult> {
+    if (this.stopError) return Promise.reject(this.stopError);
+    const id = this.nextId++;
+    return new Promise<OperationResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.actor.send({ type: 'REQUEST', operation: { ...operation, id } as ManagerOperation });
+    });
+  }
+
+  private waitUntilExpired(key: LeaseKey, signal?: AbortSignal): Promise<void> {
+    if (this.stopError) return Promise.reject(this.stopError);
+    if (signal?.aborted) return Promise.reject(new WaitCancelledError('waitUntilExpired was cancelled', { lease: leaseKeyString(key) }));
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => this.actor.send({ type: 'CANCEL_WAIT', id });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = <T extends unknown[]>(fn: (...args: T) => void) => (...args: T) => {
+        signal?.removeEventListener('abort', onAbort);
+        fn(...args);
+      };
+      this.waiters.set(id, { resolve: settle(resolve), reject: settle(reject) });
+      this.actor.send({ type: 'WAIT', id, key });
+    });
+  }
+
+  private leasesOf(namespace: string, model: string) {
+    return [...this.actor.getSnapshot().context.leases.values()].filter(
+      ({ key }) => key.namespace === namespace && key.model === model,
+    );
+  }
+
+  private secretary(namespace: string): Secretary {
+    const secretary = this.secretaryFinder(namespace);
+    if (!secretary) throw new InvalidLeaseRequestError(`no secretary for lease namespace ${JSON.stringify(namespace)}`);
+    return secretary;
+  }
+
+  private take(id: number): Pending | undefined {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    return pending;
+  }
+
+  private takeWaiter(id: number): Waiter | undefined {
+    const waiter = this.waiters.get(id);
+    this.waiters.delete(id);
+    return waiter;
+  }
+
+  private failEveryone(cause: unknown): void {
+    if (cause) this.log(`lease manager stopped: ${String(cause)}`);
+    this.stopError = new LeaseManagerStoppedError('lease manager stopped', {}, cause ? { cause } : undefined);
+    for (const pending of this.pending.values()) pending.reject(this.stopError);
+    for (const waiter of this.waiters.values()) waiter.reject(this.stopError);
+    this.pending.clear();
+    this.waiters.clear();
+  }
+}
+
+function positive(field: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${field} must be a positive number, got ${value}`, field);
+  return value;
+}
+
+function nonNegative(field: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${field} must be zero or more, got ${value}`, field);
+  return value;
+}

@@ -1,0 +1,81 @@
+/**
+ * The implementations behind the lease manager machine's named actors and delays, bound to one
+ * ManagedLeaseStore and one Clock. Every output is stamped with the local time it was produced, so
+ * the machine plans its single wake-up without reading a clock itself.
+ */
+import { catchError, map, of } from 'rxjs';
+import { fromEventObservable, fromPromise } from 'xstate';
+import type {
+  ExpiryOutput,
+  LeaseManagerContext,
+  LeaseManagerEvent,
+  ManagerOperation,
+  OperationOutput,
+} from '../../machines/leaseManager.js';
+import type { LeaseKey, ManagedLeaseChange, ManagedLeaseStore } from '../lock/managedLeaseStore.js';
+import { type Clock, MAX_TIMER_DELAY } from '../time/clock.js';
+
+/** Juju's retry schedule for transient store errors: 50 ms, x1.6 per try, with jitter. */
+export const RETRY_INITIAL_DELAY = 50;
+export const RETRY_FACTOR = 1.6;
+
+const clampDelay = (ms: number) => Math.min(MAX_TIMER_DELAY, Math.max(0, ms));
+
+export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clock, random: () => number = Math.random) {
+  async function apply(operation: ManagerOperation): Promise<OperationOutput> {
+    const { key } = operation;
+    const settled = (result: OperationOutput['result'], change: ManagedLeaseChange | null = null): OperationOutput => ({
+      result,
+      change,
+      now: clock.now(),
+    });
+    switch (operation.kind) {
+      case 'claim': {
+        const claim = await store.claim(key, operation.holder, operation.durationMs);
+        return claim.outcome === 'denied'
+          ? settled({ outcome: 'denied', holder: claim.holder })
+          : settled({ outcome: claim.outcome }, { key, lease: claim.lease });
+      }
+      case 'revoke': {
+        const outcome = await store.revoke(key, operation.holder);
+        if (outcome === 'revoked') return settled({ outcome }, { key, lease: null });
+        return settled({ outcome: outcome === 'pinned' ? 'isPinned' : 'notHeld' });
+      }
+      case 'pin':
+      case 'unpin': {
+        const pin = await store[operation.kind](key, operation.entity);
+        if (pin.outcome === 'notHeld') return settled({ outcome: 'notHeld' });
+        return settled({ outcome: operation.kind === 'pin' ? 'pinned' : 'unpinned' }, { key, lease: pin.lease });
+      }
+    }
+  }
+
+  async function expire(keys: LeaseKey[]): Promise<ExpiryOutput> {
+    const changes: ManagedLeaseChange[] = [];
+    for (const key of keys) {
+      const outcome = await store.expire(key);
+      if (outcome === 'expired' || outcome === 'gone') changes.push({ key, lease: null });
+    }
+    return { changes, now: clock.now() };
+  }
+
+  return {
+    actors: {
+      watchStore: fromEventObservable<LeaseManagerEvent, void>(() =>
+        store.changes().pipe(
+          map((changes): LeaseManagerEvent => ({ type: 'STORE_CHANGED', changes, now: clock.now() })),
+          catchError((error: unknown) => of<LeaseManagerEvent>({ type: 'STORE_FAILED', error })),
+        ),
+      ),
+      applyOperation: fromPromise<OperationOutput, { operation: ManagerOperation }>(({ input }) => apply(input.operation)),
+      expireLeases: fromPromise<ExpiryOutput, { keys: LeaseKey[] }>(({ input }) => expire(input.keys)),
+    },
+    delays: {
+      untilWake: ({ context }: { context: LeaseManagerContext }) =>
+        clampDelay((context.wakeAt ?? clock.now() + context.maxSleep) - clock.now()),
+      /** `attempt` already counts the failure being retried: 50 ms after the first, then x1.6, ±25 % jitter. */
+      retryBackoff: ({ context }: { context: LeaseManagerContext }) =>
+        RETRY_INITIAL_DELAY * RETRY_FACTOR ** (context.attempt - 1) * (0.75 + random() * 0.5),
+    },
+  };
+}

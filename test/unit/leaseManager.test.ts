@@ -1,0 +1,291 @@
+/**
+ * The LeaseManager's behaviours, one test per rule of Juju's lease manager (ANCHORS §5), through
+ * the public facades on a virtual clock and the memory store.
+ */
+import { describe, expect, it } from 'vitest';
+import { LeaseManager, type LeaseManagerOptions } from '../../src/api/LeaseManager.js';
+import {
+  ClaimDeniedError,
+  InvalidLeaseRequestError,
+  LeaseManagerError,
+  LeaseManagerStoppedError,
+  LeaseTimeoutError,
+  NotHeldError,
+  WaitCancelledError,
+} from '../../src/lease/errors.js';
+import { MemoryManagedLeaseStore } from '../../src/lock/memoryManagedLeaseStore.js';
+import { VirtualClock } from '../../src/time/virtualClock.js';
+import { track } from '../support/leaseWorld.js';
+
+const NS = 'application-leadership';
+const MODEL = 'model-1';
+
+function managerWorld(options: Partial<LeaseManagerOptions> = {}) {
+  const clock = new VirtualClock();
+  const store = new MemoryManagedLeaseStore(clock);
+  const logs: string[] = [];
+  const start = (overrides: Partial<LeaseManagerOptions> = {}) =>
+    new LeaseManager({ store, clock, random: () => 0.5, logger: (line) => logs.push(line), ...options, ...overrides });
+  const manager = start();
+  return {
+    clock,
+    store,
+    logs,
+    manager,
+    start,
+    claimer: manager.claimer(NS, MODEL),
+    checker: manager.checker(NS, MODEL),
+    revoker: manager.revoker(NS, MODEL),
+    pinner: manager.pinner(NS, MODEL),
+    reader: manager.reader(NS, MODEL),
+  };
+}
+
+describe('LeaseManager', () => {
+  it('grants a claim of a free lease and records holder and expiry', async () => {
+    const { clock, claimer, reader } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 60_000);
+    expect(reader.leases()).toEqual({ mysql: { holder: 'mysql/0', expiry: clock.now() + 60_000 } });
+  });
+
+  it('extends the lease when its holder claims it again', async () => {
+    const { clock, claimer, reader, manager } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 60_000);
+    await clock.advance(30_000);
+    await claimer.claim('mysql', 'mysql/0', 60_000);
+    expect(reader.leases().mysql!.expiry).toBe(clock.now() + 60_000);
+    expect(manager.report().counters).toMatchObject({ claimed: 1, extended: 1 });
+  });
+
+  it('denies a claim by another holder, naming the holder', async () => {
+    const { claimer, reader } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 60_000);
+    const denied = await claimer.claim('mysql', 'mysql/1', 60_000).catch((error: unknown) => error);
+    expect(denied).toBeInstanceOf(ClaimDeniedError);
+    expect((denied as ClaimDeniedError).holder).toBe('mysql/0');
+    expect((denied as Error).message).toContain('application-leadership/model-1/mysql');
+    expect(reader.leases().mysql!.holder).toBe('mysql/0');
+  });
+
+  it('has the secretary validate lease names, holders and durations per namespace', async () => {
+    const { manager, store } = managerWorld();
+    const leadership = manager.claimer(NS, MODEL);
+    await expect(leadership.claim('MySQL', 'mysql/0', 60_000)).rejects.toThrow(/invalid lease name "MySQL"/);
+    await expect(leadership.claim('mysql', 'mysql-0', 60_000)).rejects.toThrow(/invalid holder name "mysql-0".*unit name/);
+    await expect(leadership.claim('mysql', 'mysql/0', 10 * 60_000)).rejects.toThrow(/invalid duration 600000 ms: must be between 1s and 5m0s/);
+    await expect(leadership.claim('mysql', 'mysql/0', 0)).rejects.toBeInstanceOf(InvalidLeaseRequestError);
+    // Another namespace has other rules: any printable holder, up to an hour.
+    await manager.claimer('singular-controller', MODEL).claim('model-1', 'machine-0', 30 * 60_000);
+    expect(() => manager.claimer('', MODEL)).toThrow(/no secretary for lease namespace ""/);
+    expect(store.calls.claim).toBe(1);
+  });
+
+  it('checks a token: the holder passes, anyone else and a lapsed lease fail with NotHeldError', async () => {
+    const { clock, claimer, checker } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    expect(() => checker.token('mysql', 'mysql/0').check()).not.toThrow();
+    expect(() => checker.token('mysql', 'mysql/1').check()).toThrow(NotHeldError);
+    expect(() => checker.token('redis', 'redis/0').check()).toThrow(NotHeldError);
+    await clock.advance(10_000);
+    // Lapsed on the local clock, not yet expired by the manager: no longer held.
+    expect(() => checker.token('mysql', 'mysql/0').check()).toThrow(NotHeldError);
+  });
+
+  it('revokes the holder’s lease at once and releases its waiters; others cannot revoke', async () => {
+    const { claimer, revoker, reader } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 60_000);
+    const waiting = track(claimer.waitUntilExpired('mysql'));
+    await expect(revoker.revoke('mysql', 'mysql/1')).rejects.toBeInstanceOf(NotHeldError);
+    expect(waiting.settled).toBe(false);
+    await revoker.revoke('mysql', 'mysql/0');
+    await Promise.resolve();
+    expect(waiting.settled && waiting.error === undefined).toBe(true);
+    expect(reader.leases()).toEqual({});
+    await claimer.claim('mysql', 'mysql/1', 60_000);
+  });
+
+  it('expires a lease after its duration plus the 1 s slack', async () => {
+    const { clock, claimer, reader, manager } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    await clock.advance(10_999);
+    expect(reader.leases().mysql).toBeDefined();
+    await clock.advance(1);
+    expect(reader.leases()).toEqual({});
+    expect(manager.report().counters.expired).toBe(1);
+  });
+
+  it('releases waitUntilExpired only when the lease is gone', async () => {
+    const { clock, claimer } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    const waiting = track(claimer.waitUntilExpired('mysql'));
+    await clock.advance(5_000);
+    await claimer.claim('mysql', 'mysql/0', 10_000); // extended: the waiter keeps waiting
+    await clock.advance(10_999);
+    expect(waiting.settled).toBe(false);
+    await clock.advance(1);
+    expect(waiting).toMatchObject({ settled: true, error: undefined });
+  });
+
+  it('resolves waitUntilExpired at once for a lease nobody holds', async () => {
+    const { claimer } = managerWorld();
+    await expect(claimer.waitUntilExpired('mysql')).resolves.toBeUndefined();
+  });
+
+  it('does not release a waiter on the tick it was added, even for a lapsed lease: only the expiry does', async () => {
+    const { clock, claimer, reader } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    await clock.advance(10_500); // lapsed, but the manager's wake-up (expiry + 1 s slack) is still ahead
+    const waiting = track(claimer.waitUntilExpired('mysql'));
+    await Promise.resolve();
+    expect(waiting.settled).toBe(false);
+    expect(reader.leases().mysql).toBeDefined();
+    await clock.advance(500);
+    expect(waiting).toMatchObject({ settled: true, error: undefined });
+  });
+
+  it('cancels a wait through its signal with WaitCancelledError, leaving other waiters in place', async () => {
+    const { clock, claimer, manager } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    const controller = new AbortController();
+    const cancelled = track(claimer.waitUntilExpired('mysql', controller.signal));
+    const other = track(claimer.waitUntilExpired('mysql'));
+    controller.abort();
+    await Promise.resolve();
+    expect(cancelled.error).toBeInstanceOf(WaitCancelledError);
+    expect(manager.report().waiters).toBe(1);
+    await clock.advance(11_000);
+    expect(other).toMatchObject({ settled: true, error: undefined });
+    await expect(claimer.waitUntilExpired('mysql', AbortSignal.abort())).rejects.toBeInstanceOf(WaitCancelledError);
+  });
+
+  it('stops: every waiter and later request fails with "lease manager stopped"', async () => {
+    const { claimer, manager } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    const waiting = track(claimer.waitUntilExpired('mysql'));
+    manager.stop();
+    await Promise.resolve();
+    expect(waiting.error).toBeInstanceOf(LeaseManagerStoppedError);
+    expect((waiting.error as Error).message).toBe('lease manager stopped');
+    await expect(claimer.claim('mysql', 'mysql/0', 10_000)).rejects.toThrow('lease manager stopped');
+    expect(manager.report().state).toBe('stopped');
+  });
+
+  it('never expires a pinned lease and refuses to revoke it; unpinning lets it expire', async () => {
+    const { clock, claimer, pinner, revoker, reader } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    await pinner.pin('mysql', 'machine-0/upgrade');
+    await pinner.pin('mysql', 'machine-1/upgrade');
+    expect(pinner.pinned()).toEqual({ mysql: ['machine-0/upgrade', 'machine-1/upgrade'] });
+    await clock.advance(5 * 60_000);
+    expect(reader.leases().mysql!.holder).toBe('mysql/0');
+    await expect(revoker.revoke('mysql', 'mysql/0')).rejects.toThrow(LeaseManagerError);
+    await expect(revoker.revoke('mysql', 'mysql/0')).rejects.toThrow(/pinned/);
+    await pinner.unpin('mysql', 'machine-0/upgrade');
+    await clock.advance(5 * 60_000);
+    expect(reader.leases().mysql).toBeDefined(); // still pinned by machine-1
+    await pinner.unpin('mysql', 'machine-1/upgrade');
+    await clock.advance(60_000);
+    expect(reader.leases()).toEqual({});
+    await expect(pinner.pin('mysql', 'machine-0/upgrade')).rejects.toBeInstanceOf(NotHeldError);
+  });
+
+  it('retries transient store errors with 50 ms x1.6 backoff, then succeeds', async () => {
+    const { clock, store, claimer, reader, manager } = managerWorld();
+    await clock.advance(0);
+    store.failNext(3, 'Unavailable');
+    const started = clock.now();
+    const claim = track(claimer.claim('mysql', 'mysql/0', 10_000));
+    // random() = 0.5 makes the jitter factor exactly 1: 50 + 80 + 128 ms.
+    await clock.advance(257);
+    expect(claim.settled).toBe(false);
+    await clock.advance(1);
+    expect(claim).toMatchObject({ settled: true, error: undefined });
+    expect(reader.leases().mysql!.expiry).toBe(started + 258 + 10_000);
+    expect(manager.report().counters.retries).toBe(3);
+  });
+
+  it('times a request out with LeaseTimeoutError after 10 transient failures, and keeps running', async () => {
+    const { clock, store, claimer, manager, logs } = managerWorld();
+    store.failNext(10, 'Unavailable');
+    const claim = track(claimer.claim('mysql', 'mysql/0', 10_000));
+    await clock.advance(60_000);
+    expect(claim.error).toBeInstanceOf(LeaseTimeoutError);
+    expect(store.calls.claim).toBe(10);
+    expect(logs.join('\n')).toMatch(/unavailable through 10 tries/);
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    expect(manager.report().counters).toMatchObject({ claimed: 1, timeouts: 1 });
+  });
+
+  it('stops on a store error that is not transient, with that error as the cause for every waiter', async () => {
+    const { clock, store, claimer, manager, logs } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    const waiting = track(claimer.waitUntilExpired('mysql'));
+    store.failNext(1, 'Forbidden');
+    const claim = track(claimer.claim('redis', 'redis/0', 10_000));
+    await clock.advance(0);
+    for (const outcome of [waiting, claim]) {
+      expect(outcome.error).toBeInstanceOf(LeaseManagerStoppedError);
+      expect(((outcome.error as Error).cause as Error).name).toBe('LeaseForbiddenError');
+    }
+    expect(manager.report().state).toBe('stopped');
+    expect(logs.join('\n')).toMatch(/lease manager stopped: LeaseForbiddenError/);
+  });
+
+  it('keeps one wake-up timer for a thousand leases', async () => {
+    const { clock, claimer, manager } = managerWorld();
+    for (let unit = 0; unit < 1000; unit++) await claimer.claim(`app${unit}`, `app${unit}/0`, 10_000 + unit * 7);
+    expect(clock.pendingTimers).toBe(1);
+    expect(manager.report()).toMatchObject({ leases: 1000, nextWakeAt: clock.now() + 10_000 + 1_000 });
+    await clock.advance(10_000 + 1_000 + 999 * 7);
+    expect(manager.report().leases).toBe(0);
+    expect(clock.pendingTimers).toBe(1);
+  });
+
+  it('moves a planned wake-up earlier for a shorter lease, never later for a longer one', async () => {
+    const { clock, claimer, manager } = managerWorld();
+    await clock.advance(0);
+    const t0 = clock.now();
+    expect(manager.report().nextWakeAt).toBe(t0 + 60_000); // maxSleep with nothing to expire
+    await claimer.claim('mysql', 'mysql/0', 30_000);
+    expect(manager.report().nextWakeAt).toBe(t0 + 31_000);
+    expect(clock.nextTimerAt).toBe(t0 + 31_000);
+    await claimer.claim('mysql', 'mysql/0', 5 * 60_000); // extended far ahead
+    expect(manager.report().nextWakeAt).toBe(t0 + 31_000);
+    await claimer.claim('redis', 'redis/0', 2_000);
+    expect(clock.nextTimerAt).toBe(t0 + 3_000);
+    expect(clock.pendingTimers).toBe(1);
+  });
+
+  it('reports leases, pins, queued requests and waiters', async () => {
+    const { claimer, pinner, manager } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    await pinner.pin('mysql', 'machine-0');
+    void claimer.waitUntilExpired('mysql');
+    const queued = [claimer.claim('redis', 'redis/0', 10_000), claimer.claim('kafka', 'kafka/0', 10_000)];
+    // The first queued claim is in flight (the memory store has already applied it); both count until settled.
+    expect(manager.report()).toMatchObject({ pinned: 1, waiters: 1, queued: { claims: 2, revokes: 0, pins: 0 } });
+    await Promise.all(queued);
+    expect(manager.report()).toMatchObject({ leases: 3, queued: { claims: 0 } });
+  });
+
+  it('shares one store between managers: one holder per lease, and either sees the other’s leases end', async () => {
+    const world = managerWorld();
+    const other = world.start();
+    await world.claimer.claim('mysql', 'mysql/0', 10_000);
+    await expect(other.claimer(NS, MODEL).claim('mysql', 'mysql/1', 10_000)).rejects.toBeInstanceOf(ClaimDeniedError);
+    expect(other.reader(NS, MODEL).leases().mysql!.holder).toBe('mysql/0');
+    const waiting = track(other.claimer(NS, MODEL).waitUntilExpired('mysql'));
+    await world.revoker.revoke('mysql', 'mysql/0');
+    await Promise.resolve();
+    expect(waiting).toMatchObject({ settled: true, error: undefined });
+    await other.claimer(NS, MODEL).claim('mysql', 'mysql/1', 10_000);
+    expect(world.reader.leases().mysql!.holder).toBe('mysql/1');
+  });
+
+  it('rejects bad options with ConfigError naming the option', () => {
+    const clock = new VirtualClock();
+    const store = new MemoryManagedLeaseStore(clock);
+    expect(() => new LeaseManager({ store, clock, maxSleep: 0 })).toThrow(/maxSleep must be a positive number, got 0/);
+    expect(() => new LeaseManager({ store, clock, expirySlack: -1 })).toThrow(/expirySlack must be zero or more/);
+  });
+});
