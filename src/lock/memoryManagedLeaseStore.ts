@@ -36,6 +36,16 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
     this.faults.push({ kind, remaining: count });
   }
 
+  /** Faults queued by failNext and not yet thrown. */
+  get pendingFaults(): number {
+    return this.faults.reduce((sum, fault) => sum + fault.remaining, 0);
+  }
+
+  /** Ends the change feed of every manager with an error of `kind` (a store that is gone for good). */
+  breakFeed(kind: LeaseErrorKind): void {
+    this.changeSubject.error(leaseApiError(kind, `injected ${kind} on the change feed`));
+  }
+
   /** Every live lease (for tests and reports). */
   snapshot(): ManagedLease[] {
     return [...this.leases.values()];
