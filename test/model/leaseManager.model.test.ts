@@ -84,28 +84,28 @@ const command = (name: string, act: (model: Model, real: Real) => Promise<void>)
 });
 
 const claim = (lease: Lease, holder: number, durationMs: number) =>
-  command(`claim(${lease}, ${HOLDERS[lease][holder]}, ${durationMs})`, async (model, real) => {
+  command(`claim(${lease}, ${HOLDERS[lease][holder]!}, ${durationMs})`, async (model, real) => {
     const before = real.store.snapshot().find((held) => held.key.lease === lease);
     const exact = real.store.pendingFaults === 0;
-    const outcome = await settle(real, real.manager.claimer(NS, MODEL).claim(lease, HOLDERS[lease][holder], durationMs));
+    const outcome = await settle(real, real.manager.claimer(NS, MODEL).claim(lease, HOLDERS[lease][holder]!, durationMs));
     expect(outcome.settled).toBe(true);
     if (model.stopped) return expect(outcome.error).toBeInstanceOf(LeaseManagerStoppedError);
     if (outcome.error instanceof LeaseManagerStoppedError) return void (model.stopped = true);
     if (!exact) return expect(outcome.error === undefined || outcome.error instanceof ClaimDeniedError || outcome.error instanceof LeaseTimeoutError).toBe(true);
-    const takenByOther = before !== undefined && before.holder !== HOLDERS[lease][holder];
+    const takenByOther = before !== undefined && before.holder !== HOLDERS[lease][holder]!;
     if (takenByOther) expect(outcome.error).toBeInstanceOf(ClaimDeniedError);
     else expect(outcome.error).toBeUndefined();
   });
 
 const revoke = (lease: Lease, holder: number) =>
-  command(`revoke(${lease}, ${HOLDERS[lease][holder]})`, async (model, real) => {
+  command(`revoke(${lease}, ${HOLDERS[lease][holder]!})`, async (model, real) => {
     const before = real.store.snapshot().find((held) => held.key.lease === lease);
     const exact = real.store.pendingFaults === 0;
-    const outcome = await settle(real, real.manager.revoker(NS, MODEL).revoke(lease, HOLDERS[lease][holder]));
+    const outcome = await settle(real, real.manager.revoker(NS, MODEL).revoke(lease, HOLDERS[lease][holder]!));
     if (model.stopped) return expect(outcome.error).toBeInstanceOf(LeaseManagerStoppedError);
     if (outcome.error instanceof LeaseManagerStoppedError) return void (model.stopped = true);
     if (!exact) return;
-    if (!before || before.holder !== HOLDERS[lease][holder]) expect(outcome.error).toBeInstanceOf(NotHeldError);
+    if (!before || before.holder !== HOLDERS[lease][holder]!) expect(outcome.error).toBeInstanceOf(NotHeldError);
     else if (before.pinnedBy.length) expect(String(outcome.error)).toMatch(/pinned/);
     else expect(outcome.error).toBeUndefined();
   });
