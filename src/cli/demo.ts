@@ -6,6 +6,7 @@
 import { PrimaryLease } from '../api/PrimaryLease.js';
 import { formatDuration } from '../lease/duration.js';
 import type { LeaseRecord, LeaseRef } from '../lease/record.js';
+import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { type DemoBackend, embeddedServerBackend } from './demoBackend.js';
@@ -26,18 +27,20 @@ interface DemoOptions {
   print?: (line: string) => void;
   /** Default: the embedded API server, over HTTP, as in production. */
   backend?: DemoBackend;
+  /** XState inspection for every participant (the Stately inspector, the live view). */
+  inspect?: Inspector;
 }
 
-export async function demo({ clock = realClock, print = console.log, backend }: DemoOptions = {}): Promise<DemoFigures> {
+export async function demo({ clock = realClock, print = console.log, backend, inspect }: DemoOptions = {}): Promise<DemoFigures> {
   const leases = backend ?? (await embeddedServerBackend(clock));
   try {
-    return await story(leases, clock, print);
+    return await story(leases, clock, print, inspect);
   } finally {
     await leases.close();
   }
 }
 
-async function story(store: DemoBackend, clock: Clock, print: (line: string) => void): Promise<DemoFigures> {
+async function story(store: DemoBackend, clock: Clock, print: (line: string) => void, inspect: Inspector | undefined): Promise<DemoFigures> {
   const ref: LeaseRef = { namespace: 'default', name: 'cluster-example' };
   const started = clock.now();
   const say = (line: string) => print(`${((clock.now() - started) / 1000).toFixed(3).padStart(7)}s  ${line}`);
@@ -63,7 +66,7 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
   const instances = new Map<string, PrimaryLease>();
   let finished = false;
   const join = (identity: string) => {
-    const instance = new PrimaryLease(store.lockFor(ref, identity), { clock });
+    const instance = new PrimaryLease(store.lockFor(ref, identity), { clock, inspect });
     instances.set(identity, instance);
     instance.acquire(TIMING).then(
       () => say(`${identity} is primary (term ${instance.term})`),
@@ -113,7 +116,7 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
   watchingUpgrade = true;
   upgrading.stop();
   const successorStarted = clock.now();
-  const successor = new PrimaryLease(store.lockFor(ref, third.identity), { clock });
+  const successor = new PrimaryLease(store.lockFor(ref, third.identity), { clock, inspect });
   await successor.acquire(TIMING);
   watchingUpgrade = false;
   say(

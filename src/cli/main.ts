@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `leasehold` command. */
 import { ConfigError } from '../lease/errors.js';
-import { demo } from './demo.js';
+import { DEMO_USAGE, demoCommand } from './demoCommand.js';
 import { RUN_USAGE, run } from './run.js';
 import { SERVE_USAGE, serve } from './serve.js';
 import { STATUS_USAGE, status } from './status.js';
@@ -14,6 +14,7 @@ commands:
   run     run a command only while holding a lease (the leader-election sidecar)
   status  who holds a lease, since when, until when; --watch streams changes
 
+${DEMO_USAGE}
 ${SERVE_USAGE}
 ${RUN_USAGE}
 ${STATUS_USAGE}`;
@@ -21,7 +22,7 @@ ${STATUS_USAGE}`;
 async function main([command, ...args]: string[]): Promise<number> {
   switch (command) {
     case 'demo':
-      await demo();
+      await demoCommand(args);
       return 0;
     case 'serve':
       await serve(args);

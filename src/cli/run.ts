@@ -17,14 +17,15 @@ import { LeaseMetrics } from '../metrics.js';
 import { realClock } from '../time/realClock.js';
 import { connect } from './connection.js';
 import { parseFlags, portFlag } from './flags.js';
+import { inspectFlag, webSocketInspector } from './inspection.js';
 
 export const RUN_USAGE = `usage: leasehold run --lease NAME [--namespace default] [--identity ID] [--kubeconfig FILE]
                     [--lease-duration 15s] [--renew-deadline 10s] [--retry-period 2s] [--grace-period D]
-                    [--healthz-port N] -- CMD ARGS...
+                    [--healthz-port N] [--inspect ws://HOST:PORT] -- CMD ARGS...
 
 Runs CMD only while this process holds the lease. --grace-period (default: (leaseDuration -
 renewDeadline) / 2, must end before the lease could expire. --healthz-port serves /healthz and
-/metrics on 127.0.0.1.
+/metrics on 127.0.0.1. --inspect sends XState inspection events to a Stately inspector relay.
 `;
 
 export interface RunOptions {
@@ -43,7 +44,7 @@ function waitForExit(child: ChildProcess): Promise<number> {
 export async function run(args: readonly string[], { print = console.error, signals = process }: RunOptions = {}): Promise<number> {
   const flags = parseFlags(
     args,
-    { values: ['lease', 'namespace', 'identity', 'kubeconfig', 'lease-duration', 'renew-deadline', 'retry-period', 'grace-period', 'healthz-port'] },
+    { values: ['lease', 'namespace', 'identity', 'kubeconfig', 'lease-duration', 'renew-deadline', 'retry-period', 'grace-period', 'healthz-port', 'inspect'] },
     'run',
   );
   const lease = flags.values.get('lease');
@@ -65,10 +66,12 @@ export async function run(args: readonly string[], { print = console.error, sign
     );
   }
   const healthzPort = portFlag(flags.values.get('healthz-port'), 'run');
+  const inspectUrl = inspectFlag(flags.values.get('inspect'), 'run');
   const ref = { namespace: flags.values.get('namespace') ?? 'default', name: lease };
   const identity = flags.values.get('identity') ?? `${hostname()}-${process.pid}`;
 
   const connection = await connect(flags.values.get('kubeconfig'), print);
+  if (inspectUrl) print(`leasehold run: inspection events go to ${inspectUrl}`);
   const metrics = new LeaseMetrics();
   const healthz = new HealthzAdaptor(20_000);
   const lock = metrics.instrument(lease, new KubernetesLeaseLock(connection.kubeConfig, ref, identity));
@@ -93,6 +96,7 @@ export async function run(args: readonly string[], { print = console.error, sign
     releaseOnCancel: true,
     watchdog: healthz,
     name: `${ref.namespace}/${lease}`,
+    inspect: inspectUrl === undefined ? undefined : webSocketInspector(inspectUrl),
     callbacks: {
       onStartedLeading: (signal) => {
         print(`leasehold run: ${identity} holds lease ${ref.namespace}/${lease} (term ${elector.actor.getSnapshot().context.term}); starting ${command}`);

@@ -6,7 +6,12 @@ const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const TSX = join(import.meta.dirname, '../../node_modules/.bin/tsx');
 
 export function runCli(args: string[]) {
-  const child = spawn(TSX, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return runScript(CLI, args);
+}
+
+/** Runs a TypeScript entry point (a CLI, a script in visualize/) the same way. */
+export function runScript(script: string, args: string[]) {
+  const child = spawn(TSX, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
