@@ -3,6 +3,21 @@ export { PrimaryLease, PRIMARY_LEASE_DEFAULTS, type PrimaryLeaseConfig, type Cal
 export { LeaderElector, runOrThrow, type LeaderCallbacks, type LeaderElectionConfig } from './api/LeaderElector.js';
 export { HealthzAdaptor } from './api/HealthzAdaptor.js';
 export { LeaseLocker, LEASE_LOCKER_DEFAULTS, type LeaseLockerConfig } from './api/LeaseLocker.js';
+export {
+  LeaseManager,
+  type LeaseManagerOptions,
+  type LeaseManagerReport,
+  type Claimer,
+  type Checker,
+  type Token,
+  type Revoker,
+  type Pinner,
+  type Reader,
+} from './api/LeaseManager.js';
+export { leaseManagerMachine, type LeaseManagerContext, type LeaseManagerEvent } from '../machines/leaseManager.js';
+export { defaultSecretaryFinder, genericSecretary, applicationLeadershipSecretary, type Secretary, type SecretaryFinder } from './lease/secretary.js';
+export { leaseKeyString, type LeaseKey, type ManagedLease, type ManagedLeaseStore } from './lock/managedLeaseStore.js';
+export { MemoryManagedLeaseStore } from './lock/memoryManagedLeaseStore.js';
 
 export { Participant, type ParticipantActor, type ParticipantSnapshot, type RuntimeOptions, type Inspector, type LeadershipHooks } from './runtime/participant.js';
 export { leaseParticipantMachine, isLeading, windowCloses, type ParticipantContext, type ParticipantEvent } from '../machines/leaseParticipant.js';
