@@ -41,3 +41,5 @@ export { KubernetesLeaseLock, KubernetesLeaseLocks, type KubernetesLeaseLockOpti
 export { loadKubeConfig } from './lock/kubeConfig.js';
 export { startLeaseApiServer, type LeaseApiServer, type LeaseApiServerOptions } from './server/index.js';
 export { SkewedClock } from './time/skewedClock.js';
+
+export { startLiveView, type LiveView, type LiveViewOptions, type LeaseView, type RegisterOptions } from '../visualize/liveView.js';

@@ -14,6 +14,7 @@
  * state an actor is in. The output depends only on the machine: same machine, same bytes.
  */
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
+import { describeEventType } from './eventNames.js';
 
 const FONT = 'Helvetica';
 
@@ -105,16 +106,11 @@ export function transitionLabel(transition: AnyTransitionDefinition): string {
 }
 
 function eventName(transition: AnyTransitionDefinition): string {
-  const type = String(transition.eventType);
-  if (type === '') return 'always';
   if ('delay' in transition) {
     const delay = (transition as { delay: unknown }).delay;
     return `after ${typeof delay === 'number' ? `${delay} ms` : typeof delay === 'string' ? delay : '(computed delay)'}`;
   }
-  const invoked = /^xstate\.(done|error)\.actor\.(.+)$/.exec(type);
-  if (invoked) return `${invoked[1]}: ${invoked[2]}`;
-  if (type.startsWith('xstate.done.state.')) return 'done';
-  return type;
+  return describeEventType(String(transition.eventType));
 }
 
 /** Named guards by name, parameters in parentheses, and()/or()/not() spelled out. */

@@ -1,7 +1,8 @@
 /**
  * `leasehold demo` (what `npm start` runs): three instance managers compete for one primary lease
  * in real time with short timings, and the timeline shows the four moments that matter: the first
- * election, a graceful hand-over, a crash failover and an in-place upgrade.
+ * election, a graceful hand-over, a crash failover and an in-place upgrade. Given `keepRunning`
+ * (the live view), it then hands the lease over every few seconds until that signal aborts.
  */
 import { PrimaryLease } from '../api/PrimaryLease.js';
 import { formatDuration } from '../lease/duration.js';
@@ -29,22 +30,41 @@ interface DemoOptions {
   backend?: DemoBackend;
   /** XState inspection for every participant (the Stately inspector, the live view). */
   inspect?: Inspector;
+  /** Called with every participant started; a replacement comes with the same identity. */
+  onParticipant?: (identity: string, participant: PrimaryLease) => void;
+  /** Every change of the lease the demo's observer sees, and the local time it saw it. */
+  onLeaseObserved?: (record: LeaseRecord, at: number) => void;
+  /** After the story, keep handing the lease over until this aborts. */
+  keepRunning?: AbortSignal;
 }
 
-export async function demo({ clock = realClock, print = console.log, backend, inspect }: DemoOptions = {}): Promise<DemoFigures> {
+export async function demo({ clock = realClock, print = console.log, backend, ...hooks }: DemoOptions = {}): Promise<DemoFigures> {
   const leases = backend ?? (await embeddedServerBackend(clock));
   try {
-    return await story(leases, clock, print, inspect);
+    return await story(leases, clock, print, hooks);
   } finally {
     await leases.close();
   }
 }
 
-async function story(store: DemoBackend, clock: Clock, print: (line: string) => void, inspect: Inspector | undefined): Promise<DemoFigures> {
+type StoryHooks = Pick<DemoOptions, 'inspect' | 'onParticipant' | 'onLeaseObserved' | 'keepRunning'>;
+
+async function story(store: DemoBackend, clock: Clock, print: (line: string) => void, hooks: StoryHooks): Promise<DemoFigures> {
   const ref: LeaseRef = { namespace: 'default', name: 'cluster-example' };
   const started = clock.now();
   const say = (line: string) => print(`${((clock.now() - started) / 1000).toFixed(3).padStart(7)}s  ${line}`);
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+  /** A sleep that ends early when `signal` aborts. */
+  const pause = (ms: number, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const timer = clock.setTimeout(done, ms);
+      function done() {
+        clock.clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
   // An observer's view of the lease, from its watch: what a kubectl get -w would show.
   let latest: LeaseRecord | undefined;
   let sawEmptyHolder = false;
@@ -55,6 +75,7 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
     .subscribe((event) => {
       if (event.type !== 'observed' || !event.lease) return;
       latest = event.lease.record;
+      hooks.onLeaseObserved?.(latest, clock.now());
       sawEmptyHolder ||= watchingUpgrade && latest.holderIdentity === '';
     });
   const record = () => latest!;
@@ -65,9 +86,14 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
 
   const instances = new Map<string, PrimaryLease>();
   let finished = false;
-  const join = (identity: string) => {
-    const instance = new PrimaryLease(store.lockFor(ref, identity), { clock, inspect });
+  const start = (identity: string) => {
+    const instance = new PrimaryLease(store.lockFor(ref, identity), { clock, inspect: hooks.inspect });
     instances.set(identity, instance);
+    hooks.onParticipant?.(identity, instance);
+    return instance;
+  };
+  const join = (identity: string) => {
+    const instance = start(identity);
     instance.acquire(TIMING).then(
       () => say(`${identity} is primary (term ${instance.term})`),
       (error: unknown) => finished || say(`${identity} gave up: ${String(error)}`),
@@ -79,7 +105,7 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
     for (;;) {
       const leader = [...instances].find(([id, p]) => id !== except && p.isHeld);
       if (leader) return { identity: leader[0], after: clock.now() - since };
-      if (clock.now() - started > LIMIT) throw new Error('the demo ran out of time');
+      if (clock.now() - since > LIMIT) throw new Error('the demo ran out of time');
       await sleep(1);
     }
   };
@@ -116,16 +142,28 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
   watchingUpgrade = true;
   upgrading.stop();
   const successorStarted = clock.now();
-  const successor = new PrimaryLease(store.lockFor(ref, third.identity), { clock, inspect });
+  const successor = start(third.identity);
   await successor.acquire(TIMING);
   watchingUpgrade = false;
   say(
     `upgrade: the successor re-adopted the lease in ${clock.now() - successorStarted} ms; transitions ${transitionsBefore} -> ${record().leaseTransitions}; holder empty at any point: ${sawEmptyHolder ? 'yes' : 'no'}`,
   );
 
+  for (let leader = third.identity; hooks.keepRunning && !hooks.keepRunning.aborted; ) {
+    await pause(2_000, hooks.keepRunning);
+    if (hooks.keepRunning.aborted) break;
+    say(`${leader} releases the lease`);
+    const releasedAt = clock.now();
+    await instances.get(leader)!.release();
+    const next = await nextPrimary(leader, releasedAt);
+    say(`hand-over: ${next.identity} leads ${next.after} ms after the release`);
+    instances.get(leader)!.stop();
+    join(leader);
+    leader = next.identity;
+  }
+
   finished = true;
   observer.unsubscribe();
-  successor.stop();
   for (const instance of instances.values()) instance.stop();
   say('done');
   return { firstElection: first.after, handOver: second.after, failoverAfterLastRenew: failover, upgradeTransitionsAdded: record().leaseTransitions - transitionsBefore, sawEmptyHolder };

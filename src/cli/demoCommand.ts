@@ -1,21 +1,66 @@
 /**
- * `leasehold demo [--inspect ws://HOST:PORT]`: the demo story, optionally watched: --inspect sends
- * every participant's inspection events to the Stately inspector's relay.
+ * `leasehold demo [--ui] [--ui-port N] [--inspect ws://HOST:PORT]`: the demo story, optionally
+ * watched. --inspect sends every participant's inspection events to the Stately inspector's relay;
+ * --ui serves the offline live view (diagrams with the current state, the lease, a transition log)
+ * and keeps handing the lease over until SIGINT/SIGTERM so a person can watch.
  */
+import { startLiveView } from '../../visualize/liveView.js';
+import { ConfigError } from '../lease/errors.js';
+import type { ParticipantSnapshot } from '../runtime/participant.js';
 import { demo } from './demo.js';
-import { parseFlags } from './flags.js';
-import { inspectFlag, webSocketInspector } from './inspection.js';
+import { parseFlags, portFlag } from './flags.js';
+import { inspectAll, inspectFlag, webSocketInspector } from './inspection.js';
 
-export const DEMO_USAGE = `usage: leasehold demo [--inspect ws://HOST:PORT]
+export const DEMO_USAGE = `usage: leasehold demo [--ui] [--ui-port N] [--inspect ws://HOST:PORT]
 
---inspect sends XState inspection events to a Stately inspector relay.
+--ui serves a live view on http://127.0.0.1 (any free port, or --ui-port N) and keeps handing the
+lease over until Ctrl-C. --inspect sends XState inspection events to a Stately inspector relay.
 `;
 
 export async function demoCommand(args: readonly string[], print: (line: string) => void = console.log): Promise<void> {
-  const flags = parseFlags(args, { values: ['inspect'] }, 'demo');
+  const flags = parseFlags(args, { values: ['inspect', 'ui-port'], switches: ['ui'] }, 'demo');
   const inspectUrl = inspectFlag(flags.values.get('inspect'), 'demo');
+  const uiPort = portFlag(flags.values.get('ui-port'), 'demo');
+  const ui = flags.switches.has('ui');
+  if (uiPort !== undefined && !ui) throw new ConfigError('demo: --ui-port needs --ui', 'ui-port');
 
   const stately = inspectUrl === undefined ? undefined : webSocketInspector(inspectUrl);
   if (inspectUrl) print(`inspection events go to ${inspectUrl} (the Stately inspector relay; see README "Stately inspector")`);
-  await demo({ print, inspect: stately });
+  if (!ui) {
+    await demo({ print, inspect: stately });
+    return;
+  }
+
+  const liveView = await startLiveView({ port: uiPort ?? 0, title: 'leasehold demo' });
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  print(`live view: ${liveView.url} (Ctrl-C stops the demo)`);
+  const lease = 'default/cluster-example';
+  try {
+    await demo({
+      print,
+      inspect: inspectAll([stately, liveView.inspect]),
+      onParticipant: (identity, participant) =>
+        liveView.register(identity, participant.actor, { describe: (snapshot) => describeParticipant(snapshot as ParticipantSnapshot) }),
+      onLeaseObserved: (record, at) =>
+        liveView.showLease(lease, {
+          holder: record.holderIdentity,
+          term: record.leaseTransitions,
+          expiresAt: record.holderIdentity ? at + record.leaseDurationSeconds * 1000 : null,
+        }),
+      keepRunning: stop.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await liveView.close();
+  }
+}
+
+function describeParticipant(snapshot: ParticipantSnapshot): string {
+  const { leader, term, counters } = snapshot.context;
+  const held = term === null ? '' : `term ${term} · `;
+  return `${held}sees ${leader || 'no holder'} · ${counters.renewals} renewals`;
 }

@@ -5,6 +5,7 @@
  * the last 200 events and retries every 5 s, so the relay may be started after the command.
  */
 import { createWebSocketInspector } from '@statelyai/inspect';
+import type { InspectionEvent } from 'xstate';
 import { ConfigError } from '../lease/errors.js';
 import type { Inspector } from '../runtime/participant.js';
 
@@ -24,4 +25,16 @@ export function inspectFlag(value: string | undefined, command: string): string 
 
 export function webSocketInspector(url: string): Inspector {
   return createWebSocketInspector({ url }).inspect;
+}
+
+/** One inspection observer feeding several (the Stately inspector and the live view). */
+export function inspectAll(inspectors: ReadonlyArray<Inspector | undefined>): Inspector | undefined {
+  const present = inspectors.filter((inspector): inspector is Inspector => inspector !== undefined);
+  if (present.length <= 1) return present[0];
+  return (event: InspectionEvent) => {
+    for (const inspector of present) {
+      if (typeof inspector === 'function') inspector(event);
+      else inspector.next?.(event);
+    }
+  };
 }

@@ -72,10 +72,12 @@ describe('--inspect ws://HOST:PORT', () => {
     expect((leading as { snapshot: { context: { identity: string } } }).snapshot.context.identity).toBe('A');
   });
 
-  it('refuses a URL that is not ws:// or wss://', async () => {
+  it('refuses a URL that is not ws:// or wss://, and --ui-port without --ui', async () => {
     const cases = [
       { args: ['--inspect', 'http://127.0.0.1:8080'], says: 'demo: --inspect must be a WebSocket URL like ws://127.0.0.1:8080, not "http://127.0.0.1:8080"' },
       { args: ['--inspect', 'localhost:8080'], says: '--inspect must be a WebSocket URL' },
+      { args: ['--ui-port', '8088'], says: 'demo: --ui-port needs --ui' },
+      { args: ['--ui', '--ui-port', 'web'], says: '--port must be 0-65535' },
     ];
     for (const { args, says } of cases) {
       await expect(demoCommand(args), args.join(' ')).rejects.toThrow(ConfigError);

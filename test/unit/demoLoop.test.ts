@@ -1,0 +1,36 @@
+/** `demo --ui` keeps the story going: hand-over after hand-over until stopped, every participant reported. */
+import { describe, expect, it } from 'vitest';
+import { demo, type DemoFigures } from '../../src/cli/demo.js';
+import { memoryBackend } from '../../src/cli/demoBackend.js';
+import { VirtualClock } from '../../src/time/virtualClock.js';
+
+describe('the demo with keepRunning, on the virtual clock', () => {
+  it('hands the lease over again and again until the signal aborts, then stops everyone', async () => {
+    const clock = new VirtualClock();
+    const lines: string[] = [];
+    const started: string[] = [];
+    const holders = new Set<string>();
+    const stop = new AbortController();
+    let figures: DemoFigures | undefined;
+    void demo({
+      clock,
+      print: (line) => lines.push(line),
+      backend: memoryBackend(clock),
+      onParticipant: (identity) => started.push(identity),
+      onLeaseObserved: (record) => holders.add(record.holderIdentity),
+      keepRunning: stop.signal,
+    }).then((f) => (figures = f));
+
+    const loopHandOvers = () => lines.filter((line) => /hand-over: pod-\d leads \d+ ms after the release$/.test(line)).length;
+    await clock.advanceUntil(() => loopHandOvers() >= 3, 60_000, 10);
+    expect(figures).toBeUndefined();
+    stop.abort();
+    await clock.advanceUntil(() => figures !== undefined, 5_000, 10);
+    expect(lines.at(-1)).toMatch(/done$/);
+    // 3 to start, 1 re-join after the first hand-over, 1 after the crash, the upgrade's successor, 1 per loop hand-over.
+    expect(started.length).toBeGreaterThanOrEqual(6 + 3);
+    expect(new Set(started)).toEqual(new Set(['pod-1', 'pod-2', 'pod-3']));
+    expect(holders).toEqual(new Set(['', 'pod-1', 'pod-2', 'pod-3']));
+    expect(lines.some((line) => line.includes('gave up'))).toBe(false);
+  });
+});
