@@ -18,6 +18,7 @@ export { leaseManagerMachine, type LeaseManagerContext, type LeaseManagerEvent }
 export { defaultSecretaryFinder, genericSecretary, applicationLeadershipSecretary, type Secretary, type SecretaryFinder } from './lease/secretary.js';
 export { leaseKeyString, type LeaseKey, type ManagedLease, type ManagedLeaseStore } from './lock/managedLeaseStore.js';
 export { MemoryManagedLeaseStore } from './lock/memoryManagedLeaseStore.js';
+export { KubernetesManagedLeaseStore, type KubernetesManagedLeaseStoreOptions } from './lock/kubernetesManagedLeaseStore.js';
 
 export { Participant, type ParticipantActor, type ParticipantSnapshot, type RuntimeOptions, type Inspector, type LeadershipHooks } from './runtime/participant.js';
 export { leaseParticipantMachine, isLeading, windowCloses, type ParticipantContext, type ParticipantEvent } from '../machines/leaseParticipant.js';

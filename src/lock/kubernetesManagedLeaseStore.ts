@@ -1,0 +1,200 @@
+/**
+ * The ManagedLeaseStore port on coordination.k8s.io/v1 Leases, through @kubernetes/client-node: one
+ * Lease object per managed lease (see managedLeaseObject.ts for names, annotations and pins), so
+ * several processes can share a manager's leases.
+ *
+ * Guarantee: two stores on the same API server are never both told they hold a lease. Every write
+ * is conditional on the resourceVersion last read; when someone wrote first (409 Conflict, or
+ * AlreadyExists on create) the store reads again and decides again, up to 5 times, then reports
+ * LeaseUnavailableError: contention is transient, and the manager retries Unavailable with back-off.
+ *
+ * Not guaranteed: fencing. Expiry is reckoned on this process's clock only (LocalExpiries): a lease
+ * written by others lapses its leaseDurationSeconds after this process first saw that version, never
+ * by comparing their renewTime with our clock. So a process that first sees an abandoned lease waits
+ * one full duration before it may take it, and clock *rate* skew must stay small against the duration.
+ *
+ * A revoked or expired lease is kept as an object with holder "" rather than deleted, so the store
+ * needs only get, list, watch, create and update (deploy/rbac.yaml).
+ */
+import { CoordinationV1Api, type KubeConfig, type V1Lease, Watch } from '@kubernetes/client-node';
+import type { Observable } from 'rxjs';
+import { ConfigError, LeaseAlreadyExistsError, LeaseConflictError, LeaseInvalidError, LeaseNotFoundError, LeaseUnavailableError } from '../lease/errors.js';
+import { leaseSpecToLockRecord } from '../lease/spec.js';
+import type { Clock } from '../time/clock.js';
+import { boundedRequest } from './boundedRequest.js';
+import type { KubernetesVerb } from './kubernetesErrors.js';
+import { LocalExpiries } from './localExpiries.js';
+import { type Decision, decideClaim, decideExpire, decidePin, decideRevoke, type ReadLease } from './managedLeaseDecisions.js';
+import { managedLeaseFeed } from './managedLeaseFeed.js';
+import { MANAGED_LEASE_SELECTOR, leaseKeyOf, managedLeaseBody, managedLeaseObjectName, pinnedByOf } from './managedLeaseObject.js';
+import {
+  type ClaimOutcome,
+  type ExpireOutcome,
+  type LeaseKey,
+  type ManagedLease,
+  type ManagedLeaseChange,
+  type ManagedLeaseStore,
+  type PinOutcome,
+  type RevokeOutcome,
+  leaseKeyString,
+} from './managedLeaseStore.js';
+
+export interface KubernetesManagedLeaseStoreOptions {
+  /** The Kubernetes namespace holding the Lease objects (not the lease key's namespace). */
+  namespace: string;
+  /** Local time: expiry reckoning, request deadlines and watch back-off all use it. */
+  clock: Clock;
+  /** How long one API call may take before it fails as Unavailable; at least 1 s, default 10 s. */
+  requestTimeoutMs?: number;
+  /** Names this process in error messages; default none. */
+  identity?: string;
+  /** First and largest delay before a failed watch reconnects; default 500 ms doubling to 30 s. */
+  watchBackoff?: { initial: number; max: number };
+}
+
+/** Reads and conditional writes one decision may take before contention is reported as Unavailable. */
+const MAX_ATTEMPTS = 5;
+const MIN_REQUEST_TIMEOUT_MS = 1_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Servers end watches after this; the feed resumes from the last resourceVersion. */
+const WATCH_TIMEOUT_SECONDS = 300;
+
+/** Someone wrote between our read and our write: read again and decide again. */
+const isLostRace = (error: unknown) =>
+  error instanceof LeaseConflictError || error instanceof LeaseAlreadyExistsError || error instanceof LeaseNotFoundError;
+
+interface ReadObject {
+  object: V1Lease;
+  lease: ReadLease;
+}
+
+export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
+  private readonly api: CoordinationV1Api;
+  private readonly namespace: string;
+  private readonly clock: Clock;
+  private readonly requestTimeoutMs: number;
+  private readonly identity: string | undefined;
+  private readonly watchBackoff: { initial: number; max: number };
+  private readonly expiries: LocalExpiries;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    options: KubernetesManagedLeaseStoreOptions,
+  ) {
+    if (!options.namespace) throw new ConfigError('the Kubernetes namespace for managed leases must not be empty', 'namespace');
+    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.namespace = options.namespace;
+    this.clock = options.clock;
+    this.requestTimeoutMs = Math.max(MIN_REQUEST_TIMEOUT_MS, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.identity = options.identity;
+    this.watchBackoff = options.watchBackoff ?? { initial: 500, max: 30_000 };
+    this.expiries = new LocalExpiries(() => this.clock.now());
+  }
+
+  describe(): string {
+    const server = this.kubeConfig.getCurrentCluster()?.server ?? 'no cluster';
+    return `Leases labelled ${MANAGED_LEASE_SELECTOR} in namespace ${this.namespace} at ${server}`;
+  }
+
+  async claim(key: LeaseKey, holder: string, durationMs: number): Promise<ClaimOutcome> {
+    if (holder === '') throw new LeaseInvalidError('a claim needs a holder ("" means the lease is gone)', this.errorContext(key));
+    return this.decide(key, (current, now) => decideClaim(key, current, holder, durationMs, now));
+  }
+
+  revoke(key: LeaseKey, holder: string): Promise<RevokeOutcome> {
+    return this.decide(key, (current) => decideRevoke(current, holder));
+  }
+
+  expire(key: LeaseKey): Promise<ExpireOutcome> {
+    return this.decide(key, decideExpire);
+  }
+
+  pin(key: LeaseKey, entity: string): Promise<PinOutcome> {
+    return this.decide(key, (current) => decidePin(key, current, entity, true));
+  }
+
+  unpin(key: LeaseKey, entity: string): Promise<PinOutcome> {
+    return this.decide(key, (current) => decidePin(key, current, entity, false));
+  }
+
+  changes(): Observable<ManagedLeaseChange[]> {
+    const path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases`;
+    const context = { identity: this.identity, lease: `managed leases in ${this.namespace}`, namespace: this.namespace };
+    return managedLeaseFeed({
+      list: () =>
+        boundedRequest(this.clock, this.requestTimeoutMs, 'list', context, (options) =>
+          this.api.listNamespacedLease({ namespace: this.namespace, labelSelector: MANAGED_LEASE_SELECTOR }, options),
+        ),
+      watch: (resourceVersion, onEvent, onDone) =>
+        new Watch(this.kubeConfig).watch(
+          path,
+          { labelSelector: MANAGED_LEASE_SELECTOR, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_SECONDS },
+          onEvent,
+          onDone,
+        ),
+      observe: (object) => this.observe(object),
+      forget: (name) => this.expiries.forget(name),
+      clock: this.clock,
+      backoff: this.watchBackoff,
+      errorContext: context,
+    });
+  }
+
+  /** The lease an object holds now (null: gone), or undefined when the object is no managed lease. */
+  private observe(object: V1Lease): ManagedLease | null | undefined {
+    const key = leaseKeyOf(object);
+    const name = object.metadata?.name;
+    if (!key || name === undefined) return undefined;
+    const { record, pinnedBy, expiry } = this.readLease(name, object);
+    return record.holderIdentity === '' ? null : { key, holder: record.holderIdentity, expiry, pinnedBy };
+  }
+
+  private readLease(name: string, object: V1Lease): ReadLease {
+    const record = leaseSpecToLockRecord(object.spec);
+    const expiry = this.expiries.observed(name, object.metadata?.resourceVersion ?? '', record.leaseDurationSeconds);
+    return { record, pinnedBy: pinnedByOf(object), expiry };
+  }
+
+  /** Reads the lease, decides, and writes conditionally; on a lost race reads and decides again. */
+  private async decide<T>(key: LeaseKey, decision: (current: ReadLease | undefined, now: number) => Decision<T>): Promise<T> {
+    const name = managedLeaseObjectName(key);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const current = await this.read(key, name);
+      const { outcome, write } = decision(current?.lease, this.clock.now());
+      if (!write) return outcome;
+      const body = managedLeaseBody(name, this.namespace, key, write.record, write.pinnedBy, current?.object);
+      try {
+        const written = current
+          ? await this.request('update', key, (options) => this.api.replaceNamespacedLease({ name, namespace: this.namespace, body }, options))
+          : await this.request('create', key, (options) => this.api.createNamespacedLease({ namespace: this.namespace, body }, options));
+        this.expiries.wrote(name, written.metadata?.resourceVersion ?? '', write.expiry);
+        return outcome;
+      } catch (error) {
+        if (!isLostRace(error)) throw error;
+      }
+    }
+    throw new LeaseUnavailableError(`other writers changed the lease ${MAX_ATTEMPTS} times between our reads and writes`, this.errorContext(key));
+  }
+
+  private async read(key: LeaseKey, name: string): Promise<ReadObject | undefined> {
+    try {
+      const object = await this.request('get', key, (options) => this.api.readNamespacedLease({ name, namespace: this.namespace }, options));
+      return { object, lease: this.readLease(name, object) };
+    } catch (error) {
+      if (error instanceof LeaseNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  private request(verb: KubernetesVerb, key: LeaseKey, send: (options: object) => Promise<V1Lease>): Promise<V1Lease> {
+    return boundedRequest(this.clock, this.requestTimeoutMs, verb, this.errorContext(key), send);
+  }
+
+  private errorContext(key: LeaseKey) {
+    return {
+      lease: `${this.namespace}/${managedLeaseObjectName(key)} (${leaseKeyString(key)})`,
+      identity: this.identity,
+      namespace: this.namespace,
+    };
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The change feed of the Kubernetes managed-lease store: list the managed-lease objects (one batch of
+ * every live lease), then watch from the list's resourceVersion. A watch that ends or fails resumes
+ * from the last resourceVersion seen (after a back-off when it failed); when the server no longer
+ * has that version (410 Expired) the feed lists again and emits the difference from what it told
+ * subscribers, including nulls for leases gone meanwhile. Failures that retrying cannot fix
+ * (credentials, RBAC) error the feed.
+ */
+import type { V1Lease, V1LeaseList } from '@kubernetes/client-node';
+import { Observable } from 'rxjs';
+import { LeaseApiError, type LeaseErrorContext } from '../lease/errors.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
+import { toLeaseError } from './kubernetesErrors.js';
+import type { ManagedLease, ManagedLeaseChange } from './managedLeaseStore.js';
+
+export type WatchCallback = (type: string, object: unknown) => void;
+
+export interface ManagedLeaseFeedSource {
+  /** Lists the managed-lease objects; fails with typed errors. */
+  list(): Promise<V1LeaseList>;
+  /** Watches the managed-lease objects after `resourceVersion`; `onDone` is called once when the stream ends. */
+  watch(resourceVersion: string | undefined, onEvent: WatchCallback, onDone: (error: unknown) => void): Promise<AbortController>;
+  /** The lease an object holds: null when it is gone (holder ""), undefined when the object is no managed lease. */
+  observe(object: V1Lease): ManagedLease | null | undefined;
+  /** The object was deleted: drop what is remembered about it. */
+  forget(name: string): void;
+  clock: Clock;
+  /** First and largest delay before a failed watch reconnects. */
+  backoff: { initial: number; max: number };
+  errorContext: LeaseErrorContext & { namespace: string };
+}
+
+const sameLease = (a: ManagedLease, b: ManagedLease) =>
+  a.holder === b.holder &&
+  a.expiry === b.expiry &&
+  a.pinnedBy.length === b.pinnedBy.length &&
+  a.pinnedBy.every((entity, index) => entity === b.pinnedBy[index]);
+
+/**
+ * client-node reports a refused watch as an Error with `statusCode` (not `code`), and errors inside
+ * the stream as ERROR events carrying a Status: both become the typed errors other calls give.
+ */
+function watchError(error: unknown, context: ManagedLeaseFeedSource['errorContext']): Error {
+  const statusCode = typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
+  if (typeof statusCode === 'number') return toLeaseError({ code: statusCode, body: (error as Error).message }, 'watch', context);
+  return toLeaseError(error, 'watch', context);
+}
+
+export function managedLeaseFeed(source: ManagedLeaseFeedSource): Observable<ManagedLeaseChange[]> {
+  return new Observable<ManagedLeaseChange[]>((subscriber) => {
+    const { clock, errorContext } = source;
+    const { initial, max } = source.backoff;
+    /** By object name: the leases subscribers were last told are live. */
+    const live = new Map<string, ManagedLease>();
+    let closed = false;
+    let listed = false;
+    let relist = true;
+    let resourceVersion: string | undefined;
+    let delay = initial;
+    let connection: AbortController | undefined;
+    let retry: TimerHandle | undefined;
+    let streamError: Error | undefined;
+
+    /** The change to report for `name` now holding `lease`, or undefined when subscribers already know it. */
+    const changeOf = (name: string, lease: ManagedLease | null): ManagedLeaseChange | undefined => {
+      const before = live.get(name);
+      if (lease) {
+        if (before && sameLease(before, lease)) return undefined;
+        live.set(name, lease);
+        return { key: lease.key, lease };
+      }
+      if (!before) return undefined;
+      live.delete(name);
+      return { key: before.key, lease: null };
+    };
+
+    const emit = (changes: (ManagedLeaseChange | undefined)[]) => {
+      const batch = changes.filter((change): change is ManagedLeaseChange => change !== undefined);
+      if (batch.length > 0 || !listed) subscriber.next(batch);
+      listed = true;
+    };
+
+    const fail = (error: Error) => {
+      closed = true;
+      connection?.abort();
+      subscriber.error(error);
+    };
+
+    const down = (error: Error) => {
+      if (closed) return;
+      if (!(error instanceof LeaseApiError && error.transient)) return fail(error);
+      retry = clock.setTimeout(() => void connect(), delay);
+      delay = Math.min(max, delay * 2);
+    };
+
+    const listAll = async () => {
+      const list = await source.list();
+      if (closed) return;
+      const changes: (ManagedLeaseChange | undefined)[] = [];
+      const seen = new Set<string>();
+      for (const object of list.items) {
+        const name = object.metadata?.name;
+        const lease = source.observe(object);
+        if (name === undefined || !lease) continue;
+        seen.add(name);
+        changes.push(changeOf(name, lease));
+      }
+      for (const name of [...live.keys()]) if (!seen.has(name)) changes.push(changeOf(name, null));
+      emit(changes);
+      resourceVersion = list.metadata?.resourceVersion;
+      relist = false;
+    };
+
+    const onEvent: WatchCallback = (type, object) => {
+      if (closed) return;
+      if (type === 'ERROR') {
+        const status = (object ?? {}) as { code?: number };
+        // 410 Expired: the server no longer has our resourceVersion; the stream ends and we re-list.
+        if (status.code === 410) relist = true;
+        else streamError = toLeaseError({ code: status.code ?? 500, body: status }, 'watch', errorContext);
+        return;
+      }
+      const lease = object as V1Lease | null;
+      resourceVersion = lease?.metadata?.resourceVersion ?? resourceVersion;
+      delay = initial;
+      const name = lease?.metadata?.name;
+      if (type === 'BOOKMARK' || !lease || name === undefined) return;
+      if (type === 'DELETED') {
+        source.forget(name);
+        emit([changeOf(name, null)]);
+        return;
+      }
+      const observed = source.observe(lease);
+      if (observed !== undefined) emit([changeOf(name, observed)]);
+    };
+
+    const onDone = (error: unknown) => {
+      if (closed) return;
+      const failure = error ? watchError(error, errorContext) : streamError;
+      streamError = undefined;
+      if (failure) down(failure);
+      else void connect(); // the server ended the stream (timeoutSeconds, or after a 410): resume or re-list
+    };
+
+    const connect = async () => {
+      retry = undefined;
+      if (closed) return;
+      try {
+        if (relist) await listAll();
+        if (closed) return;
+        connection = await source.watch(resourceVersion, onEvent, onDone);
+        if (closed) connection.abort();
+      } catch (error) {
+        down(error instanceof LeaseApiError ? error : watchError(error, errorContext));
+      }
+    };
+
+    void connect();
+    return () => {
+      closed = true;
+      if (retry !== undefined) clock.clearTimeout(retry);
+      connection?.abort();
+    };
+  });
+}
