@@ -44,3 +44,6 @@ export { startLeaseApiServer, type LeaseApiServer, type LeaseApiServerOptions } 
 export { SkewedClock } from './time/skewedClock.js';
 
 export { startLiveView, type LiveView, type LiveViewOptions, type LeaseView, type RegisterOptions } from '../visualize/liveView.js';
+
+export { RolloutManager, ROLLOUT_ENV, type RolloutManagerActor, type RolloutManagerConfig, type RolloutManagerOptions, type RolloutManagerSnapshot } from './api/RolloutManager.js';
+export { rolloutManagerMachine, remainingWait, type RolloutContext, type RolloutDecision, type RolloutEvent, type RolloutSpacing } from '../machines/rolloutManager.js';

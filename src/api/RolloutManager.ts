@@ -1,0 +1,186 @@
+/**
+ * CloudNativePG's rollout manager: one process-wide decision of which Pod rollout may go next, so
+ * that an operator upgrade or an image change does not restart every PostgreSQL instance at once.
+ * The rule lives in machines/rolloutManager.ts (default: exactly CloudNativePG's; opt-in
+ * `spacing: 'perCluster'`).
+ *
+ * Call coordinateRollout() only right before really rolling an instance out. A caller that will
+ * not roll — a cluster with a supervised primary update waiting for a user's switchover — must not
+ * call it: an allowed answer claims the slot, and asking again on every reconciliation would keep
+ * claiming it and starve every other cluster (a bug CloudNativePG had and fixed).
+ *
+ * Safe for any number of concurrent callers in one process without a lock: coordinateRollout is
+ * synchronous — it reads the clock, sends one event and reads the answer without yielding — and
+ * JavaScript runs each call to completion, so no other caller can run between the check and the
+ * claim. (CloudNativePG needs a mutex for the same thing.) Each worker thread has its own manager.
+ */
+import { Observable } from 'rxjs';
+import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import {
+  rolloutManagerMachine,
+  type RolloutDecision,
+  type RolloutSpacing,
+} from '../../machines/rolloutManager.js';
+import { parseDuration } from '../lease/duration.js';
+import { ConfigError } from '../lease/errors.js';
+import { describeLease, type LeaseRef } from '../lease/record.js';
+import type { Inspector } from '../runtime/participant.js';
+import type { Clock } from '../time/clock.js';
+import { realClock } from '../time/realClock.js';
+
+export type RolloutManagerActor = Actor<typeof rolloutManagerMachine>;
+export type RolloutManagerSnapshot = SnapshotFrom<typeof rolloutManagerMachine>;
+
+export interface RolloutManagerConfig {
+  /** Milliseconds between rollouts of different clusters (CLUSTERS_ROLLOUT_DELAY); 0: none. */
+  clusterRolloutDelay: number;
+  /** Milliseconds between rollouts of instances of one cluster (INSTANCES_ROLLOUT_DELAY); 0: none. */
+  instanceRolloutDelay: number;
+  /** 'global' (default): CloudNativePG's single slot. 'perCluster': see machines/rolloutManager.ts. */
+  spacing?: RolloutSpacing;
+  /**
+   * perCluster only: a cluster counts as rolling while its last allowed update is younger than
+   * this. Default clusterRolloutDelay + instanceRolloutDelay; at least instanceRolloutDelay.
+   */
+  rollingWindow?: number;
+}
+
+export interface RolloutManagerOptions {
+  /** Stamps every request; default realClock. */
+  clock?: Clock;
+  /** XState inspection (the Stately inspector, the live view, a logger). */
+  inspect?: Inspector;
+}
+
+export const ROLLOUT_ENV = {
+  clusterRolloutDelay: 'CLUSTERS_ROLLOUT_DELAY',
+  instanceRolloutDelay: 'INSTANCES_ROLLOUT_DELAY',
+} as const;
+
+const WHOLE_SECONDS = /^\d+$/;
+
+/** One delay variable: unset is 0; whole seconds ("600") or a Go duration ("10m"); nothing else. */
+function delayFromEnv(env: NodeJS.ProcessEnv, variable: string): number {
+  const value = env[variable];
+  if (value === undefined) return 0;
+  let ms = Number.NaN;
+  if (WHOLE_SECONDS.test(value)) {
+    ms = Number(value) * 1000;
+  } else if (value === value.trim()) {
+    try {
+      ms = parseDuration(value, variable);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+    }
+  }
+  if (!Number.isFinite(ms)) {
+    throw new ConfigError(
+      `${variable}=${JSON.stringify(value)} is not a delay: use whole seconds ("600") or a Go duration ("10m", "1m30s")`,
+      variable,
+    );
+  }
+  return ms;
+}
+
+function requireDelay(value: number, field: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`${field} must be a finite number of milliseconds >= 0, got ${String(value)}`, field);
+  }
+}
+
+function validate(config: RolloutManagerConfig): void {
+  requireDelay(config.clusterRolloutDelay, 'clusterRolloutDelay');
+  requireDelay(config.instanceRolloutDelay, 'instanceRolloutDelay');
+  const spacing = config.spacing ?? 'global';
+  if (spacing !== 'global' && spacing !== 'perCluster') {
+    throw new ConfigError(`spacing must be "global" or "perCluster", got ${JSON.stringify(spacing)}`, 'spacing');
+  }
+  if (config.rollingWindow === undefined) return;
+  if (spacing !== 'perCluster') {
+    throw new ConfigError('rollingWindow applies only to spacing "perCluster"', 'rollingWindow');
+  }
+  requireDelay(config.rollingWindow, 'rollingWindow');
+  // A shorter window would let a cluster that stopped rolling come back before its instance delay.
+  if (config.rollingWindow < config.instanceRolloutDelay) {
+    throw new ConfigError('rollingWindow must be at least instanceRolloutDelay', 'rollingWindow');
+  }
+}
+
+export class RolloutManager {
+  readonly actor: RolloutManagerActor;
+  /** The current snapshot, then every change. */
+  readonly state$: Observable<RolloutManagerSnapshot>;
+  private readonly clock: Clock;
+  /** True while a coordinateRollout call is sending: a nested call would get a stale answer. */
+  private deciding = false;
+
+  constructor(config: RolloutManagerConfig, options: RolloutManagerOptions = {}) {
+    validate(config);
+    this.clock = options.clock ?? realClock;
+    this.actor = createActor(rolloutManagerMachine, {
+      input: {
+        clusterRolloutDelay: config.clusterRolloutDelay,
+        instanceRolloutDelay: config.instanceRolloutDelay,
+        spacing: config.spacing ?? 'global',
+        ...(config.rollingWindow === undefined ? {} : { rollingWindow: config.rollingWindow }),
+      },
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    }).start();
+    this.state$ = new Observable<RolloutManagerSnapshot>((subscriber) => {
+      subscriber.next(this.actor.getSnapshot());
+      const subscription = this.actor.subscribe({
+        next: (snapshot) => subscriber.next(snapshot),
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => subscription.unsubscribe();
+    });
+  }
+
+  /** Reads CLUSTERS_ROLLOUT_DELAY and INSTANCES_ROLLOUT_DELAY (see delaysFromEnv). */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: RolloutManagerOptions = {}): RolloutManager {
+    return new RolloutManager(RolloutManager.delaysFromEnv(env), options);
+  }
+
+  /**
+   * The two delays from the environment, in milliseconds: unset is 0, whole seconds ("600", as
+   * CloudNativePG) or a Go duration ("10m", "1m30s"). Anything else — negative, "1.5", "", "abc" —
+   * is a ConfigError naming the variable and quoting the value, never a silent 0.
+   */
+  static delaysFromEnv(env: NodeJS.ProcessEnv = process.env): RolloutManagerConfig {
+    return {
+      clusterRolloutDelay: delayFromEnv(env, ROLLOUT_ENV.clusterRolloutDelay),
+      instanceRolloutDelay: delayFromEnv(env, ROLLOUT_ENV.instanceRolloutDelay),
+    };
+  }
+
+  /**
+   * May `instance` of `cluster` be rolled out now? Allowed answers claim the slot; denied ones say
+   * how many milliseconds to wait and change nothing. Throws, rather than return an answer that is
+   * not this call's, when called from inside the manager's own subscriber or inspector, or after stop().
+   */
+  coordinateRollout(cluster: LeaseRef, instance: string): RolloutDecision {
+    const request = `coordinateRollout(${describeLease(cluster)}, ${instance})`;
+    if (this.actor.getSnapshot().status !== 'active') throw new Error(`${request}: the rollout manager is stopped`);
+    // Sending now would queue the event behind the one being decided: it would claim the slot
+    // later, with nobody to hear the answer.
+    if (this.deciding) throw new Error(`${request} called re-entrantly from a subscriber or inspector of the rollout manager`);
+    const before = this.actor.getSnapshot().context.decisions;
+    this.deciding = true;
+    try {
+      this.actor.send({ type: 'COORDINATE', cluster: describeLease(cluster), instance, now: this.clock.now() });
+    } finally {
+      this.deciding = false;
+    }
+    const { decision, decisions } = this.actor.getSnapshot().context;
+    // Not answered yet: the actor was busy with an event sent to it directly, and our event waits in its queue.
+    if (decisions !== before + 1 || decision === null) {
+      throw new Error(`${request} called re-entrantly while the rollout manager was deciding another event: no answer`);
+    }
+    return { ...decision };
+  }
+
+  stop(): void {
+    this.actor.stop();
+  }
+}
