@@ -35,7 +35,9 @@ export type KubernetesVerb = 'get' | 'list' | 'watch' | 'create' | 'update';
 
 export function toLeaseError(error: unknown, verb: KubernetesVerb, context: LeaseErrorContext & { namespace: string }): Error {
   if (error instanceof LeaseholdError) return error;
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  // ApiException carries `code`; client-node's Watch reports a refused watch with `statusCode`.
+  const fields = typeof error === 'object' && error !== null ? (error as { code?: unknown; statusCode?: unknown }) : {};
+  const code = typeof fields.code === 'number' ? fields.code : fields.statusCode;
   if (typeof code === 'number') {
     const status = parseStatus((error as { body?: unknown }).body);
     const message = status.message ?? `HTTP ${code}`;

@@ -85,6 +85,10 @@ describe('KubernetesLeaseLock', () => {
     const forbidden = toLeaseError({ code: 403, body: '{"reason":"Forbidden","message":"leases is forbidden"}' }, 'update', context);
     expect(forbidden).toBeInstanceOf(LeaseForbiddenError);
     expect(forbidden.message).toContain('grant the verb "update" on leases.coordination.k8s.io in namespace default');
+    // client-node's Watch reports a refused watch with `statusCode` instead of `code`.
+    const refusedWatch = toLeaseError(Object.assign(new Error('Forbidden'), { statusCode: 403 }), 'watch', context);
+    expect(refusedWatch).toBeInstanceOf(LeaseForbiddenError);
+    expect(refusedWatch.message).toContain('grant the verb "watch"');
     expect(toLeaseError({ code: 503, body: 'overloaded' }, 'get', context)).toBeInstanceOf(LeaseUnavailableError);
     expect(toLeaseError({ code: 429, body: '' }, 'get', context)).toBeInstanceOf(LeaseUnavailableError);
 
