@@ -1,9 +1,13 @@
 /** `--inspect`: the CLI's actors reach the Stately inspector through its relay, as a user wires it. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { demoCommand } from '../../src/cli/demoCommand.js';
+import { run } from '../../src/cli/run.js';
 import { ConfigError } from '../../src/lease/errors.js';
+import { startLeaseApiServer } from '../../src/server/index.js';
 import { freePort } from '../support/freePort.js';
 import { runCli, runScript } from '../support/cli.js';
 
@@ -37,39 +41,42 @@ async function relayAndReceiver() {
 
 const leadingSnapshot = (event: StatelyInspectionEvent) =>
   event.type === '@xstate.snapshot' && (event.snapshot as { value?: unknown }).value === 'leading';
+const identityOf = (event: StatelyInspectionEvent) =>
+  event.type === '@xstate.actor' || event.type === '@xstate.snapshot' ? String((event.snapshot as { context?: { identity?: unknown } }).context?.identity) : '';
 
 describe('--inspect ws://HOST:PORT', () => {
+  let relay: Awaited<ReturnType<typeof relayAndReceiver>>;
   const children: Array<ReturnType<typeof runCli>> = [];
-  afterEach(async () => {
-    for (const { child, exited } of children.splice(0)) {
-      child.kill('SIGTERM');
-      await exited;
-    }
+  beforeAll(async () => {
+    relay = await relayAndReceiver();
   });
+  afterEach(() => stopAll(children.splice(0)));
+  afterAll(() => stopAll([relay.relay]));
 
   it('demo: every participant registers with the inspector and its transitions arrive', async () => {
-    const { url, relay, receivedWhere } = await relayAndReceiver();
-    const demo = runCli(['demo', '--inspect', url]);
-    children.push(demo, relay);
-    await demo.printed(`inspection events go to ${url}`);
-    const actor = await receivedWhere((event) => event.type === '@xstate.actor' && event.name === 'lease');
-    expect(actor.type === '@xstate.actor' && actor.definition).toContain('"initial":"idle"');
-    await receivedWhere(leadingSnapshot);
-    await demo.printed('first election');
+    const demo = runCli(['demo', '--inspect', relay.url]);
+    children.push(demo);
+    await demo.printed(`inspection events go to ${relay.url}`);
     const participants = new Set<string>();
-    await receivedWhere((event) => {
+    const lease = await relay.receivedWhere((event) => event.type === '@xstate.actor' && event.name === 'lease');
+    expect(lease.type === '@xstate.actor' && lease.definition).toContain('"initial":"idle"');
+    await relay.receivedWhere((event) => leadingSnapshot(event) && identityOf(event).startsWith('pod-'));
+    await relay.receivedWhere((event) => {
       if (event.type === '@xstate.actor' && event.name === 'lease') participants.add(event.sessionId);
       return participants.size === 3;
     });
   });
 
-  it('run: the sidecar\'s elector is inspected too', async () => {
-    const { url, relay, receivedWhere } = await relayAndReceiver();
-    const run = runCli(['run', '--lease', 'job', '--identity', 'A', '--inspect', url, '--', 'node', '-e', 'setInterval(() => {}, 1000)']);
-    children.push(run, relay);
-    await run.printed('A holds lease default/job');
-    const leading = await receivedWhere(leadingSnapshot);
-    expect((leading as { snapshot: { context: { identity: string } } }).snapshot.context.identity).toBe('A');
+  it("run: the sidecar's elector is inspected too", async () => {
+    // Its own embedded server, so a KUBECONFIG in the environment is never touched.
+    const server = await startLeaseApiServer();
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'leasehold-inspect-')), 'kubeconfig');
+    writeFileSync(kubeconfig, server.kubeConfig());
+    onTestFinished(() => server.close());
+    const run = runCli(['run', '--lease', 'job', '--identity', 'sidecar', '--kubeconfig', kubeconfig, '--inspect', relay.url, '--', 'node', '-e', 'setInterval(() => {}, 1000)']);
+    children.push(run);
+    await run.printed('sidecar holds lease default/job');
+    await relay.receivedWhere((event) => leadingSnapshot(event) && identityOf(event) === 'sidecar');
   });
 
   it('refuses a URL that is not ws:// or wss://, and --ui-port without --ui', async () => {
@@ -83,8 +90,14 @@ describe('--inspect ws://HOST:PORT', () => {
       await expect(demoCommand(args), args.join(' ')).rejects.toThrow(ConfigError);
       await expect(demoCommand(args), args.join(' ')).rejects.toThrow(says);
     }
-    const cli = runCli(['run', '--lease', 'job', '--inspect', 'nonsense', '--', 'true']);
-    expect(await cli.exited).toBe(2);
-    expect(cli.output()).toContain('run: --inspect must be a WebSocket URL');
+    // Refused before anything connects: no lease, no API server.
+    await expect(run(['--lease', 'job', '--inspect', 'nonsense', '--', 'true'])).rejects.toThrow('run: --inspect must be a WebSocket URL');
   });
 });
+
+async function stopAll(started: Array<ReturnType<typeof runCli>>) {
+  for (const { child, exited } of started) {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
