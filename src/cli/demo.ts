@@ -1,8 +1,8 @@
 /**
  * `leasehold demo` (what `npm start` runs): three instance managers compete for one primary lease
  * in real time with short timings, and the timeline shows the four moments that matter: the first
- * election, a graceful hand-over, a crash failover and an in-place upgrade. Given `keepRunning`
- * (the live view), it then hands the lease over every few seconds until that signal aborts.
+ * election, a graceful hand-over, a crash failover and an in-place upgrade. With `loop` (the live
+ * view), it then hands the lease over every few seconds until `signal` aborts.
  */
 import { PrimaryLease } from '../api/PrimaryLease.js';
 import { formatDuration } from '../lease/duration.js';
@@ -34,8 +34,10 @@ interface DemoOptions {
   onParticipant?: (identity: string, participant: PrimaryLease) => void;
   /** Every change of the lease the demo's observer sees, and the local time it saw it. */
   onLeaseObserved?: (record: LeaseRecord, at: number) => void;
-  /** After the story, keep handing the lease over until this aborts. */
-  keepRunning?: AbortSignal;
+  /** After the story, keep handing the lease over until `signal` aborts. */
+  loop?: boolean;
+  /** Ends the demo: during the story it stops everyone and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export async function demo({ clock = realClock, print = console.log, backend, ...hooks }: DemoOptions = {}): Promise<DemoFigures> {
@@ -47,24 +49,29 @@ export async function demo({ clock = realClock, print = console.log, backend, ..
   }
 }
 
-type StoryHooks = Pick<DemoOptions, 'inspect' | 'onParticipant' | 'onLeaseObserved' | 'keepRunning'>;
+type StoryHooks = Pick<DemoOptions, 'inspect' | 'onParticipant' | 'onLeaseObserved' | 'loop' | 'signal'>;
 
 async function story(store: DemoBackend, clock: Clock, print: (line: string) => void, hooks: StoryHooks): Promise<DemoFigures> {
   const ref: LeaseRef = { namespace: 'default', name: 'cluster-example' };
   const started = clock.now();
   const say = (line: string) => print(`${((clock.now() - started) / 1000).toFixed(3).padStart(7)}s  ${line}`);
-  const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
-  /** A sleep that ends early when `signal` aborts. */
-  const pause = (ms: number, signal: AbortSignal) =>
+  const { signal } = hooks;
+  /** Sleeps `ms`, or less when `signal` aborts. */
+  const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = clock.setTimeout(done, ms);
       function done() {
         clock.clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        signal?.removeEventListener('abort', done);
         resolve();
       }
-      signal.addEventListener('abort', done, { once: true });
+      signal?.addEventListener('abort', done, { once: true });
     });
+  /** A step of the story: rejects with the signal's reason once it aborts. */
+  const step = async (ms: number) => {
+    await pause(ms);
+    signal?.throwIfAborted();
+  };
   // An observer's view of the lease, from its watch: what a kubectl get -w would show.
   let latest: LeaseRecord | undefined;
   let sawEmptyHolder = false;
@@ -106,65 +113,67 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
       const leader = [...instances].find(([id, p]) => id !== except && p.isHeld);
       if (leader) return { identity: leader[0], after: clock.now() - since };
       if (clock.now() - since > LIMIT) throw new Error('the demo ran out of time');
-      await sleep(1);
+      await step(1);
     }
   };
 
-  for (const identity of ['pod-1', 'pod-2', 'pod-3']) join(identity);
-  const first = await nextPrimary('', clock.now());
-  say(`first election: ${first.identity} won in ${first.after} ms; the others watch the lease`);
-  await sleep(2_000);
+  try {
+    for (const identity of ['pod-1', 'pod-2', 'pod-3']) join(identity);
+    const first = await nextPrimary('', clock.now());
+    say(`first election: ${first.identity} won in ${first.after} ms; the others watch the lease`);
+    await step(2_000);
 
-  say(`${first.identity} releases the lease (graceful shutdown)`);
-  const releasedAt = clock.now();
-  await instances.get(first.identity)!.release();
-  const second = await nextPrimary(first.identity, releasedAt);
-  say(`hand-over: ${second.identity} leads ${second.after} ms after the release (no waiting for expiry)`);
-  instances.get(first.identity)!.stop();
-  join(first.identity);
-  await sleep(2_000);
-
-  say(`${second.identity} crashes: no release, its lease must expire`);
-  const crashedAt = clock.now();
-  const lastRenew = record().renewTime!;
-  instances.get(second.identity)!.stop();
-  const third = await nextPrimary(second.identity, crashedAt);
-  const failover = clock.now() - lastRenew;
-  say(`failover: ${third.identity} leads ${third.after} ms after the crash, ${failover} ms after the last renew (leaseDuration ${TIMING.leaseDuration} ms + ${failover - TIMING.leaseDuration} ms)`);
-  join(second.identity);
-  await sleep(2_000);
-
-  const upgrading = instances.get(third.identity)!;
-  const transitionsBefore = record().leaseTransitions;
-  say(`${third.identity} upgrades in place: it keeps the lease and exits; a new process with the same identity starts`);
-  upgrading.setUpgrading(true);
-  await upgrading.release(); // a no-op while upgrading
-  watchingUpgrade = true;
-  upgrading.stop();
-  const successorStarted = clock.now();
-  const successor = start(third.identity);
-  await successor.acquire(TIMING);
-  watchingUpgrade = false;
-  say(
-    `upgrade: the successor re-adopted the lease in ${clock.now() - successorStarted} ms; transitions ${transitionsBefore} -> ${record().leaseTransitions}; holder empty at any point: ${sawEmptyHolder ? 'yes' : 'no'}`,
-  );
-
-  for (let leader = third.identity; hooks.keepRunning && !hooks.keepRunning.aborted; ) {
-    await pause(2_000, hooks.keepRunning);
-    if (hooks.keepRunning.aborted) break;
-    say(`${leader} releases the lease`);
+    say(`${first.identity} releases the lease (graceful shutdown)`);
     const releasedAt = clock.now();
-    await instances.get(leader)!.release();
-    const next = await nextPrimary(leader, releasedAt);
-    say(`hand-over: ${next.identity} leads ${next.after} ms after the release`);
-    instances.get(leader)!.stop();
-    join(leader);
-    leader = next.identity;
-  }
+    await instances.get(first.identity)!.release();
+    const second = await nextPrimary(first.identity, releasedAt);
+    say(`hand-over: ${second.identity} leads ${second.after} ms after the release (no waiting for expiry)`);
+    instances.get(first.identity)!.stop();
+    join(first.identity);
+    await step(2_000);
 
-  finished = true;
-  observer.unsubscribe();
-  for (const instance of instances.values()) instance.stop();
-  say('done');
-  return { firstElection: first.after, handOver: second.after, failoverAfterLastRenew: failover, upgradeTransitionsAdded: record().leaseTransitions - transitionsBefore, sawEmptyHolder };
+    say(`${second.identity} crashes: no release, its lease must expire`);
+    const crashedAt = clock.now();
+    const lastRenew = record().renewTime!;
+    instances.get(second.identity)!.stop();
+    const third = await nextPrimary(second.identity, crashedAt);
+    const failover = clock.now() - lastRenew;
+    say(`failover: ${third.identity} leads ${third.after} ms after the crash, ${failover} ms after the last renew (leaseDuration ${TIMING.leaseDuration} ms + ${failover - TIMING.leaseDuration} ms)`);
+    join(second.identity);
+    await step(2_000);
+
+    const upgrading = instances.get(third.identity)!;
+    const transitionsBefore = record().leaseTransitions;
+    say(`${third.identity} upgrades in place: it keeps the lease and exits; a new process with the same identity starts`);
+    upgrading.setUpgrading(true);
+    await upgrading.release(); // a no-op while upgrading
+    watchingUpgrade = true;
+    upgrading.stop();
+    const successorStarted = clock.now();
+    const successor = start(third.identity);
+    await successor.acquire(TIMING, { signal });
+    watchingUpgrade = false;
+    say(
+      `upgrade: the successor re-adopted the lease in ${clock.now() - successorStarted} ms; transitions ${transitionsBefore} -> ${record().leaseTransitions}; holder empty at any point: ${sawEmptyHolder ? 'yes' : 'no'}`,
+    );
+
+    for (let leader = third.identity; hooks.loop && !signal?.aborted; ) {
+      await pause(2_000);
+      if (signal?.aborted) break;
+      say(`${leader} releases the lease`);
+      const releasedAt = clock.now();
+      await instances.get(leader)!.release();
+      const next = await nextPrimary(leader, releasedAt);
+      say(`hand-over: ${next.identity} leads ${next.after} ms after the release`);
+      instances.get(leader)!.stop();
+      join(leader);
+      leader = next.identity;
+    }
+    say('done');
+    return { firstElection: first.after, handOver: second.after, failoverAfterLastRenew: failover, upgradeTransitionsAdded: record().leaseTransitions - transitionsBefore, sawEmptyHolder };
+  } finally {
+    finished = true;
+    observer.unsubscribe();
+    for (const instance of instances.values()) instance.stop();
+  }
 }

@@ -50,8 +50,12 @@ export async function demoCommand(args: readonly string[], print: (line: string)
           term: record.leaseTransitions,
           expiresAt: record.holderIdentity ? at + record.leaseDurationSeconds * 1000 : null,
         }),
-      keepRunning: stop.signal,
+      loop: true,
+      signal: stop.signal,
     });
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+    print('interrupted: every participant stopped');
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,10 +1,11 @@
-/** `demo --ui` keeps the story going: hand-over after hand-over until stopped, every participant reported. */
+/** `demo --ui`: hand-over after hand-over until stopped, every participant reported; Ctrl-C ends it at any point. */
 import { describe, expect, it } from 'vitest';
+import type { PrimaryLease } from '../../src/api/PrimaryLease.js';
 import { demo, type DemoFigures } from '../../src/cli/demo.js';
 import { memoryBackend } from '../../src/cli/demoBackend.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
-describe('the demo with keepRunning, on the virtual clock', () => {
+describe('the demo with loop, on the virtual clock', () => {
   it('hands the lease over again and again until the signal aborts, then stops everyone', async () => {
     const clock = new VirtualClock();
     const lines: string[] = [];
@@ -18,7 +19,8 @@ describe('the demo with keepRunning, on the virtual clock', () => {
       backend: memoryBackend(clock),
       onParticipant: (identity) => started.push(identity),
       onLeaseObserved: (record) => holders.add(record.holderIdentity),
-      keepRunning: stop.signal,
+      loop: true,
+      signal: stop.signal,
     }).then((f) => (figures = f));
 
     const loopHandOvers = () => lines.filter((line) => /hand-over: pod-\d leads \d+ ms after the release$/.test(line)).length;
@@ -32,5 +34,23 @@ describe('the demo with keepRunning, on the virtual clock', () => {
     expect(new Set(started)).toEqual(new Set(['pod-1', 'pod-2', 'pod-3']));
     expect(holders).toEqual(new Set(['', 'pod-1', 'pod-2', 'pod-3']));
     expect(lines.some((line) => line.includes('gave up'))).toBe(false);
+  });
+
+  it('stops everyone at once when aborted during the story, rejecting with the reason', async () => {
+    const clock = new VirtualClock();
+    const lines: string[] = [];
+    const participants: PrimaryLease[] = [];
+    const stop = new AbortController();
+    let outcome: unknown;
+    demo({ clock, print: (line) => lines.push(line), backend: memoryBackend(clock), onParticipant: (_, p) => participants.push(p), loop: true, signal: stop.signal }).then(
+      () => (outcome = 'resolved'),
+      (error: unknown) => (outcome = error),
+    );
+    await clock.advanceUntil(() => lines.some((line) => line.includes('first election')), 5_000, 10);
+    stop.abort(new Error('Ctrl-C'));
+    await clock.advanceUntil(() => outcome !== undefined, 100, 1);
+    expect((outcome as Error).message).toBe('Ctrl-C');
+    expect(participants.map((p) => p.actor.getSnapshot().status)).toEqual(['done', 'done', 'done']);
+    expect(lines.some((line) => line.endsWith('done'))).toBe(false);
   });
 });
