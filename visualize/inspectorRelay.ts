@@ -6,10 +6,23 @@
  */
 import { createInspectorServer } from '@statelyai/inspect/server';
 import { parseFlags, portFlag } from '../src/cli/flags.js';
+import { ConfigError } from '../src/lease/errors.js';
 
-const flags = parseFlags(process.argv.slice(2), { values: ['port'], switches: ['open'] }, 'inspectorRelay');
-const port = portFlag(flags.values.get('port'), 'inspectorRelay') ?? 8080;
-const relay = createInspectorServer({ port, autoOpen: flags.switches.has('open') });
+function parseArgs(args: string[]): { port: number; open: boolean } {
+  try {
+    const flags = parseFlags(args, { values: ['port'], switches: ['open'] }, 'inspectorRelay');
+    const port = portFlag(flags.values.get('port'), 'inspectorRelay') ?? 8080;
+    // The relay's page needs the port it will listen on, and it cannot report one picked for it.
+    if (port === 0) throw new ConfigError('inspectorRelay: --port must name a port, not 0', 'port');
+    return { port, open: flags.switches.has('open') };
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\nusage: npx tsx visualize/inspectorRelay.ts [--port 8080] [--open]`);
+    process.exit(2);
+  }
+}
+
+const { port, open } = parseArgs(process.argv.slice(2));
+const relay = createInspectorServer({ port, autoOpen: open });
 console.log(`Stately inspector relay: actors send to ws://localhost:${port}; open http://localhost:${port} in a browser to watch`);
 const stop = () => {
   relay.stop();
