@@ -38,9 +38,9 @@ export function machineToDot(machine: AnyStateMachine): string {
 class Edges {
   private readonly byEnds = new Map<string, { ends: string; labels: string[] }>();
 
-  add(from: string, source: AnyStateNode, target: AnyStateNode, label: string, clipTail: boolean): void {
+  add(from: string, source: AnyStateNode, target: AnyStateNode, label: string): void {
     const attributes: string[] = [];
-    if (clipTail && isCluster(source) && !isDescendant(target, source)) attributes.push(`ltail=${quote(clusterName(source))}`);
+    if (isCluster(source) && !isDescendant(target, source)) attributes.push(`ltail=${quote(clusterName(source))}`);
     if (isCluster(target) && !isDescendant(source, target)) attributes.push(`lhead=${quote(clusterName(target))}`);
     const ends = `${quote(from)} -> ${quote(nodeName(target))}${attributes.length ? ` [${attributes.join(', ')}]` : ''}`;
     const existing = this.byEnds.get(ends) ?? { ends, labels: [] };
@@ -73,7 +73,7 @@ function writeState(node: AnyStateNode, depth: number, lines: string[], edges: E
         ? `${pad}  ${quote(anchorName(node))} [shape=point, width=0.1, style=filled, fillcolor="#30343b", color="#30343b", label="", class="initial"];`
         : `${pad}  ${quote(anchorName(node))} [shape=point, width=0.01, style=invis, label="", class="anchor"];`,
     );
-    for (const target of initial) edges.add(anchorName(node), node, target, '', false);
+    for (const target of initial) edges.add(anchorName(node), node, target, '');
     for (const child of Object.values(node.states) as AnyStateNode[]) writeState(child, depth + 1, lines, edges);
     lines.push(`${pad}}`);
   } else {
@@ -85,7 +85,7 @@ function writeState(node: AnyStateNode, depth: number, lines: string[], edges: E
   for (const transition of transitionsOf(node)) {
     if (staysInside(transition, node)) continue;
     for (const target of transition.target ?? []) {
-      edges.add(nodeName(node), node, target, transitionLabel(transition), true);
+      edges.add(nodeName(node), node, target, transitionLabel(transition));
     }
   }
 }
