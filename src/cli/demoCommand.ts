@@ -2,12 +2,17 @@
  * `leasehold demo [--ui] [--ui-port N] [--inspect ws://HOST:PORT]`: the demo story, optionally
  * watched. --inspect sends every participant's inspection events to the Stately inspector's relay;
  * --ui serves the offline live view (diagrams with the current state, the lease, a transition log)
- * and keeps handing the lease over until SIGINT/SIGTERM so a person can watch.
+ * and keeps handing the lease over until SIGINT/SIGTERM so a person can watch; a rollout manager and
+ * a lease manager decide beside the participants (demoManagers.ts).
  */
 import { startLiveView } from '../../visualize/liveView.js';
 import { ConfigError } from '../lease/errors.js';
 import type { ParticipantSnapshot } from '../runtime/participant.js';
+import { realClock } from '../time/realClock.js';
+import type { LeaseManager } from '../api/LeaseManager.js';
+import type { RolloutManager } from '../api/RolloutManager.js';
 import { demo } from './demo.js';
+import { startDemoManagers } from './demoManagers.js';
 import { parseFlags, portFlag } from './flags.js';
 import { inspectAll, inspectFlag, webSocketInspector } from './inspection.js';
 
@@ -38,10 +43,15 @@ export async function demoCommand(args: readonly string[], print: (line: string)
   process.once('SIGTERM', onSignal);
   print(`live view: ${liveView.url} (Ctrl-C stops the demo)`);
   const lease = 'default/cluster-example';
+  const inspect = inspectAll([stately, liveView.inspect]) ?? liveView.inspect;
+  startDemoManagers(realClock, inspect, stop.signal, ({ rollout, leases }) => {
+    liveView.register('rollout manager', rollout.actor, { describe: () => describeRollout(rollout) });
+    liveView.register('lease manager', leases.actor, { describe: () => describeLeases(leases) });
+  });
   try {
     await demo({
       print,
-      inspect: inspectAll([stately, liveView.inspect]),
+      inspect,
       onParticipant: (identity, participant) =>
         liveView.register(identity, participant.actor, { describe: (snapshot) => describeParticipant(snapshot as ParticipantSnapshot) }),
       onLeaseObserved: (record, at) =>
@@ -67,4 +77,16 @@ function describeParticipant(snapshot: ParticipantSnapshot): string {
   const { leader, term, counters } = snapshot.context;
   const held = term === null ? '' : `term ${term} · `;
   return `${held}sees ${leader || 'no holder'} · ${counters.renewals} renewals`;
+}
+
+function describeRollout(rollout: RolloutManager): string {
+  const { lastCluster, decision } = rollout.actor.getSnapshot().context;
+  const last = decision ? (decision.rolloutAllowed ? 'last: allowed' : `last: wait ${Math.ceil(decision.timeToWait / 1000)} s`) : 'no request yet';
+  return `slot: ${lastCluster ?? 'empty'} · ${last}`;
+}
+
+function describeLeases(leases: LeaseManager): string {
+  const report = leases.report();
+  const holder = leases.reader('application-leadership', 'demo').leases().web?.holder ?? 'nobody';
+  return `web held by ${holder} · ${report.waiters} waiting · ${report.counters.claimed} claimed, ${report.counters.denied} denied`;
 }
