@@ -14,11 +14,11 @@
  *
  * States (public vocabulary: diagrams, the inspector, tests):
  *   loading                  waiting for the store's first list of leases
- *   running.operations       idle | applying one request | backingOff after a transient store error
+ *   running.operations       idle | applying the queued requests | backingOff after a transient store error
  *   running.expiry           sleeping until the next wake-up | checking what is due | expiring it
  *   stopped                  final: stop(), or a store error that is not transient
  *
- * Named effects, implemented in src/runtime via .provide(): actors watchStore, applyOperation,
+ * Named effects, implemented in src/runtime via .provide(): actors watchStore, applyOperations,
  * expireLeases; delays untilWake and retryBackoff (they need the clock and randomness).
  *
  * The lease map, the expiry queue and the waiters are owned by this actor and updated in place:
@@ -40,10 +40,19 @@ export type OperationResult =
   | { outcome: 'denied'; holder: string }
   | { outcome: 'notHeld' | 'isPinned' };
 
-/** Output of applyOperation: the result, the lease as the store now has it, and the local time. */
-export interface OperationOutput {
+/** One applied request: its result and the lease as the store now has it. */
+export interface AppliedOperation {
   result: OperationResult;
   change: ManagedLeaseChange | null;
+}
+
+/**
+ * Output of applyOperations: results for the first `applied.length` requests of the batch, in
+ * queue order, and the local time. The batch stops early at a request whose store call failed; that
+ * request stays at the head of the queue and is tried again next, where its failures count.
+ */
+export interface OperationsOutput {
+  applied: AppliedOperation[];
   now: number;
 }
 
@@ -96,7 +105,7 @@ export interface LeaseManagerCounters {
 export interface LeaseManagerContext extends LeaseManagerInput {
   leases: Map<string, ManagedLease>;
   expiries: ExpiryQueue;
-  /** Requests in arrival order; the head is the one being applied. */
+  /** Requests in arrival order; the batch being applied is at the front. */
   queue: ManagerOperation[];
   /** Failed store calls of the head request so far. */
   attempt: number;
@@ -169,7 +178,7 @@ export const leaseManagerMachine = setup({
   },
   actors: {
     watchStore: fromEventObservable<LeaseManagerEvent, void>(() => notProvided('watchStore')),
-    applyOperation: fromPromise<OperationOutput, { operation: ManagerOperation }>(() => notProvided('applyOperation')),
+    applyOperations: fromPromise<OperationsOutput, { operations: ManagerOperation[] }>(() => notProvided('applyOperations')),
     expireLeases: fromPromise<ExpiryOutput, { keys: LeaseKey[] }>(() => notProvided('expireLeases')),
   },
   delays: {
@@ -214,23 +223,25 @@ export const leaseManagerMachine = setup({
     absorbStoreChanges: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === 'STORE_CHANGED') absorb(context, event.changes, event.now, enqueue);
     }),
-    absorbOperation: enqueueActions(({ context, event, enqueue }) => {
-      const { change, now } = (event as unknown as { output: OperationOutput }).output;
-      absorb(context, change ? [change] : [], now, enqueue);
+    absorbOperations: enqueueActions(({ context, event, enqueue }) => {
+      const { applied, now } = (event as unknown as { output: OperationsOutput }).output;
+      absorb(context, applied.flatMap(({ change }) => (change ? [change] : [])), now, enqueue);
     }),
     absorbExpiries: enqueueActions(({ context, event, enqueue }) => {
       const { changes, now } = (event as unknown as { output: ExpiryOutput }).output;
       absorb(context, changes, now, enqueue);
     }),
-    settleOperation: enqueueActions(({ context, event, enqueue }) => {
-      const { result } = (event as unknown as { output: OperationOutput }).output;
-      const operation = context.queue.shift()!;
+    settleOperations: enqueueActions(({ context, event, enqueue }) => {
+      const { applied } = (event as unknown as { output: OperationsOutput }).output;
+      const operations = context.queue.splice(0, applied.length);
       const counters = context.counters;
-      if (result.outcome === 'claimed' || result.outcome === 'extended' || result.outcome === 'denied' || result.outcome === 'revoked') {
-        counters[result.outcome]++;
-      }
+      applied.forEach(({ result }, index) => {
+        if (result.outcome === 'claimed' || result.outcome === 'extended' || result.outcome === 'denied' || result.outcome === 'revoked') {
+          counters[result.outcome]++;
+        }
+        enqueue.emit({ type: 'settled', id: operations[index]!.id, result });
+      });
       enqueue.assign({ queue: context.queue, attempt: 0, counters });
-      enqueue.emit({ type: 'settled', id: operation.id, result });
     }),
     countRetry: assign(({ context }) => {
       context.counters.retries++;
@@ -315,10 +326,11 @@ export const leaseManagerMachine = setup({
             },
             applying: {
               invoke: {
-                id: 'operation',
-                src: 'applyOperation',
-                input: ({ context }) => ({ operation: context.queue[0]! }),
-                onDone: { target: 'idle', actions: ['absorbOperation', 'settleOperation'] },
+                id: 'operations',
+                src: 'applyOperations',
+                // Everything queued so far, as one batch: one invocation per batch, not per request.
+                input: ({ context }) => ({ operations: context.queue.slice() }),
+                onDone: { target: 'idle', actions: ['absorbOperations', 'settleOperations'] },
                 onError: [
                   { guard: 'retryable', target: 'backingOff', actions: 'countRetry' },
                   { guard: 'transient', target: 'idle', actions: 'timeOutOperation' },

@@ -18,10 +18,12 @@ import {
   type RevokeOutcome,
 } from './managedLeaseStore.js';
 
+export type FaultMatch = (method: keyof MemoryManagedLeaseStore['calls'], key: LeaseKey) => boolean;
+
 export class MemoryManagedLeaseStore implements ManagedLeaseStore {
   private readonly leases = new Map<string, ManagedLease>();
   private readonly changeSubject = new Subject<ManagedLeaseChange[]>();
-  private readonly faults: { kind: LeaseErrorKind; remaining: number }[] = [];
+  private readonly faults: { kind: LeaseErrorKind; remaining: number; match: FaultMatch }[] = [];
   /** Store calls made, by method: the figures of the fault tests. */
   readonly calls = { claim: 0, revoke: 0, expire: 0, pin: 0, unpin: 0 };
 
@@ -31,9 +33,9 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
     return 'memory';
   }
 
-  /** Fails the next `count` calls (claim, revoke, expire, pin, unpin) with `kind`. */
-  failNext(count: number, kind: LeaseErrorKind): void {
-    this.faults.push({ kind, remaining: count });
+  /** Fails the next `count` calls (claim, revoke, expire, pin, unpin) with `kind`; only those `match` picks. */
+  failNext(count: number, kind: LeaseErrorKind, match: FaultMatch = () => true): void {
+    this.faults.push({ kind, remaining: count, match });
   }
 
   /** Faults queued by failNext and not yet thrown. */
@@ -113,7 +115,7 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
   private enter(method: keyof MemoryManagedLeaseStore['calls'], key: LeaseKey): void {
     this.calls[method]++;
     const fault = this.faults[0];
-    if (!fault) return;
+    if (!fault || !fault.match(method, key)) return;
     if (--fault.remaining <= 0) this.faults.shift();
     throw leaseApiError(fault.kind, `injected ${fault.kind} on ${method}`, { lease: leaseKeyString(key) });
   }

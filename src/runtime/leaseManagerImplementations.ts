@@ -10,7 +10,8 @@ import type {
   LeaseManagerContext,
   LeaseManagerEvent,
   ManagerOperation,
-  OperationOutput,
+  AppliedOperation,
+  OperationsOutput,
 } from '../../machines/leaseManager.js';
 import type { LeaseKey, ManagedLeaseChange, ManagedLeaseStore } from '../lock/managedLeaseStore.js';
 import { type Clock, MAX_TIMER_DELAY } from '../time/clock.js';
@@ -22,13 +23,9 @@ export const RETRY_FACTOR = 1.6;
 const clampDelay = (ms: number) => Math.min(MAX_TIMER_DELAY, Math.max(0, ms));
 
 export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clock, random: () => number = Math.random) {
-  async function apply(operation: ManagerOperation): Promise<OperationOutput> {
+  async function apply(operation: ManagerOperation): Promise<AppliedOperation> {
     const { key } = operation;
-    const settled = (result: OperationOutput['result'], change: ManagedLeaseChange | null = null): OperationOutput => ({
-      result,
-      change,
-      now: clock.now(),
-    });
+    const settled = (result: AppliedOperation['result'], change: ManagedLeaseChange | null = null): AppliedOperation => ({ result, change });
     switch (operation.kind) {
       case 'claim': {
         const claim = await store.claim(key, operation.holder, operation.durationMs);
@@ -50,6 +47,23 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
     }
   }
 
+  /**
+   * Applies a batch in order. A failure of the first request rejects (the machine retries or stops);
+   * a failure further on ends the batch there, and that request is tried again as the next head.
+   */
+  async function applyAll(operations: ManagerOperation[]): Promise<OperationsOutput> {
+    const applied: AppliedOperation[] = [];
+    for (const operation of operations) {
+      try {
+        applied.push(await apply(operation));
+      } catch (error) {
+        if (!applied.length) throw error;
+        break;
+      }
+    }
+    return { applied, now: clock.now() };
+  }
+
   async function expire(keys: LeaseKey[]): Promise<ExpiryOutput> {
     const changes: ManagedLeaseChange[] = [];
     for (const key of keys) {
@@ -67,7 +81,7 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
           catchError((error: unknown) => of<LeaseManagerEvent>({ type: 'STORE_FAILED', error })),
         ),
       ),
-      applyOperation: fromPromise<OperationOutput, { operation: ManagerOperation }>(({ input }) => apply(input.operation)),
+      applyOperations: fromPromise<OperationsOutput, { operations: ManagerOperation[] }>(({ input }) => applyAll(input.operations)),
       expireLeases: fromPromise<ExpiryOutput, { keys: LeaseKey[] }>(({ input }) => expire(input.keys)),
     },
     delays: {

@@ -204,6 +204,21 @@ describe('LeaseManager', () => {
     expect(manager.report().counters.retries).toBe(3);
   });
 
+  it('applies queued requests as one batch; a failure inside it leaves that request at the head, retried with backoff', async () => {
+    const { clock, store, claimer, manager } = managerWorld();
+    store.failNext(2, 'Unavailable', (method, key) => method === 'claim' && key.lease === 'redis');
+    // kafka is applied at once; mysql, redis and web queue behind it and go as the next batch.
+    const claims = ['kafka', 'mysql', 'redis', 'web'].map((app) => track(claimer.claim(app, `${app}/0`, 10_000)));
+    await clock.advance(0);
+    // In that batch mysql settled; redis failed (the batch ended there, not counted) and failed again
+    // as the head of the next one (counted: one retry); web waits behind it.
+    expect(claims.map((claim) => claim.settled)).toEqual([true, true, false, false]);
+    expect(manager.report()).toMatchObject({ queued: { claims: 2 }, counters: { retries: 1 } });
+    await clock.advance(50);
+    expect(claims.every((claim) => claim.settled && claim.error === undefined)).toBe(true);
+    expect(store.calls.claim).toBe(6); // kafka, mysql, redis (fails), redis (fails), redis, web
+  });
+
   it('times a request out with LeaseTimeoutError after 10 transient failures, and keeps running', async () => {
     const { clock, store, claimer, manager, logs } = managerWorld();
     store.failNext(10, 'Unavailable');
