@@ -5,12 +5,10 @@
  *
  *   npx tsx bench/compare.bench.ts [--runs 100] [--steady-seconds 60] [--leases 10000] [--participant-leases 2000] [--cpu-seconds 30]
  */
+import { execFileSync } from 'node:child_process';
 import { KubeConfig } from '@kubernetes/client-node';
 import { LeaseLocker } from '../src/api/LeaseLocker.js';
-import { LeaseManager } from '../src/api/LeaseManager.js';
-import { MemoryManagedLeaseStore } from '../src/lock/memoryManagedLeaseStore.js';
 import { KubernetesLeaseLocks } from '../src/lock/kubernetesLeaseLock.js';
-import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
 import { startLeaseApiServer } from '../src/server/index.js';
 import { scheduleArbitrary } from '../src/sim/arbitrary.js';
 import { runSimulation } from '../src/sim/cluster.js';
@@ -91,54 +89,17 @@ const rates = [
 ];
 await server.close();
 
-/** CPU share of one core and RSS while `hold` keeps leases for CPU_SECONDS (after a 3 s warm-up). */
-async function measureHolding(hold: () => Promise<() => number>): Promise<{ cpu: number; rssMiB: number; held: number }> {
-  const release = await hold();
-  await sleep(3_000);
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = performance.now();
-  await sleep(CPU_SECONDS * 1000);
-  const used = process.cpuUsage(cpuBefore);
-  const cpu = (used.user + used.system) / 1000 / (performance.now() - wallBefore);
-  const rssMiB = process.memoryUsage().rss / 2 ** 20;
-  return { cpu, rssMiB, held: release() };
+/** Each holding measurement runs in a fresh process, so its RSS is its own and not the HTTP runs'. */
+function measureHolding(mode: 'manager' | 'pollers', leases: number): { cpu: number; rssMiB: number; held: number } {
+  const args = ['--import', 'tsx', 'bench/holding.ts', mode, '--leases', String(leases), '--cpu-seconds', String(CPU_SECONDS)];
+  const output = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(output) as { cpu: number; rssMiB: number; held: number };
 }
 
 console.error(`measuring ${LEASES} leases through one LeaseManager...`);
-const managed = await measureHolding(async () => {
-  const manager = new LeaseManager({ store: new MemoryManagedLeaseStore(realClock), clock: realClock });
-  const claimer = manager.claimer('leases', 'bench');
-  const names = Array.from({ length: LEASES }, (_, i) => `lease-${i}`);
-  await Promise.all(names.map((name) => claimer.claim(name, 'holder', DEFAULTS.leaseDuration)));
-  // Each holder extends every retryPeriod, like a client-go leader renews; staggered in 100 slices.
-  let slice = 0;
-  const extend = () => {
-    for (let i = slice++ % 100; i < LEASES; i += 100) claimer.claim(names[i]!, 'holder', DEFAULTS.leaseDuration).catch(() => undefined);
-    timer = realClock.setTimeout(extend, DEFAULTS.retryPeriod / 100);
-  };
-  let timer = realClock.setTimeout(extend, DEFAULTS.retryPeriod / 100);
-  return () => {
-    realClock.clearTimeout(timer);
-    const held = manager.report().leases;
-    manager.stop();
-    return held;
-  };
-});
-
+const managed = measureHolding('manager', LEASES);
 console.error(`measuring ${PARTICIPANT_LEASES} per-lease pollers in one process...`);
-const polled = await measureHolding(async () => {
-  const store = new MemoryLeaseStore(realClock);
-  const held = Array.from(
-    { length: PARTICIPANT_LEASES },
-    (_, i) => new LeaseLocker(store, { namespace: 'default', name: `lease-${i}` }, 'holder', { ...DEFAULTS, watch: false }),
-  );
-  await Promise.all(held.map((locker) => locker.lock()));
-  return () => {
-    const count = held.filter((locker) => locker.isLocked).length;
-    for (const locker of held) locker.actor.stop();
-    return count;
-  };
-});
+const polled = measureHolding('pollers', PARTICIPANT_LEASES);
 
 console.error('measuring simulation speed...');
 const simStart = performance.now();
