@@ -89,12 +89,17 @@ const rates = [
 ];
 await server.close();
 
-/** Each holding measurement runs in a fresh process, so its RSS is its own and not the HTTP runs'. */
+/**
+ * Each holding measurement runs in a fresh process of compiled JavaScript (npm run build), as in
+ * production: its RSS is its own, without the HTTP runs' leftovers or tsx's compiler.
+ */
 function measureHolding(mode: 'manager' | 'pollers', leases: number): { cpu: number; rssMiB: number; held: number } {
-  const args = ['--import', 'tsx', 'bench/holding.ts', mode, '--leases', String(leases), '--cpu-seconds', String(CPU_SECONDS)];
+  const args = ['dist/bench/holding.js', mode, '--leases', String(leases), '--cpu-seconds', String(CPU_SECONDS)];
   const output = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(output) as { cpu: number; rssMiB: number; held: number };
 }
+console.error('building (npm run build) for the holding measurements...');
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 
 console.error(`measuring ${LEASES} leases through one LeaseManager...`);
 const managed = measureHolding('manager', LEASES);

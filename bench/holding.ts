@@ -5,7 +5,7 @@
  *   manager  N leases through one LeaseManager, each extended every 2 s (a client-go leader's renew rate)
  *   pollers  one LeaseLocker per lease with the watch off (client-go semantics), renewing every 2 s
  *
- *   node --import tsx bench/holding.ts manager|pollers [--leases 10000] [--cpu-seconds 30]
+ *   npm run build && node dist/bench/holding.js manager|pollers [--leases 10000] [--cpu-seconds 30]
  */
 import { LeaseLocker } from '../src/api/LeaseLocker.js';
 import { LeaseManager } from '../src/api/LeaseManager.js';
