@@ -121,7 +121,8 @@ export interface LeaseManagerContext extends LeaseManagerInput {
   counters: LeaseManagerCounters;
 }
 
-const keyString = ({ namespace, model, lease }: LeaseKey) => `${namespace}/${model}/${lease}`;
+/** The key of a lease in the actor's maps: unambiguous whatever its parts contain (slashes included). */
+export const leaseKeyId = ({ namespace, model, lease }: LeaseKey): string => JSON.stringify([namespace, model, lease]);
 
 const isTransient = (error: unknown) => (error as { kind?: unknown } | null)?.kind === 'Unavailable';
 
@@ -131,7 +132,7 @@ function notProvided(name: string): never {
 
 /** Records a lease as the store has it now; returns the waiters released by its end. */
 function applyChange(context: LeaseManagerContext, { key, lease }: ManagedLeaseChange): number[] {
-  const id = keyString(key);
+  const id = leaseKeyId(key);
   if (lease) {
     context.leases.set(id, lease);
     if (!lease.pinnedBy.length) context.expiries.push({ expiry: lease.expiry, key: id });
@@ -187,7 +188,7 @@ export const leaseManagerMachine = setup({
   },
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
-    leaseAbsent: ({ context, event }) => event.type === 'WAIT' && !context.leases.has(keyString(event.key)),
+    leaseAbsent: ({ context, event }) => event.type === 'WAIT' && !context.leases.has(leaseKeyId(event.key)),
     retryable: ({ context, event }) =>
       isTransient((event as { error?: unknown }).error) && context.attempt + 1 < context.retryAttempts,
     transient: ({ event }) => isTransient((event as { error?: unknown }).error),
@@ -203,7 +204,7 @@ export const leaseManagerMachine = setup({
     }),
     addWaiter: assign(({ context, event }) => {
       if (event.type !== 'WAIT') return {};
-      const id = keyString(event.key);
+      const id = leaseKeyId(event.key);
       const ids = context.waiters.get(id) ?? new Set<number>();
       ids.add(event.id);
       context.waiters.set(id, ids);
@@ -277,8 +278,8 @@ export const leaseManagerMachine = setup({
     /** A transient failure to expire: the leases stay due; try again after the slack. */
     retryExpiryLater: assign(({ context }) => {
       for (const key of context.due) {
-        const lease = context.leases.get(keyString(key));
-        if (lease) context.expiries.push({ expiry: lease.expiry, key: keyString(key) });
+        const lease = context.leases.get(leaseKeyId(key));
+        if (lease) context.expiries.push({ expiry: lease.expiry, key: leaseKeyId(key) });
       }
       return { wakeAt: context.tickAt + context.expirySlack, due: [] };
     }),

@@ -11,6 +11,7 @@
 import { Observable } from 'rxjs';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
+  leaseKeyId,
   leaseManagerMachine,
   type LeaseManagerCounters,
   type ManagerOperation,
@@ -185,7 +186,7 @@ export class LeaseManager {
         const key = { namespace, model, lease };
         return {
           check: () => {
-            const held = this.actor.getSnapshot().context.leases.get(leaseKeyString(key));
+            const held = this.actor.getSnapshot().context.leases.get(leaseKeyId(key));
             const live = held && (held.pinnedBy.length > 0 || held.expiry > this.clock.now());
             if (!held || held.holder !== holder || !live) {
               throw new NotHeldError('lease not held', { lease: leaseKeyString(key), identity: holder });

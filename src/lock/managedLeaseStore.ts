@@ -61,5 +61,5 @@ export interface ManagedLeaseStore {
   describe(): string;
 }
 
-/** One string per lease, for maps and logs. */
+/** A lease as people read it, for messages and logs (ambiguous if a part contains "/"). */
 export const leaseKeyString = ({ namespace, model, lease }: LeaseKey): string => `${namespace}/${model}/${lease}`;

@@ -18,6 +18,9 @@ import {
   type RevokeOutcome,
 } from './managedLeaseStore.js';
 
+/** Unambiguous whatever the key's parts contain. */
+const mapKey = ({ namespace, model, lease }: LeaseKey) => JSON.stringify([namespace, model, lease]);
+
 export type FaultMatch = (method: keyof MemoryManagedLeaseStore['calls'], key: LeaseKey) => boolean;
 
 export class MemoryManagedLeaseStore implements ManagedLeaseStore {
@@ -62,7 +65,7 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
 
   async claim(key: LeaseKey, holder: string, durationMs: number): Promise<ClaimOutcome> {
     this.enter('claim', key);
-    const current = this.leases.get(leaseKeyString(key));
+    const current = this.leases.get(mapKey(key));
     if (current && current.holder !== holder) return { outcome: 'denied', holder: current.holder };
     const expiry = Math.max(current?.expiry ?? 0, this.clock.now() + durationMs);
     const lease = this.write(key, { key, holder, expiry, pinnedBy: current?.pinnedBy ?? [] });
@@ -71,7 +74,7 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
 
   async revoke(key: LeaseKey, holder: string): Promise<RevokeOutcome> {
     this.enter('revoke', key);
-    const current = this.leases.get(leaseKeyString(key));
+    const current = this.leases.get(mapKey(key));
     if (!current || current.holder !== holder) return 'notHeld';
     if (current.pinnedBy.length) return 'pinned';
     this.write(key, null);
@@ -80,7 +83,7 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
 
   async expire(key: LeaseKey): Promise<ExpireOutcome> {
     this.enter('expire', key);
-    const current = this.leases.get(leaseKeyString(key));
+    const current = this.leases.get(mapKey(key));
     if (!current) return 'gone';
     if (current.pinnedBy.length) return 'pinned';
     if (current.expiry > this.clock.now()) return 'notExpired';
@@ -99,14 +102,14 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
   }
 
   private repin(key: LeaseKey, change: (pins: readonly string[]) => readonly string[]): PinOutcome {
-    const current = this.leases.get(leaseKeyString(key));
+    const current = this.leases.get(mapKey(key));
     if (!current) return { outcome: 'notHeld' };
     return { outcome: 'done', lease: this.write(key, { ...current, pinnedBy: change(current.pinnedBy) }) };
   }
 
   private write(key: LeaseKey, lease: ManagedLease | null): ManagedLease {
-    if (lease) this.leases.set(leaseKeyString(key), lease);
-    else this.leases.delete(leaseKeyString(key));
+    if (lease) this.leases.set(mapKey(key), lease);
+    else this.leases.delete(mapKey(key));
     this.changeSubject.next([{ key, lease }]);
     return lease!;
   }

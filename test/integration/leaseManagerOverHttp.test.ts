@@ -7,6 +7,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { leaseKeyId } from '../../machines/leaseManager.js';
 import { LeaseManager, type LeaseManagerSnapshot } from '../../src/api/LeaseManager.js';
 import { ClaimDeniedError } from '../../src/lease/errors.js';
 import { KubernetesManagedLeaseStore } from '../../src/lock/kubernetesManagedLeaseStore.js';
@@ -64,11 +65,11 @@ describe('LeaseManager over the Kubernetes store', () => {
     const { clock, a, b } = await processes();
     await a.claimer(NS, MODEL).claim('redis', 'redis/0', 2_000);
     await a.pinner(NS, MODEL).pin('redis', 'machine-0/upgrade');
-    await sees(b, (context) => context.leases.get(`${NS}/${MODEL}/redis`)?.pinnedBy.length === 1);
+    await sees(b, (context) => context.leases.get(leaseKeyId({ namespace: NS, model: MODEL, lease: 'redis' }))?.pinnedBy.length === 1);
     expect(b.pinner(NS, MODEL).pinned()).toEqual({ redis: ['machine-0/upgrade'] });
 
     await a.pinner(NS, MODEL).unpin('redis', 'machine-0/upgrade');
-    await sees(b, (context) => context.leases.get(`${NS}/${MODEL}/redis`)?.pinnedBy.length === 0);
+    await sees(b, (context) => context.leases.get(leaseKeyId({ namespace: NS, model: MODEL, lease: 'redis' }))?.pinnedBy.length === 0);
     const waiting = b.claimer(NS, MODEL).waitUntilExpired('redis');
     await clock.advance(2_000);
     await waiting;

@@ -297,6 +297,15 @@ describe('LeaseManager', () => {
     expect(world.reader.leases().mysql!.holder).toBe('mysql/1');
   });
 
+  it('keeps leases apart whose parts join to the same string', async () => {
+    const { manager, store } = managerWorld();
+    await manager.claimer('team', 'a/b').claim('db', 'holder-1', 10_000);
+    await manager.claimer('team/a', 'b').claim('db', 'holder-2', 10_000);
+    expect(manager.reader('team', 'a/b').leases().db!.holder).toBe('holder-1');
+    expect(manager.reader('team/a', 'b').leases().db!.holder).toBe('holder-2');
+    expect(store.snapshot()).toHaveLength(2);
+  });
+
   it('rejects bad options with ConfigError naming the option', () => {
     const clock = new VirtualClock();
     const store = new MemoryManagedLeaseStore(clock);
