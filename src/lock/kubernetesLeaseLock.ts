@@ -24,6 +24,11 @@ export interface KubernetesLeaseLockOptions {
   onEvent?: (message: string, lock: KubernetesLeaseLock) => void;
   /** First and largest delay before a failed watch reconnects; default 500 ms doubling to 30 s. */
   watchBackoff?: { initial: number; max: number };
+  /**
+   * How long a watch may take to connect (list included) before it is given up and reported down;
+   * default 10 s. client-node's Watch has no connect timeout of its own.
+   */
+  watchConnectTimeout?: number;
 }
 
 const MAX_EVENTS = 100;
@@ -102,49 +107,62 @@ export class KubernetesLeaseLock implements LeaseLock {
         backoff = Math.min(max, backoff * 2);
       };
 
-      const onEvent = (type: string, object: unknown) => {
-        const lease = object as V1Lease;
-        if (type === 'ERROR') {
-          // 410 Expired: our resourceVersion is too old; the stream ends and we re-list.
-          resourceVersion = undefined;
-          return;
-        }
-        resourceVersion = lease?.metadata?.resourceVersion ?? resourceVersion;
-        if (type === 'BOOKMARK') return;
-        backoff = initial;
-        if (lease?.metadata?.name !== this.ref.name) return;
-        subscriber.next({ type: 'observed', lease: type === 'DELETED' ? null : this.observe(lease) });
-      };
-
-      const onDone = (error: unknown) => {
-        if (closed) return;
-        if (error) down(error);
-        else connect(); // the server ended the stream (timeoutSeconds): resume, or re-list after a 410
-      };
+      // Each connection attempt has a number; events and ends from an abandoned attempt are ignored.
+      let attempt = 0;
 
       const connect = async () => {
         retry = undefined;
         if (closed) return;
+        const current = ++attempt;
+        const live = () => !closed && current === attempt;
+        const onEvent = (type: string, object: unknown) => {
+          if (!live()) return;
+          const lease = object as V1Lease;
+          if (type === 'ERROR') {
+            // 410 Expired: our resourceVersion is too old; the stream ends and we re-list.
+            resourceVersion = undefined;
+            return;
+          }
+          resourceVersion = lease?.metadata?.resourceVersion ?? resourceVersion;
+          if (type === 'BOOKMARK') return;
+          backoff = initial;
+          if (lease?.metadata?.name !== this.ref.name) return;
+          subscriber.next({ type: 'observed', lease: type === 'DELETED' ? null : this.observe(lease) });
+        };
+        const onDone = (error: unknown) => {
+          if (!live()) return;
+          if (error) down(error);
+          else void connect(); // the server ended the stream (timeoutSeconds): resume, or re-list after a 410
+        };
+        const connectTimeout = this.options.watchConnectTimeout ?? 10_000;
+        const giveUp = this.clock.setTimeout(() => {
+          if (!live()) return;
+          attempt++; // whatever this attempt still delivers is stale now
+          down(new LeaseUnavailableError(`watch: no answer within ${connectTimeout} ms`, this.errorContext));
+        }, connectTimeout);
         try {
           if (resourceVersion === undefined) {
             const list = await this.api.listNamespacedLease({
               namespace: this.ref.namespace,
               fieldSelector: `metadata.name=${this.ref.name}`,
             });
-            if (closed) return;
+            if (!live()) return;
             const item = list.items.find((lease) => lease.metadata?.name === this.ref.name);
             subscriber.next({ type: 'observed', lease: item ? this.observe(item) : null });
             resourceVersion = list.metadata?.resourceVersion;
           }
-          connection = await new Watch(this.kubeConfig).watch(
+          const started = await new Watch(this.kubeConfig).watch(
             `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.ref.namespace)}/leases`,
             { fieldSelector: `metadata.name=${this.ref.name}`, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
             onEvent,
             onDone,
           );
-          if (closed) connection.abort();
+          if (live()) connection = started;
+          else started.abort();
         } catch (error) {
-          down(error);
+          if (live()) down(error);
+        } finally {
+          this.clock.clearTimeout(giveUp);
         }
       };
 

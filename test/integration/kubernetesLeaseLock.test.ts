@@ -14,6 +14,9 @@ import { toLeaseError } from '../../src/lock/kubernetesErrors.js';
 import { KubernetesLeaseLock } from '../../src/lock/kubernetesLeaseLock.js';
 import type { LeaseWatchEvent } from '../../src/lock/leaseLock.js';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+import { kubeConfigFor } from '../../src/server/kubeconfig.js';
+import { VirtualClock } from '../../src/time/virtualClock.js';
+import { startFaultProxy } from '../support/faultProxy.js';
 
 const record = (holder: string): LeaseRecord => ({
   holderIdentity: holder,
@@ -124,4 +127,38 @@ describe('KubernetesLeaseLock', () => {
     expect(kinds.indexOf('down')).toBeGreaterThan(kinds.indexOf('b'));
     expect(kinds.at(-1)).toBe('c');
   });
+
+  it('watch: a connection that never answers is given up after the connect timeout and reported down', async () => {
+    const server = await serve();
+    await lockOn(server, 'x', 'writer').create(record('a'));
+    const proxy = await startFaultProxy(server.url);
+    const clock = new VirtualClock();
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(kubeConfigFor(proxy.url));
+    const lock = new KubernetesLeaseLock(kubeConfig, { namespace: 'default', name: 'x' }, 'me', {
+      clock,
+      watchBackoff: { initial: 20, max: 100 },
+      watchConnectTimeout: 5_000,
+    });
+    // The list answers; the watch request is held: a hung API server.
+    proxy.faults = (request) => (request.url?.includes('watch=true') ? 'hold' : undefined);
+    const watcher = watchUntil(lock);
+    await watcher.until((events) => events.some((e) => e.type === 'observed'));
+    await proxy.whenHeld(1);
+    await clock.advance(4_999);
+    expect(watcher.events.some((e) => e.type === 'down')).toBe(false);
+    await clock.advance(1);
+    const down = watcher.events.find((e) => e.type === 'down');
+    expect(down?.type === 'down' && down.error).toBeInstanceOf(LeaseUnavailableError);
+    expect(down?.type === 'down' && down.error.message).toMatch(/watch: no answer within 5000 ms/);
+
+    proxy.faults = undefined; // the API answers again: the next attempt connects
+    await clock.advance(20);
+    await lockOn(server, 'x', 'writer').update(record('b'), (await lock.get()).resourceVersion);
+    await watcher.until((events) => events.some((e) => e.type === 'observed' && e.lease?.record.holderIdentity === 'b'));
+    watcher.stop();
+    proxy.cut();
+    await proxy.close();
+  });
 });
+
