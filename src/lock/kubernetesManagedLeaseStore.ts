@@ -136,6 +136,7 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
       forget: (name) => this.expiries.forget(name),
       clock: this.clock,
       backoff: this.watchBackoff,
+      connectTimeout: this.requestTimeoutMs,
       errorContext: context,
     });
   }

@@ -8,7 +8,7 @@
  */
 import type { V1Lease, V1LeaseList } from '@kubernetes/client-node';
 import { Observable } from 'rxjs';
-import { LeaseApiError, type LeaseErrorContext } from '../lease/errors.js';
+import { LeaseApiError, LeaseUnavailableError, type LeaseErrorContext } from '../lease/errors.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { toLeaseError } from './kubernetesErrors.js';
 import type { ManagedLease, ManagedLeaseChange } from './managedLeaseStore.js';
@@ -27,6 +27,8 @@ export interface ManagedLeaseFeedSource {
   clock: Clock;
   /** First and largest delay before a failed watch reconnects. */
   backoff: { initial: number; max: number };
+  /** How long opening the watch may take before the attempt is given up (client-node's Watch has no timeout). */
+  connectTimeout: number;
   errorContext: LeaseErrorContext & { namespace: string };
 }
 
@@ -142,16 +144,33 @@ export function managedLeaseFeed(source: ManagedLeaseFeedSource): Observable<Man
       else void connect(); // the server ended the stream (timeoutSeconds, or after a 410): resume or re-list
     };
 
+    // Each connection attempt has a number; whatever an abandoned attempt still delivers is ignored.
+    let attempt = 0;
+
     const connect = async () => {
       retry = undefined;
       if (closed) return;
+      const current = ++attempt;
+      let giveUp: TimerHandle | undefined;
       try {
         if (relist) await listAll();
-        if (closed) return;
-        connection = await source.watch(resourceVersion, onEvent, onDone);
-        if (closed) connection.abort();
+        if (closed || current !== attempt) return;
+        giveUp = clock.setTimeout(() => {
+          if (closed || current !== attempt) return;
+          attempt++;
+          down(new LeaseUnavailableError(`watch: no answer within ${source.connectTimeout} ms`, errorContext));
+        }, source.connectTimeout);
+        const started = await source.watch(
+          resourceVersion,
+          (type, object) => current === attempt && onEvent(type, object),
+          (error) => current === attempt && onDone(error),
+        );
+        if (closed || current !== attempt) started.abort();
+        else connection = started;
       } catch (error) {
-        down(error instanceof LeaseApiError ? error : watchError(error, errorContext));
+        if (current === attempt) down(error instanceof LeaseApiError ? error : watchError(error, errorContext));
+      } finally {
+        if (giveUp !== undefined) clock.clearTimeout(giveUp);
       }
     };
 

@@ -383,6 +383,24 @@ describe('KubernetesManagedLeaseStore', () => {
     expect(String(feed.state.error)).toContain('grant the verb "watch" on leases.coordination.k8s.io in namespace juju-leases');
   });
 
+  it('gives up a watch that does not connect within the request timeout and opens another', async () => {
+    const { clock, store, proxy } = await world();
+    const through = await proxy();
+    through.faults = (request) => (request.url?.includes('watch=true') ? 'hold' : undefined);
+    const feed = collect(store('reader', { url: through.url, requestTimeoutMs: 2_000 }).changes());
+    await feed.until(() => feed.batches.length === 1); // the list answered
+    await through.whenHeld(1);
+    await clock.advance(1_999);
+    await clock.advance(1); // given up: the back-off (100 ms in these tests) runs, then a new attempt
+    through.faults = undefined;
+    await clock.advance(100);
+    await store('writer').claim(keyOf('after-hang'), 'unit/0', 60_000);
+    await feed.until(() => feed.batches.some((batch) => batch.some((change) => change.key.lease === 'after-hang')));
+    expect(feed.state.error).toBeUndefined();
+    feed.stop();
+    through.cut();
+  });
+
   it('reports contention that outlasts five attempts as Unavailable, after reading afresh each time', async () => {
     const { store, proxy, count } = await world();
     const through = await proxy();
