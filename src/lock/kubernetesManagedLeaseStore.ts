@@ -76,6 +76,8 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
   private readonly identity: string | undefined;
   private readonly watchBackoff: { initial: number; max: number };
   private readonly expiries: LocalExpiries;
+  /** Each object as this process last read or wrote it: the first attempt of a write starts from it. */
+  private readonly lastSeen = new Map<string, V1Lease>();
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -156,12 +158,22 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
     return { record, pinnedBy: pinnedByOf(object), expiry };
   }
 
-  /** Reads the lease, decides, and writes conditionally; on a lost race reads and decides again. */
+  /**
+   * Decides and writes conditionally; on a lost race reads and decides again. The first attempt
+   * decides on the object as this process last saw it, saving a GET on every extend: the write is
+   * conditional on that resourceVersion, so a stale copy can only cost a 409 and a fresh read. A
+   * decision not to write is never taken on a cached copy (it could be stale); it is re-read first.
+   */
   private async decide<T>(key: LeaseKey, decision: (current: ReadLease | undefined, now: number) => Decision<T>): Promise<T> {
     const name = managedLeaseObjectName(key);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const current = await this.read(key, name);
-      const { outcome, write } = decision(current?.lease, this.clock.now());
+      const cached = attempt === 1 ? this.lastSeen.get(name) : undefined;
+      let current = cached ? { object: cached, lease: this.readLease(name, cached) } : await this.read(key, name);
+      let { outcome, write } = decision(current?.lease, this.clock.now());
+      if (!write && cached) {
+        current = await this.read(key, name);
+        ({ outcome, write } = decision(current?.lease, this.clock.now()));
+      }
       if (!write) return outcome;
       const body = managedLeaseBody(name, this.namespace, key, write.record, write.pinnedBy, current?.object);
       try {
@@ -169,8 +181,10 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
           ? await this.request('update', key, (options) => this.api.replaceNamespacedLease({ name, namespace: this.namespace, body }, options))
           : await this.request('create', key, (options) => this.api.createNamespacedLease({ namespace: this.namespace, body }, options));
         this.expiries.wrote(name, written.metadata?.resourceVersion ?? '', write.expiry);
+        this.lastSeen.set(name, written);
         return outcome;
       } catch (error) {
+        this.lastSeen.delete(name);
         if (!isLostRace(error)) throw error;
       }
     }
@@ -180,8 +194,10 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
   private async read(key: LeaseKey, name: string): Promise<ReadObject | undefined> {
     try {
       const object = await this.request('get', key, (options) => this.api.readNamespacedLease({ name, namespace: this.namespace }, options));
+      this.lastSeen.set(name, object);
       return { object, lease: this.readLease(name, object) };
     } catch (error) {
+      this.lastSeen.delete(name);
       if (error instanceof LeaseNotFoundError) return undefined;
       throw error;
     }

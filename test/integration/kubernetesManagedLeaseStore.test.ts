@@ -181,10 +181,32 @@ describe('KubernetesManagedLeaseStore', () => {
         expect(lost).toEqual({ outcome: 'denied', holder: winner });
         expect((await raw(key)).spec).toMatchObject({ holderIdentity: winner, leaseTransitions: round });
         expect(await (winner === 'unit-a' ? a : b).revoke(key, winner)).toBe('revoked');
+        // The loser reads the revoked object too (a revoke it is refused), so in round 1 both
+        // processes start from the same resourceVersion and race two updates.
+        expect(await (winner === 'unit-a' ? b : a).revoke(key, 'nobody')).toBe('notHeld');
       }
     }
     expect(count('create', 409), 'AlreadyExists races were run').toBeGreaterThan(0);
     expect(count('update', 409), 'Conflict races were run').toBeGreaterThan(0);
+  });
+
+  it('extends from the object it last wrote without reading it again; a stale copy costs a 409 and a fresh read', async () => {
+    const { clock, store, count } = await world();
+    const [a, b] = [store('process-a'), store('process-b')];
+    const key = keyOf('cached');
+    await a.claim(key, 'unit-a', 1_000);
+    const gets = count('get');
+    expect((await a.claim(key, 'unit-a', 1_000)).outcome).toBe('extended');
+    expect(count('get')).toBe(gets); // one PUT, no GET
+
+    expect((await b.claim(key, 'unit-b', 60_000)).outcome).toBe('denied'); // b sees a's lease now
+    await clock.advance(2_000);
+    expect((await b.claim(key, 'unit-b', 60_000)).outcome).toBe('claimed'); // lapsed on b's clock
+    // a's copy still says a holds the lease: its extend is refused (409), it reads afresh, and is denied.
+    const [conflicts, getsBefore] = [count('update', 409), count('get')];
+    expect(await a.claim(key, 'unit-a', 1_000)).toEqual({ outcome: 'denied', holder: 'unit-b' });
+    expect(count('update', 409)).toBe(conflicts + 1);
+    expect(count('get')).toBe(getsBefore + 1);
   });
 
   it('revokes only for the holder and never while pinned; pins are per entity and idempotent; unpinning restores', async () => {
