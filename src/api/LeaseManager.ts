@@ -8,6 +8,7 @@
  * store error stops the manager, and every caller still waiting gets LeaseManagerStoppedError with
  * that error as its `cause`.
  */
+import type { Registry } from 'prom-client';
 import { Observable } from 'rxjs';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
@@ -29,6 +30,7 @@ import {
 } from '../lease/errors.js';
 import { defaultSecretaryFinder, type Secretary, type SecretaryFinder } from '../lease/secretary.js';
 import { leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
+import { registerLeaseManagerMetrics } from '../leaseManagerMetrics.js';
 import { leaseManagerImplementations } from '../runtime/leaseManagerImplementations.js';
 import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
@@ -52,6 +54,8 @@ export interface LeaseManagerOptions {
   logger?: (message: string) => void;
   inspect?: Inspector;
   random?: () => number;
+  /** prom-client registry to publish the manager's metrics in (see src/leaseManagerMetrics.ts). */
+  registry?: Registry;
 }
 
 export interface Claimer {
@@ -155,6 +159,7 @@ export class LeaseManager {
       return () => subscription.unsubscribe();
     });
     this.actor.start();
+    if (options.registry) registerLeaseManagerMetrics(options.registry, () => this.report());
   }
 
   claimer(namespace: string, model: string): Claimer {

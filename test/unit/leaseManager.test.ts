@@ -2,6 +2,7 @@
  * The LeaseManager's behaviours, one test per rule of Juju's lease manager (ANCHORS §5), through
  * the public facades on a virtual clock and the memory store.
  */
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { LeaseManager, type LeaseManagerOptions } from '../../src/api/LeaseManager.js';
 import {
@@ -304,6 +305,31 @@ describe('LeaseManager', () => {
     expect(manager.reader('team', 'a/b').leases().db!.holder).toBe('holder-1');
     expect(manager.reader('team/a', 'b').leases().db!.holder).toBe('holder-2');
     expect(store.snapshot()).toHaveLength(2);
+  });
+
+  it('publishes leases, waiters, queued requests, outcomes and retries to a prom-client registry', async () => {
+    const registry = new Registry();
+    const { clock, store, claimer, pinner } = managerWorld({ registry });
+    await claimer.claim('mysql', 'mysql/0', 10_000);
+    await claimer.claim('redis', 'redis/0', 10_000);
+    await pinner.pin('redis', 'machine-0');
+    await claimer.claim('mysql', 'mysql/1', 10_000).catch(() => undefined);
+    void claimer.waitUntilExpired('mysql');
+    store.failNext(1, 'Unavailable');
+    const retried = track(claimer.claim('mysql', 'mysql/0', 10_000));
+    await clock.advance(100); // one backoff
+    expect(retried).toMatchObject({ settled: true, error: undefined });
+    const text = await registry.metrics();
+    expect(text).toContain('leasehold_managed_leases{state="held"} 1');
+    expect(text).toContain('leasehold_managed_leases{state="pinned"} 1');
+    expect(text).toContain('leasehold_lease_manager_waiters 1');
+    expect(text).toContain('leasehold_lease_manager_outcomes_total{outcome="claimed"} 2');
+    expect(text).toContain('leasehold_lease_manager_outcomes_total{outcome="denied"} 1');
+    expect(text).toContain('leasehold_lease_manager_retries_total 1');
+    await clock.advance(20_000);
+    // Totals keep counting across scrapes (only what is new is added).
+    expect(await registry.metrics()).toContain('leasehold_lease_manager_outcomes_total{outcome="expired"} 1');
+    expect(await registry.metrics()).toContain('leasehold_lease_manager_outcomes_total{outcome="claimed"} 2');
   });
 
   it('rejects bad options with ConfigError naming the option', () => {
