@@ -38,6 +38,8 @@ export interface LeaseCallOutput {
 export interface LeaseCallInput {
   observed: ObservedLease | null;
   config: ParticipantConfig;
+  /** The runtime's handle (lock, clock), passed through untouched. */
+  runtime: unknown;
 }
 
 export type ParticipantEvent =
@@ -95,12 +97,18 @@ export interface ParticipantContext {
   stopReason: 'requested' | 'lost' | 'preempted' | null;
   lastError: { kind: string; message: string } | null;
   counters: ParticipantCounters;
+  /**
+   * An opaque handle for the implementations the runtime provides (its lock and clock): the machine
+   * never reads it, only hands it to its actors. One provided machine then serves every participant.
+   */
+  runtime: unknown;
 }
 
 export interface ParticipantInput {
   identity: string;
   lease: string;
   config: ParticipantConfig;
+  runtime?: unknown;
 }
 
 export interface ParticipantOutput {
@@ -110,6 +118,13 @@ export interface ParticipantOutput {
 const notProvided = (name: string) => () => {
   throw new Error(`${name} must be provided by the runtime (it needs the clock or the lock)`);
 };
+
+/** What every store call is given: the lease as last seen, the config and the runtime's handle. */
+const callInput = ({ context }: { context: ParticipantContext }): LeaseCallInput => ({
+  observed: context.observed,
+  config: context.config,
+  runtime: context.runtime,
+});
 
 const errorKindOf = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'kind' in error ? String((error as { kind: unknown }).kind) : undefined;
@@ -306,6 +321,7 @@ export const leaseParticipantMachine = setup({
     identity: input.identity,
     lease: input.lease,
     config: input.config,
+    runtime: input.runtime ?? null,
     configApplied: false,
     observed: null,
     observedAt: null,
@@ -349,7 +365,7 @@ export const leaseParticipantMachine = setup({
       invoke: {
         id: 'watchLease',
         src: 'watchLease',
-        input: ({ context }) => ({ observed: context.observed, config: context.config }),
+        input: callInput,
       },
       initial: 'reading',
       on: {
@@ -362,7 +378,7 @@ export const leaseParticipantMachine = setup({
           invoke: {
             id: 'readLease',
             src: 'readLease',
-            input: ({ context }) => ({ observed: context.observed, config: context.config }),
+            input: callInput,
             onDone: { target: 'deciding', actions: 'observeRead' },
             onError: [
               { guard: 'isNotFound', target: 'deciding', actions: 'observeMissing' },
@@ -398,7 +414,7 @@ export const leaseParticipantMachine = setup({
           invoke: {
             id: 'claimLease',
             src: 'claimLease',
-            input: ({ context }) => ({ observed: context.observed, config: context.config }),
+            input: callInput,
             onDone: { target: '#lease.leading', actions: 'acquired' },
             onError: [
               { guard: 'isConflict', target: 'reading', actions: 'countConflict' },
@@ -410,7 +426,7 @@ export const leaseParticipantMachine = setup({
           invoke: {
             id: 'createLease',
             src: 'createLease',
-            input: ({ context }) => ({ observed: context.observed, config: context.config }),
+            input: callInput,
             onDone: { target: '#lease.leading', actions: 'acquired' },
             onError: [
               { guard: 'isAlreadyExists', target: 'reading', actions: 'countConflict' },
@@ -470,7 +486,7 @@ export const leaseParticipantMachine = setup({
           invoke: {
             id: 'readForRelease',
             src: 'readLease',
-            input: ({ context }) => ({ observed: context.observed, config: context.config }),
+            input: callInput,
             onDone: [
               { guard: 'readHeldBySelf', target: 'writing', actions: 'observeRead' },
               {
@@ -488,7 +504,7 @@ export const leaseParticipantMachine = setup({
           invoke: {
             id: 'releaseLease',
             src: 'releaseLease',
-            input: ({ context }) => ({ observed: context.observed, config: context.config }),
+            input: callInput,
             onDone: { target: '#lease.idle', actions: 'releaseWritten' },
             onError: [
               { guard: 'isConflict', target: 'reading', actions: 'countConflict' },
@@ -535,7 +551,7 @@ function renewCycle(onRenewed: string) {
       invoke: {
         id: 'renewLease',
         src: 'renewLease',
-        input: ({ context }: { context: ParticipantContext }) => ({ observed: context.observed, config: context.config }),
+        input: callInput,
         onDone: [{ guard: 'renewSentInTime', target: onRenewed, actions: 'renewed' }, ...loseLeadership('deadline')],
         onError: [
           { guard: 'isConflict', target: 'rereading', actions: 'countConflict' },
@@ -547,7 +563,7 @@ function renewCycle(onRenewed: string) {
       invoke: {
         id: 'rereadLease',
         src: 'readLease',
-        input: ({ context }: { context: ParticipantContext }) => ({ observed: context.observed, config: context.config }),
+        input: callInput,
         onDone: [
           { guard: 'readHeldBySelf', target: 'attempt', actions: 'observeRead' },
           { actions: 'observeRead', target: 'preempted' },

@@ -12,7 +12,12 @@ import { LeadershipError } from '../lease/errors.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
-import { participantImplementations, type ParticipantImplementations } from './participantImplementations.js';
+import {
+  ParticipantRuntime,
+  participantImplementations,
+  sharedParticipantMachine,
+  type ParticipantImplementations,
+} from './participantImplementations.js';
 
 export type ParticipantActor = Actor<typeof leaseParticipantMachine>;
 export type ParticipantSnapshot = SnapshotFrom<typeof leaseParticipantMachine>;
@@ -61,10 +66,13 @@ export class Participant {
     private readonly hooks: LeadershipHooks = {},
   ) {
     const clock = (this.clock = options.clock ?? realClock);
-    const defaults = participantImplementations(lock, clock, options.random);
-    const machine = leaseParticipantMachine.provide(options.implementations?.(defaults, { lock, clock }) ?? defaults);
+    const runtime = new ParticipantRuntime(lock, clock, options.random);
+    // Replacing implementations needs a machine of its own; everyone else shares one (a copy is ~67 KiB).
+    const machine = options.implementations
+      ? leaseParticipantMachine.provide(options.implementations(participantImplementations(lock, clock, options.random), { lock, clock }))
+      : sharedParticipantMachine;
     this.actor = createActor(machine, {
-      input: { identity: lock.identity, lease: lock.describe(), config },
+      input: { identity: lock.identity, lease: lock.describe(), config, runtime },
       clock,
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });

@@ -1,6 +1,6 @@
 /**
  * The implementations behind the participant machine's named actors and clock-dependent delays,
- * bound to one LeaseLock and one Clock. Reads are stamped when the answer arrives (that is when the
+ * acting through a ParticipantRuntime (one LeaseLock, one Clock). Reads are stamped when the answer arrives (that is when the
  * record was seen); writes are stamped when sent (that is the renewTime they carry, and the moment
  * our leadership window is measured from).
  */
@@ -11,6 +11,7 @@ import {
   type LeaseCallOutput,
   type ParticipantContext,
   type ParticipantEvent,
+  leaseParticipantMachine,
   windowCloses,
 } from '../../machines/leaseParticipant.js';
 import type { ParticipantConfig } from '../lease/config.js';
@@ -31,9 +32,33 @@ function mustHaveObserved(input: LeaseCallInput): ObservedLease {
 /** Every store call is bounded: max(1 s, renewDeadline / 2), so one hung call cannot eat the deadline. */
 export const requestTimeout = (config: ParticipantConfig) => Math.max(1000, config.renewDeadline / 2);
 
-export function participantImplementations(lock: LeaseLock, clock: Clock, random: () => number = Math.random) {
+/** What the implementations act with: one participant's lock, clock and randomness. */
+export class ParticipantRuntime {
+  constructor(
+    readonly lock: LeaseLock,
+    readonly clock: Clock,
+    readonly random: () => number = Math.random,
+  ) {}
+
+  /** Snapshots carry the handle in their context; inspectors serialise it as this, not the lock. */
+  toJSON(): string {
+    return `runtime of ${this.lock.identity} on ${this.lock.describe()}`;
+  }
+}
+
+/**
+ * The implementations, finding the runtime to act with through `resolve` (given the handle in the
+ * machine's context): sharedParticipantMachine passes each participant's own, while
+ * participantImplementations binds one for tests that replace some implementations.
+ */
+function implementationsFor(resolve: (handle: unknown) => ParticipantRuntime) {
   /** `signal` (the invoke's: aborts when its state exits) plus the request timeout, on our clock. */
-  async function bounded<T>(signal: AbortSignal, config: ParticipantConfig, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function bounded<T>(
+    { lock, clock }: ParticipantRuntime,
+    signal: AbortSignal,
+    config: ParticipantConfig,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const timeout = requestTimeout(config);
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal.reason);
@@ -56,33 +81,38 @@ export function participantImplementations(lock: LeaseLock, clock: Clock, random
     }
   }
 
-  const write = (send: (input: LeaseCallInput, at: number, signal: AbortSignal) => Promise<ObservedLease>) =>
+  const write = (send: (lock: LeaseLock, input: LeaseCallInput, at: number, signal: AbortSignal) => Promise<ObservedLease>) =>
     fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ input, signal }) => {
-      const at = clock.now();
-      return { lease: await bounded(signal, input.config, (bound) => send(input, at, bound)), at };
+      const runtime = resolve(input.runtime);
+      const at = runtime.clock.now();
+      return { lease: await bounded(runtime, signal, input.config, (bound) => send(runtime.lock, input, at, bound)), at };
     });
+
+  const clockOf = (context: ParticipantContext) => resolve(context.runtime).clock;
 
   return {
     actors: {
       readLease: fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ input, signal }) => {
-        const lease = await bounded(signal, input.config, (bound) => lock.get(bound));
-        return { lease, at: clock.now() };
+        const runtime = resolve(input.runtime);
+        const lease = await bounded(runtime, signal, input.config, (bound) => runtime.lock.get(bound));
+        return { lease, at: runtime.clock.now() };
       }),
-      createLease: write(({ config }, at, signal) => lock.create(createdRecord(lock.identity, config, at), signal)),
-      claimLease: write((input, at, signal) => {
+      createLease: write((lock, { config }, at, signal) => lock.create(createdRecord(lock.identity, config, at), signal)),
+      claimLease: write((lock, input, at, signal) => {
         const observed = mustHaveObserved(input);
         return lock.update(claimedRecord(observed.record, lock.identity, input.config, at), observed.resourceVersion, signal);
       }),
-      renewLease: write((input, at, signal) => {
+      renewLease: write((lock, input, at, signal) => {
         const observed = mustHaveObserved(input);
         return lock.update(renewedRecord(observed.record, lock.identity, input.config, at), observed.resourceVersion, signal);
       }),
-      releaseLease: write((input, at, signal) => {
+      releaseLease: write((lock, input, at, signal) => {
         const observed = mustHaveObserved(input);
         return lock.update(releasedRecord(observed.record, input.config, at), observed.resourceVersion, signal);
       }),
-      watchLease: fromEventObservable<ParticipantEvent, LeaseCallInput>(({ input }) =>
-        input.config.watch
+      watchLease: fromEventObservable<ParticipantEvent, LeaseCallInput>(({ input }) => {
+        const { lock, clock } = resolve(input.runtime);
+        return input.config.watch
           ? lock.watch().pipe(
               map((event): ParticipantEvent =>
                 event.type === 'observed'
@@ -90,23 +120,41 @@ export function participantImplementations(lock: LeaseLock, clock: Clock, random
                   : { type: 'WATCH_DOWN', reason: event.error.message, at: clock.now() },
               ),
             )
-          : NEVER,
-      ),
+          : NEVER;
+      }),
     },
     guards: {
-      pastRenewDeadline: ({ context }: { context: ParticipantContext }) => windowCloses(context) <= clock.now(),
+      pastRenewDeadline: ({ context }: { context: ParticipantContext }) => windowCloses(context) <= clockOf(context).now(),
     },
     delays: {
       untilObservedExpiry: ({ context }: { context: ParticipantContext }) => {
         const { observed, observedAt } = context;
         if (!observed || observedAt === null) return MAX_TIMER_DELAY;
-        return clampDelay(observedAt + observed.record.leaseDurationSeconds * 1000 - clock.now());
+        return clampDelay(observedAt + observed.record.leaseDurationSeconds * 1000 - clockOf(context).now());
       },
-      untilRenewDeadline: ({ context }: { context: ParticipantContext }) => clampDelay(windowCloses(context) - clock.now()),
+      untilRenewDeadline: ({ context }: { context: ParticipantContext }) => clampDelay(windowCloses(context) - clockOf(context).now()),
       pollInterval: ({ context }: { context: ParticipantContext }) =>
-        context.config.retryPeriod * (1 + random() * context.config.jitterFactor),
+        context.config.retryPeriod * (1 + resolve(context.runtime).random() * context.config.jitterFactor),
     },
   };
 }
+
+/** Implementations bound to one lock and clock, for tests and simulations that replace some of them. */
+export function participantImplementations(lock: LeaseLock, clock: Clock, random: () => number = Math.random) {
+  const runtime = new ParticipantRuntime(lock, clock, random);
+  return implementationsFor(() => runtime);
+}
+
+/**
+ * The participant machine provided once for every participant: each finds its lock and clock
+ * through the ParticipantRuntime in its context. Providing a machine copies its whole definition
+ * (~67 KiB), which per participant was most of a participant's memory.
+ */
+export const sharedParticipantMachine = leaseParticipantMachine.provide(
+  implementationsFor((handle) => {
+    if (!(handle instanceof ParticipantRuntime)) throw new Error('a participant started without its ParticipantRuntime');
+    return handle;
+  }),
+);
 
 export type ParticipantImplementations = ReturnType<typeof participantImplementations>;
