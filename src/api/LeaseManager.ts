@@ -31,7 +31,7 @@ import {
 import { defaultSecretaryFinder, type Secretary, type SecretaryFinder } from '../lease/secretary.js';
 import { leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
 import { registerLeaseManagerMetrics } from '../leaseManagerMetrics.js';
-import { leaseManagerImplementations } from '../runtime/leaseManagerImplementations.js';
+import { leaseManagerImplementations, type LeaseManagerImplementations } from '../runtime/leaseManagerImplementations.js';
 import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
@@ -56,6 +56,8 @@ export interface LeaseManagerOptions {
   random?: () => number;
   /** prom-client registry to publish the manager's metrics in (see src/leaseManagerMetrics.ts). */
   registry?: Registry;
+  /** Replaces named implementations of the machine (XState's .provide()): for planted-bug tests only. */
+  implementations?: (defaults: LeaseManagerImplementations) => LeaseManagerImplementations;
 }
 
 export interface Claimer {
@@ -138,8 +140,8 @@ export class LeaseManager {
     this.clock = options.clock ?? realClock;
     this.secretaryFinder = options.secretaryFinder ?? defaultSecretaryFinder;
     this.log = options.logger ?? (() => {});
-    const implementations = leaseManagerImplementations(options.store, this.clock, options.random);
-    this.actor = createActor(leaseManagerMachine.provide(implementations), {
+    const defaults = leaseManagerImplementations(options.store, this.clock, options.random);
+    this.actor = createActor(leaseManagerMachine.provide(options.implementations?.(defaults) ?? defaults), {
       input,
       clock: this.clock,
       ...(options.inspect ? { inspect: options.inspect } : {}),

@@ -93,3 +93,5 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
     },
   };
 }
+
+export type LeaseManagerImplementations = ReturnType<typeof leaseManagerImplementations>;

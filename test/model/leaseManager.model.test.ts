@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { leaseManagerMachine } from '../../machines/leaseManager.js';
-import { LeaseManager } from '../../src/api/LeaseManager.js';
+import { LeaseManager, type LeaseManagerOptions } from '../../src/api/LeaseManager.js';
 import { ClaimDeniedError, LeaseManagerStoppedError, LeaseTimeoutError, NotHeldError, WaitCancelledError } from '../../src/lease/errors.js';
 import { MemoryManagedLeaseStore } from '../../src/lock/memoryManagedLeaseStore.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
@@ -191,23 +191,53 @@ const commands = [
   fc.constant(stop),
 ];
 
+/** Runs generated command sequences against a LeaseManager built by `options`; resolves fast-check's verdict. */
+function runModel(numRuns: number, options: Partial<LeaseManagerOptions> = {}, onRun = () => {}) {
+  return fc.check(
+    fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: 'large' }), async (sequence) => {
+      onRun();
+      const clock = new VirtualClock();
+      const store = new MemoryManagedLeaseStore(clock);
+      const manager = new LeaseManager({ store, clock, maxSleep: MAX_SLEEP, expirySlack: SLACK, random: () => 0.5, ...options });
+      try {
+        await fc.asyncModelRun(() => ({ model: { stopped: false }, real: { clock, store, manager, waiters: [], faulted: false } }), sequence);
+      } finally {
+        manager.stop();
+      }
+    }),
+    { numRuns, seed: 20261125 },
+  );
+}
+
+/** Bugs planted in the runtime's delays: the checker must catch each. */
+const plantedBugs: Record<string, LeaseManagerOptions['implementations']> = {
+  'sleeps 5 s past the planned wake-up': (defaults) => ({
+    ...defaults,
+    delays: { ...defaults.delays, untilWake: (args) => defaults.delays.untilWake(args) + 5_000 },
+  }),
+  'wakes 500 ms before the planned wake-up': (defaults) => ({
+    ...defaults,
+    delays: { ...defaults.delays, untilWake: (args) => Math.max(0, defaults.delays.untilWake(args) - 500) },
+  }),
+};
+
 describe('lease manager machine (model-based)', () => {
   it('agrees with the reference model over generated command sequences and takes every state and transition', async () => {
     const coverage = new MachineCoverage(leaseManagerMachine);
     let runs = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: 'large' }), async (sequence) => {
-        runs++;
-        const clock = new VirtualClock();
-        const store = new MemoryManagedLeaseStore(clock);
-        const manager = new LeaseManager({ store, clock, maxSleep: MAX_SLEEP, expirySlack: SLACK, random: () => 0.5, inspect: coverage.inspect });
-        await fc.asyncModelRun(() => ({ model: { stopped: false }, real: { clock, store, manager, waiters: [], faulted: false } }), sequence);
-        manager.stop();
-      }),
-      { numRuns: 1000, seed: 20261125 },
-    );
+    const verdict = await runModel(1000, { inspect: coverage.inspect }, () => runs++);
+    expect(verdict.failed, fc.defaultReportMessage(verdict) ?? '').toBe(false);
     console.log(`lease manager model coverage: ${coverage.summary()} over ${runs} generated command sequences`);
     expect(coverage.missedStates()).toEqual([]);
     expect(coverage.missedTransitions()).toEqual([]);
   });
+
+  for (const [bug, implementations] of Object.entries(plantedBugs)) {
+    it(`catches a planted bug: ${bug}`, async () => {
+      let runs = 0;
+      const verdict = await runModel(1000, { implementations }, () => runs++);
+      expect(verdict.failed).toBe(true);
+      console.log(`planted bug "${bug}" caught after ${verdict.numRuns} command sequences: ${verdict.counterexample?.[0]}`);
+    });
+  }
 });
