@@ -26,6 +26,7 @@ export type FaultMatch = (method: keyof MemoryManagedLeaseStore['calls'], key: L
 export class MemoryManagedLeaseStore implements ManagedLeaseStore {
   private readonly leases = new Map<string, ManagedLease>();
   private readonly changeSubject = new Subject<ManagedLeaseChange[]>();
+  private readonly unsent: ManagedLeaseChange[] = [];
   private readonly faults: { kind: LeaseErrorKind; remaining: number; match: FaultMatch }[] = [];
   /** Store calls made, by method: the figures of the fault tests. */
   readonly calls = { claim: 0, revoke: 0, expire: 0, pin: 0, unpin: 0 };
@@ -110,7 +111,9 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
   private write(key: LeaseKey, lease: ManagedLease | null): ManagedLease {
     if (lease) this.leases.set(mapKey(key), lease);
     else this.leases.delete(mapKey(key));
-    this.changeSubject.next([{ key, lease }]);
+    // Changes made in one turn of the event loop reach the feed as one batch, as a watch delivers them.
+    if (!this.unsent.length) queueMicrotask(() => this.changeSubject.next(this.unsent.splice(0)));
+    this.unsent.push({ key, lease });
     return lease!;
   }
 
