@@ -6,15 +6,12 @@
  *   npx tsx bench/compare.bench.ts [--runs 100] [--steady-seconds 60] [--leases 10000] [--participant-leases 10000] [--cpu-seconds 30]
  */
 import { execFileSync } from 'node:child_process';
-import { KubeConfig } from '@kubernetes/client-node';
 import { LeaseLocker } from '../src/api/LeaseLocker.js';
-import { KubernetesLeaseLocks } from '../src/lock/kubernetesLeaseLock.js';
-import { startLeaseApiServer } from '../src/server/index.js';
 import { scheduleArbitrary } from '../src/sim/arbitrary.js';
 import { runSimulation } from '../src/sim/cluster.js';
-import { realClock } from '../src/time/realClock.js';
 import fc from 'fast-check';
-import { measureHandOvers, realWorld } from './handover.js';
+import { startAttributedServer } from './attributedServer.js';
+import { DEFAULT_TIMING, FAST_TIMING, measureHandOvers, realWorld, sleep } from './handover.js';
 import { ms, option, percentile, printTable } from './stats.js';
 
 const RUNS = option('runs', 100);
@@ -22,23 +19,7 @@ const STEADY_SECONDS = option('steady-seconds', 60);
 const LEASES = option('leases', 10_000);
 const CPU_SECONDS = option('cpu-seconds', 30);
 const PARTICIPANT_LEASES = option('participant-leases', 10_000);
-const FAST = { leaseDuration: 1_000, renewDeadline: 800, retryPeriod: 500 };
-const DEFAULTS = { leaseDuration: 15_000, renewDeadline: 10_000, retryPeriod: 2_000 };
-const sleep = (ms: number) => new Promise<void>((resolve) => realClock.setTimeout(resolve, ms));
-
-const requests = new Map<string, number>();
-const server = await startLeaseApiServer({
-  onRequest: (verb, _code, request) => {
-    const key = `${request.headers.authorization?.replace('Bearer ', '') ?? '-'} ${verb}`;
-    requests.set(key, (requests.get(key) ?? 0) + 1);
-  },
-});
-/** Requests are attributed by the bearer token of each client's kubeconfig (the server checks none). */
-const locksFor = (who: string) => {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(server.kubeConfig().replace('  user: {}', `  user:\n    token: ${who}`));
-  return new KubernetesLeaseLocks(kubeConfig);
-};
+const { server, requests, locksFor } = await startAttributedServer();
 const locks = locksFor('bench');
 const lastRenew = (name: string) => async () => (await locks.lockFor({ namespace: 'default', name }, 'reader').get()).record.renewTime!;
 
@@ -46,7 +27,7 @@ const rows: Record<string, string | number>[] = [];
 const results: Record<string, { handOver: number[]; failover: number[] }> = {};
 for (const [mode, watch] of [['leasehold (watch)', true], ['poller (client-go)', false]] as const) {
   console.error(`measuring ${mode}...`);
-  const timing = { ...FAST, watch };
+  const timing = { ...FAST_TIMING, watch };
   results[mode] = {
     handOver: await measureHandOvers(realWorld, locks, timing, RUNS, false, lastRenew(`bench-release${watch ? '' : '-poll'}`)),
     failover: await measureHandOvers(realWorld, locks, timing, RUNS, true, lastRenew(`bench-crash${watch ? '' : '-poll'}`)),
@@ -67,9 +48,9 @@ for (const [what, key] of [['graceful hand-over', 'handOver'], ['crash failover 
 console.error('measuring steady-state request rates...');
 const steady = async (watch: boolean) => {
   const ref = { namespace: 'default', name: `steady-${watch}` };
-  const leader = new LeaseLocker(locksFor(`leader-${watch}`), ref, 'leader', { ...DEFAULTS, leaseDuration: 15_000, watch });
+  const leader = new LeaseLocker(locksFor(`leader-${watch}`), ref, 'leader', { ...DEFAULT_TIMING, leaseDuration: 15_000, watch });
   await leader.lock();
-  const candidate = new LeaseLocker(locksFor(`candidate-${watch}`), ref, 'candidate', { ...DEFAULTS, watch });
+  const candidate = new LeaseLocker(locksFor(`candidate-${watch}`), ref, 'candidate', { ...DEFAULT_TIMING, watch });
   candidate.lock().catch(() => undefined);
   return () => {
     leader.actor.stop();

@@ -8,10 +8,10 @@
 import { LeaseLocker } from '../src/api/LeaseLocker.js';
 import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
 import { VirtualClock } from '../src/time/virtualClock.js';
+import { DEFAULT_TIMING } from './handover.js';
 import { option, printTable } from './stats.js';
 
 const PARTICIPANTS = option('participants', 2_000);
-const TIMING = { leaseDuration: 15_000, renewDeadline: 10_000, retryPeriod: 2_000 };
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
   console.error('run with node --expose-gc (see the command at the top of this file)');
@@ -27,7 +27,7 @@ const store = new MemoryLeaseStore(clock);
 const before = heapUsed();
 const lockers = Array.from(
   { length: PARTICIPANTS },
-  (_, i) => new LeaseLocker(store, { namespace: 'default', name: `lease-${i}` }, 'holder', TIMING, { clock }),
+  (_, i) => new LeaseLocker(store, { namespace: 'default', name: `lease-${i}` }, 'holder', DEFAULT_TIMING, { clock }),
 );
 await Promise.all(lockers.map((locker) => locker.lock()));
 const held = heapUsed();

@@ -29,6 +29,13 @@ export function virtualWorld(): BenchWorld & { clock: VirtualClock } {
 
 export const realWorld: BenchWorld = { clock: realClock, run: (promise) => promise };
 
+/** Short timings for hand-over measurements, and client-go's defaults for steady-state ones. */
+export const FAST_TIMING = { leaseDuration: 1_000, renewDeadline: 800, retryPeriod: 500 };
+export const DEFAULT_TIMING = { leaseDuration: 15_000, renewDeadline: 10_000, retryPeriod: 2_000 };
+
+/** Waits on the real clock: benchmarks measure real time. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => realClock.setTimeout(resolve, ms));
+
 const leadsNow = (locker: LeaseLocker) =>
   firstValueFrom(locker.state$.pipe(filter((s) => s.context.lastRenewAt !== null && ['leading', 'renewing'].includes(String(s.value)))));
 

@@ -12,26 +12,25 @@ import { LeaseManager } from '../src/api/LeaseManager.js';
 import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
 import { MemoryManagedLeaseStore } from '../src/lock/memoryManagedLeaseStore.js';
 import { realClock } from '../src/time/realClock.js';
+import { DEFAULT_TIMING, sleep } from './handover.js';
 import { option } from './stats.js';
 
 const mode = process.argv[2];
 const LEASES = option('leases', 10_000);
 const CPU_SECONDS = option('cpu-seconds', 30);
-const TIMING = { leaseDuration: 15_000, renewDeadline: 10_000, retryPeriod: 2_000 };
-const sleep = (ms: number) => new Promise<void>((resolve) => realClock.setTimeout(resolve, ms));
 
 async function holdThroughManager(): Promise<() => number> {
   const manager = new LeaseManager({ store: new MemoryManagedLeaseStore(realClock), clock: realClock });
   const claimer = manager.claimer('leases', 'bench');
   const names = Array.from({ length: LEASES }, (_, i) => `lease-${i}`);
-  await Promise.all(names.map((name) => claimer.claim(name, 'holder', TIMING.leaseDuration)));
+  await Promise.all(names.map((name) => claimer.claim(name, 'holder', DEFAULT_TIMING.leaseDuration)));
   // Staggered in 100 slices so extends arrive evenly, every lease once per retryPeriod.
   let slice = 0;
   const extend = () => {
-    for (let i = slice++ % 100; i < LEASES; i += 100) claimer.claim(names[i]!, 'holder', TIMING.leaseDuration).catch(() => undefined);
-    timer = realClock.setTimeout(extend, TIMING.retryPeriod / 100);
+    for (let i = slice++ % 100; i < LEASES; i += 100) claimer.claim(names[i]!, 'holder', DEFAULT_TIMING.leaseDuration).catch(() => undefined);
+    timer = realClock.setTimeout(extend, DEFAULT_TIMING.retryPeriod / 100);
   };
-  let timer = realClock.setTimeout(extend, TIMING.retryPeriod / 100);
+  let timer = realClock.setTimeout(extend, DEFAULT_TIMING.retryPeriod / 100);
   return () => {
     realClock.clearTimeout(timer);
     const held = manager.report().leases;
@@ -44,7 +43,7 @@ async function holdThroughPollers(): Promise<() => number> {
   const store = new MemoryLeaseStore(realClock);
   const lockers = Array.from(
     { length: LEASES },
-    (_, i) => new LeaseLocker(store, { namespace: 'default', name: `lease-${i}` }, 'holder', { ...TIMING, watch: false }),
+    (_, i) => new LeaseLocker(store, { namespace: 'default', name: `lease-${i}` }, 'holder', { ...DEFAULT_TIMING, watch: false }),
   );
   await Promise.all(lockers.map((locker) => locker.lock()));
   return () => {

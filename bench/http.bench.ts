@@ -5,45 +5,28 @@
  *
  *   npx tsx bench/http.bench.ts [--runs 100] [--steady-seconds 60]
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { LeaseLocker } from '../src/api/LeaseLocker.js';
-import { KubernetesLeaseLocks } from '../src/lock/kubernetesLeaseLock.js';
-import { startLeaseApiServer } from '../src/server/index.js';
-import { realClock } from '../src/time/realClock.js';
-import { measureHandOvers, realWorld } from './handover.js';
+import { startAttributedServer } from './attributedServer.js';
+import { FAST_TIMING, measureHandOvers, realWorld, sleep } from './handover.js';
 import { ms, option, percentile, printTable } from './stats.js';
 
 const RUNS = option('runs', 100);
 const STEADY_SECONDS = option('steady-seconds', 60);
-const FAST = { leaseDuration: 1_000, renewDeadline: 800, retryPeriod: 500 };
-
-// Requests are attributed to clients by the bearer token of their kubeconfig (the server checks none).
-const requests = new Map<string, number>();
-const server = await startLeaseApiServer({
-  onRequest: (verb, _code, request) => {
-    const key = `${request.headers.authorization?.replace('Bearer ', '') ?? '-'} ${verb}`;
-    requests.set(key, (requests.get(key) ?? 0) + 1);
-  },
-});
-const locksFor = (who: string) => {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(server.kubeConfig().replace('  user: {}', `  user:\n    token: ${who}`));
-  return new KubernetesLeaseLocks(kubeConfig);
-};
+const { server, requests, locksFor } = await startAttributedServer();
 const locks = locksFor('bench');
 const lastRenew = async () => (await locks.lockFor({ namespace: 'default', name: 'bench-crash' }, 'reader').get()).record.renewTime!;
 
-const handOvers = await measureHandOvers(realWorld, locks, FAST, RUNS, false, lastRenew);
-const failovers = await measureHandOvers(realWorld, locks, FAST, RUNS, true, lastRenew);
+const handOvers = await measureHandOvers(realWorld, locks, FAST_TIMING, RUNS, false, lastRenew);
+const failovers = await measureHandOvers(realWorld, locks, FAST_TIMING, RUNS, true, lastRenew);
 
 const ref = { namespace: 'default', name: 'bench-steady' };
 const leader = new LeaseLocker(locksFor('leader'), ref, 'leader', { leaseDuration: 15_000 });
 await leader.lock();
 const candidate = new LeaseLocker(locksFor('candidate'), ref, 'candidate', { leaseDuration: 15_000 });
 candidate.lock().catch(() => undefined);
-await new Promise<void>((resolve) => realClock.setTimeout(resolve, 3_000)); // both in steady state
+await sleep(3_000); // both in steady state
 requests.clear();
-await new Promise<void>((resolve) => realClock.setTimeout(resolve, STEADY_SECONDS * 1000));
+await sleep(STEADY_SECONDS * 1000);
 const rate = (who: string) =>
   Object.fromEntries(
     ['get', 'list', 'watch', 'create', 'update'].map((verb) => [verb, +(((requests.get(`${who} ${verb}`) ?? 0) * 60) / STEADY_SECONDS).toFixed(1)]),
@@ -54,7 +37,7 @@ leader.actor.stop();
 candidate.actor.stop();
 await server.close();
 
-console.log(`over HTTP on loopback: lease ${FAST.leaseDuration} ms / renew deadline ${FAST.renewDeadline} ms / retry ${FAST.retryPeriod} ms`);
+console.log(`over HTTP on loopback: lease ${FAST_TIMING.leaseDuration} ms / renew deadline ${FAST_TIMING.renewDeadline} ms / retry ${FAST_TIMING.retryPeriod} ms`);
 printTable([
   { what: 'graceful hand-over (release -> next leads)', runs: handOvers.length, p50: ms(percentile(handOvers, 50)), p99: ms(percentile(handOvers, 99)) },
   { what: 'crash failover - leaseDuration', runs: failovers.length, p50: ms(percentile(failovers, 50)), p99: ms(percentile(failovers, 99)) },

@@ -18,6 +18,7 @@ import { machineToDot } from '../visualize/dot.js';
 import { startLiveView } from '../visualize/liveView.js';
 import { diagramMachines } from '../visualize/machines.js';
 import { svgRenderer } from '../visualize/renderSvg.js';
+import { sleep } from './handover.js';
 import { ms, option, percentile, printTable } from './stats.js';
 
 interface Applied {
@@ -32,7 +33,6 @@ interface Applied {
 const TRANSITIONS = option('transitions', 50);
 const TIMING = { leaseDuration: 3_000, renewDeadline: 2_000, retryPeriod: 1_000 };
 const wallTime = () => performance.timeOrigin + performance.now();
-const sleep = (time: number) => new Promise<void>((resolve) => realClock.setTimeout(resolve, time));
 
 async function renderTimes() {
   const loading = performance.now();

@@ -5,18 +5,17 @@
  *   npx tsx bench/participant.bench.ts [--runs 100] [--real-failovers 10]
  */
 import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
-import { type BenchWorld, measureHandOvers, realWorld, virtualWorld } from './handover.js';
+import { type BenchWorld, FAST_TIMING, measureHandOvers, realWorld, virtualWorld } from './handover.js';
 import { ms, option, percentile, printTable } from './stats.js';
 
 const RUNS = option('runs', 100);
 const REAL_FAILOVERS = option('real-failovers', 10);
-const TIMING = { leaseDuration: 1_000, renewDeadline: 800, retryPeriod: 500 };
 
 async function measure(world: BenchWorld, runs: number, latency: number, crash: boolean) {
   const store = new MemoryLeaseStore(world.clock);
   store.setLatency(latency);
   const lastRenew = async () => store.peek({ namespace: 'default', name: 'bench-crash' })!.record.renewTime!;
-  return measureHandOvers(world, store, TIMING, runs, crash, lastRenew);
+  return measureHandOvers(world, store, FAST_TIMING, runs, crash, lastRenew);
 }
 
 const row = (what: string, clock: string, samples: number[]) => ({
@@ -36,6 +35,6 @@ const rows = [
   row('hand-over after release', 'real', await measure(realWorld, RUNS, 0, false)),
   row('crash failover - leaseDuration', 'real', await measure(realWorld, REAL_FAILOVERS, 0, true)),
 ];
-console.log(`lease ${TIMING.leaseDuration} ms, renew deadline ${TIMING.renewDeadline} ms, retry ${TIMING.retryPeriod} ms; memory store`);
+console.log(`lease ${FAST_TIMING.leaseDuration} ms, renew deadline ${FAST_TIMING.renewDeadline} ms, retry ${FAST_TIMING.retryPeriod} ms; memory store`);
 printTable(rows);
 process.exit(0);
