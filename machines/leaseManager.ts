@@ -130,15 +130,21 @@ function notProvided(name: string): never {
   throw new Error(`${name} must be provided by the runtime (it needs the store or the clock)`);
 }
 
-/** Records a lease as the store has it now; returns the waiters released by its end. */
+/** Records a lease as the store has it now; returns the waiters released by the end of the lease they waited on. */
 function applyChange(context: LeaseManagerContext, { key, lease }: ManagedLeaseChange): number[] {
   const id = leaseKeyId(key);
+  const before = context.leases.get(id);
   if (lease) {
     context.leases.set(id, lease);
     if (!lease.pinnedBy.length) context.expiries.push({ expiry: lease.expiry, key: id });
-    return [];
+    // Another process took over a lease that had lapsed there: the lease waited on has ended too.
+    return before !== undefined && before.holder !== lease.holder ? releaseWaiters(context, id) : [];
   }
   context.leases.delete(id);
+  return releaseWaiters(context, id);
+}
+
+function releaseWaiters(context: LeaseManagerContext, id: string): number[] {
   const ids = context.waiters.get(id);
   if (!ids) return [];
   context.waiters.delete(id);

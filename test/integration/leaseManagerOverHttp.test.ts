@@ -24,19 +24,23 @@ describe('LeaseManager over the Kubernetes store', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function processes() {
+  async function processes({ expirySlack = 0 } = {}) {
     const server = await startLeaseApiServer();
     cleanups.push(() => server.close());
     const clock = new VirtualClock();
-    const start = (identity: string) => {
+    const storeFor = (identity: string) => {
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromString(kubeConfigFor(server.url));
-      const store = new KubernetesManagedLeaseStore(kubeConfig, { namespace: 'leases', clock, identity });
-      const manager = new LeaseManager({ store, clock, expirySlack: 0 });
+      return new KubernetesManagedLeaseStore(kubeConfig, { namespace: 'leases', clock, identity });
+    };
+    const start = (identity: string) => {
+      const manager = new LeaseManager({ store: storeFor(identity), clock, expirySlack });
       cleanups.push(() => manager.stop());
       return manager;
     };
-    return { clock, a: start('process-a'), b: start('process-b') };
+    /** A third process writing to the store directly, without a manager. */
+    const takeOver = storeFor('process-c');
+    return { clock, a: start('process-a'), b: start('process-b'), takeOver };
   }
 
   /** Resolves once the manager's view satisfies `predicate` (the change feed is asynchronous). */
@@ -76,4 +80,19 @@ describe('LeaseManager over the Kubernetes store', () => {
     await sees(a, (context) => context.leases.size === 0);
     await b.claimer(NS, MODEL).claim('redis', 'redis/1', 2_000);
   });
+
+  it('releases a waiter when another process takes over the lease after it lapsed, without an expiry in between', async () => {
+    const { clock, a, b, takeOver } = await processes({ expirySlack: 60_000 });
+    await a.claimer(NS, MODEL).claim('kafka', 'kafka/0', 2_000);
+    await sees(b, (context) => context.leases.size === 1);
+    a.stop(); // the holder's process is gone; b's slack keeps b from expiring the lease itself
+    const waiting = b.claimer(NS, MODEL).waitUntilExpired('kafka');
+    const kafka = { namespace: NS, model: MODEL, lease: 'kafka' };
+    expect(await takeOver.claim(kafka, 'kafka/1', 60_000)).toMatchObject({ outcome: 'denied' }); // its clock starts now
+    await clock.advance(2_000);
+    expect(await takeOver.claim(kafka, 'kafka/1', 60_000)).toMatchObject({ outcome: 'claimed' });
+    await waiting; // released by the change of holder seen through the watch
+    expect(b.reader(NS, MODEL).leases().kafka!.holder).toBe('kafka/1');
+  });
 });
+
