@@ -9,7 +9,7 @@
  * that error as its `cause`.
  */
 import type { Registry } from 'prom-client';
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
   leaseKeyId,
@@ -35,6 +35,7 @@ import { leaseManagerImplementations, type LeaseManagerImplementations } from '.
 import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
+import { snapshots } from '../runtime/snapshots.js';
 
 export type LeaseManagerActor = Actor<typeof leaseManagerMachine>;
 export type LeaseManagerSnapshot = SnapshotFrom<typeof leaseManagerMachine>;
@@ -155,11 +156,7 @@ export class LeaseManager {
     this.actor.on('released', ({ ids }) => ids.forEach((id) => this.takeWaiter(id)?.resolve()));
     this.actor.on('cancelled', ({ id }) => this.takeWaiter(id)?.reject(new WaitCancelledError('waitUntilExpired was cancelled')));
     this.actor.on('stopped', ({ error }) => this.failEveryone(error));
-    this.state$ = new Observable<LeaseManagerSnapshot>((subscriber) => {
-      subscriber.next(this.actor.getSnapshot());
-      const subscription = this.actor.subscribe(subscriber);
-      return () => subscription.unsubscribe();
-    });
+    this.state$ = snapshots(this.actor);
     this.actor.start();
     if (options.registry) registerLeaseManagerMetrics(options.registry, () => this.report());
   }

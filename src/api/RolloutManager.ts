@@ -14,7 +14,7 @@
  * JavaScript runs each call to completion, so no other caller can run between the check and the
  * claim. (CloudNativePG needs a mutex for the same thing.) Each worker thread has its own manager.
  */
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
   rolloutManagerMachine,
@@ -27,6 +27,7 @@ import { describeLease, type LeaseRef } from '../lease/record.js';
 import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
+import { snapshots } from '../runtime/snapshots.js';
 
 export type RolloutManagerActor = Actor<typeof rolloutManagerMachine>;
 export type RolloutManagerSnapshot = SnapshotFrom<typeof rolloutManagerMachine>;
@@ -126,15 +127,7 @@ export class RolloutManager {
       },
       ...(options.inspect ? { inspect: options.inspect } : {}),
     }).start();
-    this.state$ = new Observable<RolloutManagerSnapshot>((subscriber) => {
-      subscriber.next(this.actor.getSnapshot());
-      const subscription = this.actor.subscribe({
-        next: (snapshot) => subscriber.next(snapshot),
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      return () => subscription.unsubscribe();
-    });
+    this.state$ = snapshots(this.actor);
   }
 
   /** Reads CLUSTERS_ROLLOUT_DELAY and INSTANCES_ROLLOUT_DELAY (see delaysFromEnv). */

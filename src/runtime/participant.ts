@@ -4,7 +4,7 @@
  * write, and closes — aborting the guarded work's AbortSignal — in the same tick as the transition
  * that ends it, so work stops before any other participant could legally take over.
  */
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
 import { isLeading, leaseParticipantMachine, windowCloses, type ParticipantEvent } from '../../machines/leaseParticipant.js';
 import type { ParticipantConfig } from '../lease/config.js';
@@ -18,6 +18,7 @@ import {
   sharedParticipantMachine,
   type ParticipantImplementations,
 } from './participantImplementations.js';
+import { snapshots } from './snapshots.js';
 
 export type ParticipantActor = Actor<typeof leaseParticipantMachine>;
 export type ParticipantSnapshot = SnapshotFrom<typeof leaseParticipantMachine>;
@@ -81,15 +82,7 @@ export class Participant {
       error: () => this.closeWindow('the participant failed'),
       complete: () => this.closeWindow('the participant stopped'),
     });
-    this.state$ = new Observable<ParticipantSnapshot>((subscriber) => {
-      subscriber.next(this.actor.getSnapshot());
-      const subscription = this.actor.subscribe({
-        next: (snapshot) => subscriber.next(snapshot),
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      return () => subscription.unsubscribe();
-    });
+    this.state$ = snapshots(this.actor);
   }
 
   start(): this {
