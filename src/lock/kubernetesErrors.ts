@@ -39,7 +39,8 @@ export function toLeaseError(error: unknown, verb: KubernetesVerb, context: Leas
   const fields = typeof error === 'object' && error !== null ? (error as { code?: unknown; statusCode?: unknown }) : {};
   const code = typeof fields.code === 'number' ? fields.code : fields.statusCode;
   if (typeof code === 'number') {
-    const status = parseStatus((error as { body?: unknown }).body);
+    // A refused watch has no body, only the Error's message (the HTTP status text).
+    const status = parseStatus((error as { body?: unknown }).body ?? (error instanceof Error ? error.message : undefined));
     const message = status.message ?? `HTTP ${code}`;
     switch (code) {
       case 404:

@@ -38,16 +38,6 @@ const sameLease = (a: ManagedLease, b: ManagedLease) =>
   a.pinnedBy.length === b.pinnedBy.length &&
   a.pinnedBy.every((entity, index) => entity === b.pinnedBy[index]);
 
-/**
- * client-node reports a refused watch as an Error with `statusCode` (not `code`), and errors inside
- * the stream as ERROR events carrying a Status: both become the typed errors other calls give.
- */
-function watchError(error: unknown, context: ManagedLeaseFeedSource['errorContext']): Error {
-  const statusCode = typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
-  if (typeof statusCode === 'number') return toLeaseError({ code: statusCode, body: (error as Error).message }, 'watch', context);
-  return toLeaseError(error, 'watch', context);
-}
-
 export function managedLeaseFeed(source: ManagedLeaseFeedSource): Observable<ManagedLeaseChange[]> {
   return new Observable<ManagedLeaseChange[]>((subscriber) => {
     const { clock, errorContext } = source;
@@ -138,7 +128,7 @@ export function managedLeaseFeed(source: ManagedLeaseFeedSource): Observable<Man
 
     const onDone = (error: unknown) => {
       if (closed) return;
-      const failure = error ? watchError(error, errorContext) : streamError;
+      const failure = error ? toLeaseError(error, 'watch', errorContext) : streamError;
       streamError = undefined;
       if (failure) down(failure);
       else void connect(); // the server ended the stream (timeoutSeconds, or after a 410): resume or re-list
@@ -168,7 +158,7 @@ export function managedLeaseFeed(source: ManagedLeaseFeedSource): Observable<Man
         if (closed || current !== attempt) started.abort();
         else connection = started;
       } catch (error) {
-        if (current === attempt) down(error instanceof LeaseApiError ? error : watchError(error, errorContext));
+        if (current === attempt) down(error instanceof LeaseApiError ? error : toLeaseError(error, 'watch', errorContext));
       } finally {
         if (giveUp !== undefined) clock.clearTimeout(giveUp);
       }
