@@ -7,9 +7,7 @@ import type { LeaseErrorContext } from '../lease/errors.js';
 import { LeaseUnavailableError } from '../lease/errors.js';
 import type { Clock } from '../time/clock.js';
 import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
-
-/** client-node's object-parameter API takes its own minimal observables: anything with toPromise(). */
-const resolved = <T>(value: T) => ({ toPromise: () => Promise.resolve(value) });
+import { abortableBy } from './requestOptions.js';
 
 export async function boundedRequest<T>(
   clock: Clock,
@@ -20,20 +18,8 @@ export async function boundedRequest<T>(
 ): Promise<T> {
   const controller = new AbortController();
   const timer = clock.setTimeout(() => controller.abort(), timeoutMs);
-  const options = {
-    middleware: [
-      {
-        pre: (request: { setSignal(signal: AbortSignal): void }) => {
-          request.setSignal(controller.signal);
-          return resolved(request);
-        },
-        post: <R>(response: R) => resolved(response),
-      },
-    ],
-    middlewareMergeStrategy: 'append',
-  };
   try {
-    return await send(options);
+    return await send(abortableBy(controller.signal));
   } catch (error) {
     if (controller.signal.aborted) throw new LeaseUnavailableError(`${verb}: no answer within ${timeoutMs} ms`, context);
     throw toLeaseError(error, verb, context);

@@ -15,6 +15,7 @@ import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
+import { abortableBy } from './requestOptions.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './leaseLock.js';
 
 export interface KubernetesLeaseLockOptions {
@@ -195,22 +196,8 @@ export class KubernetesLeaseLock implements LeaseLock {
     send: (options: object) => Promise<V1Lease>,
   ): Promise<ObservedLease> {
     signal?.throwIfAborted();
-    // client-node's object-parameter API takes its own minimal observables: anything with toPromise().
-    const resolved = <T>(value: T) => ({ toPromise: () => Promise.resolve(value) });
-    const options = {
-      middleware: [
-        {
-          pre: (context: { setSignal(signal: AbortSignal): void }) => {
-            if (signal) context.setSignal(signal);
-            return resolved(context);
-          },
-          post: <T>(response: T) => resolved(response),
-        },
-      ],
-      middlewareMergeStrategy: 'append',
-    };
     try {
-      const lease = await send(options);
+      const lease = await send(abortableBy(signal));
       if (!lease?.metadata?.resourceVersion) {
         throw new LeaseUnavailableError(`${verb}: the API answered without a Lease`, this.errorContext);
       }
