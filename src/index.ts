@@ -48,3 +48,5 @@ export { startLiveView, type LiveView, type LiveViewOptions, type LeaseView, typ
 
 export { RolloutManager, ROLLOUT_ENV, type RolloutManagerActor, type RolloutManagerConfig, type RolloutManagerOptions, type RolloutManagerSnapshot } from './api/RolloutManager.js';
 export { rolloutManagerMachine, remainingWait, type RolloutContext, type RolloutDecision, type RolloutEvent, type RolloutSpacing } from '../machines/rolloutManager.js';
+
+export { createLogger, silentLogger, withFields, type ConsoleLoggerOptions, type LogFields, type Logger, type LogLevel } from './log/logger.js';
