@@ -1,6 +1,6 @@
 /**
  * Turns what @kubernetes/client-node throws into leasehold's typed errors: `ApiException` (with the
- * Status body as raw text), node-fetch network errors, and aborts.
+ * Status body as raw text), undici's network errors ("fetch failed", the reason in `cause`), and aborts.
  */
 import {
   LeaseAlreadyExistsError,
@@ -67,6 +67,12 @@ export function toLeaseError(error: unknown, verb: KubernetesVerb, context: Leas
         return new LeaseInvalidError(`${verb}: unexpected HTTP ${code}: ${message}`, context);
     }
   }
-  const text = error instanceof Error ? error.message : String(error);
-  return new LeaseUnavailableError(`${verb}: the Kubernetes API is unreachable: ${text}`, context);
+  return new LeaseUnavailableError(`${verb}: the Kubernetes API is unreachable: ${networkFailure(error)}`, context);
+}
+
+/** undici says only "fetch failed" and keeps the reason (ECONNREFUSED, a TLS failure) in `cause`. */
+function networkFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && !error.message.includes(cause) ? `${error.message}: ${cause}` : error.message;
 }

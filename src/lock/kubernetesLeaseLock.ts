@@ -34,6 +34,12 @@ export interface KubernetesLeaseLockOptions {
 
 const MAX_EVENTS = 100;
 
+/**
+ * client-node 2.x ends a watch that has received nothing for 30 s with a TimeoutError (it waited
+ * that long already, so resuming at once cannot spin), as its own informer treats it.
+ */
+export const isIdleTimeout = (error: unknown) => (error as { name?: unknown } | null)?.name === 'TimeoutError';
+
 export class KubernetesLeaseLock implements LeaseLock {
   readonly events: string[] = [];
   private readonly api: CoordinationV1Api;
@@ -130,10 +136,12 @@ export class KubernetesLeaseLock implements LeaseLock {
           if (lease?.metadata?.name !== this.ref.name) return;
           subscriber.next({ type: 'observed', lease: type === 'DELETED' ? null : this.observe(lease) });
         };
+        let streaming = false;
         const onDone = (error: unknown) => {
           if (!live()) return;
-          if (error) down(error);
-          else void connect(); // the server ended the stream (timeoutSeconds): resume, or re-list after a 410
+          // The server ended the stream (timeoutSeconds), or client-node gave up on a quiet one: resume, or re-list after a 410.
+          if (!error || (streaming && isIdleTimeout(error))) void connect();
+          else down(error);
         };
         const connectTimeout = this.options.watchConnectTimeout ?? 10_000;
         const giveUp = this.clock.setTimeout(() => {
@@ -158,8 +166,10 @@ export class KubernetesLeaseLock implements LeaseLock {
             onEvent,
             onDone,
           );
-          if (live()) connection = started;
-          else started.abort();
+          if (live()) {
+            connection = started;
+            streaming = true;
+          } else started.abort();
         } catch (error) {
           if (live()) down(error);
         } finally {

@@ -11,6 +11,7 @@ import { Observable } from 'rxjs';
 import { LeaseApiError, LeaseUnavailableError, type LeaseErrorContext } from '../lease/errors.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { toLeaseError } from './kubernetesErrors.js';
+import { isIdleTimeout } from './kubernetesLeaseLock.js';
 import type { ManagedLease, ManagedLeaseChange } from './managedLeaseStore.js';
 
 export type WatchCallback = (type: string, object: unknown) => void;
@@ -126,9 +127,10 @@ export function managedLeaseFeed(source: ManagedLeaseFeedSource): Observable<Man
       if (observed !== undefined) emit([changeOf(name, observed)]);
     };
 
+    let streaming = false;
     const onDone = (error: unknown) => {
       if (closed) return;
-      const failure = error ? toLeaseError(error, 'watch', errorContext) : streamError;
+      const failure = error && !(streaming && isIdleTimeout(error)) ? toLeaseError(error, 'watch', errorContext) : streamError;
       streamError = undefined;
       if (failure) down(failure);
       else void connect(); // the server ended the stream (timeoutSeconds, or after a 410): resume or re-list
@@ -141,6 +143,7 @@ export function managedLeaseFeed(source: ManagedLeaseFeedSource): Observable<Man
       retry = undefined;
       if (closed) return;
       const current = ++attempt;
+      streaming = false;
       let giveUp: TimerHandle | undefined;
       try {
         if (relist) await listAll();
@@ -156,7 +159,10 @@ export function managedLeaseFeed(source: ManagedLeaseFeedSource): Observable<Man
           (error) => current === attempt && onDone(error),
         );
         if (closed || current !== attempt) started.abort();
-        else connection = started;
+        else {
+          connection = started;
+          streaming = true;
+        }
       } catch (error) {
         if (current === attempt) down(error instanceof LeaseApiError ? error : toLeaseError(error, 'watch', errorContext));
       } finally {

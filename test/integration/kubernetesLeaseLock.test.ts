@@ -99,7 +99,10 @@ describe('KubernetesLeaseLock', () => {
     const gone = lockOn(closed);
     await closed.close();
     servers.splice(servers.indexOf(closed), 1);
-    await expect(gone.get()).rejects.toBeInstanceOf(LeaseUnavailableError);
+    const unreachable = await gone.get().catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(LeaseUnavailableError);
+    // undici's "fetch failed" alone would not say why: the reason from its cause is kept.
+    expect(String(unreachable)).toMatch(/get: the Kubernetes API is unreachable: fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
   });
 
   it('watch: current state first, then changes; down when the API goes away, back with a re-list', async () => {
