@@ -2,7 +2,7 @@
 export { PrimaryLease, PRIMARY_LEASE_DEFAULTS, type PrimaryLeaseConfig, type CallOptions } from './api/PrimaryLease.js';
 export { LeaderElector, runOrThrow, type LeaderCallbacks, type LeaderElectionConfig } from './api/LeaderElector.js';
 export { HealthzAdaptor } from './api/HealthzAdaptor.js';
-export { LeaseMetrics } from './metrics.js';
+export { LeaseMetrics } from './metrics/leaseMetrics.js';
 export { LeaseLocker, LEASE_LOCKER_DEFAULTS, type LeaseLockerConfig } from './api/LeaseLocker.js';
 export {
   LeaseManager,

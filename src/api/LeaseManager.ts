@@ -14,7 +14,6 @@ import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
   leaseKeyId,
   leaseManagerMachine,
-  type LeaseManagerCounters,
   type ManagerOperation,
   type OperationResult,
 } from '../../machines/leaseManager.js';
@@ -29,8 +28,8 @@ import {
   WaitCancelledError,
 } from '../lease/errors.js';
 import { defaultSecretaryFinder, type Secretary, type SecretaryFinder } from '../lease/secretary.js';
-import { leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
-import { registerLeaseManagerMetrics } from '../leaseManagerMetrics.js';
+import { isLive, leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
+import { type LeaseManagerFigures, registerLeaseManagerMetrics } from '../metrics/leaseManagerMetrics.js';
 import { leaseManagerImplementations, type LeaseManagerImplementations } from '../runtime/leaseManagerImplementations.js';
 import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
@@ -55,7 +54,7 @@ export interface LeaseManagerOptions {
   logger?: (message: string) => void;
   inspect?: Inspector;
   random?: () => number;
-  /** prom-client registry to publish the manager's metrics in (see src/leaseManagerMetrics.ts). */
+  /** prom-client registry to publish the manager's metrics in (see src/metrics/leaseManagerMetrics.ts). */
   registry?: Registry;
   /** Replaces named implementations of the machine (XState's .provide()): for planted-bug tests only. */
   implementations?: (defaults: LeaseManagerImplementations) => LeaseManagerImplementations;
@@ -95,14 +94,9 @@ export interface Reader {
   leases(): Record<string, { holder: string; expiry: number }>;
 }
 
-export interface LeaseManagerReport {
+export interface LeaseManagerReport extends LeaseManagerFigures {
   state: unknown;
-  leases: number;
-  pinned: number;
-  queued: { claims: number; revokes: number; pins: number };
-  waiters: number;
   nextWakeAt: number | null;
-  counters: LeaseManagerCounters;
 }
 
 interface Pending {
@@ -191,8 +185,7 @@ export class LeaseManager {
         return {
           check: () => {
             const held = this.actor.getSnapshot().context.leases.get(leaseKeyId(key));
-            const live = held && (held.pinnedBy.length > 0 || held.expiry > this.clock.now());
-            if (!held || held.holder !== holder || !live) {
+            if (!held || held.holder !== holder || !isLive(held, this.clock.now())) {
               throw new NotHeldError('lease not held', { lease: leaseKeyString(key), identity: holder });
             }
           },

@@ -13,7 +13,7 @@ import { LeaderElector } from '../api/LeaderElector.js';
 import { parseDuration } from '../lease/duration.js';
 import { ConfigError } from '../lease/errors.js';
 import { KubernetesLeaseLock } from '../lock/kubernetesLeaseLock.js';
-import { LeaseMetrics } from '../metrics.js';
+import { LeaseMetrics } from '../metrics/leaseMetrics.js';
 import { realClock } from '../time/realClock.js';
 import { connect } from './connection.js';
 import { parseFlags, portFlag } from './flags.js';

@@ -38,7 +38,8 @@ export function toLeaseError(error: unknown, verb: KubernetesVerb, context: Leas
   // ApiException carries `code`; client-node's Watch reports a refused watch with `statusCode`.
   const fields = typeof error === 'object' && error !== null ? (error as { code?: unknown; statusCode?: unknown }) : {};
   const code = typeof fields.code === 'number' ? fields.code : fields.statusCode;
-  if (typeof code === 'number') {
+  // A DOMException (an abort, client-node's watch timeout) has a numeric `code` too, but no HTTP status.
+  if (typeof code === 'number' && !(error instanceof DOMException)) {
     // A refused watch has no body, only the Error's message (the HTTP status text).
     const status = parseStatus((error as { body?: unknown }).body ?? (error instanceof Error ? error.message : undefined));
     const message = status.message ?? `HTTP ${code}`;

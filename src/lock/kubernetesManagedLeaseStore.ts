@@ -21,11 +21,13 @@ import type { Observable } from 'rxjs';
 import { ConfigError, LeaseAlreadyExistsError, LeaseConflictError, LeaseInvalidError, LeaseNotFoundError, LeaseUnavailableError } from '../lease/errors.js';
 import { leaseSpecToLockRecord } from '../lease/spec.js';
 import type { Clock } from '../time/clock.js';
-import { boundedRequest } from './boundedRequest.js';
-import type { KubernetesVerb } from './kubernetesErrors.js';
+import { boundedCall } from './boundedCall.js';
+import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
+import { DEFAULT_WATCH_BACKOFF, leaseListWatch } from './listWatch.js';
 import { LocalExpiries } from './localExpiries.js';
 import { type Decision, decideClaim, decideExpire, decidePin, decideRevoke, type ReadLease } from './managedLeaseDecisions.js';
 import { managedLeaseFeed } from './managedLeaseFeed.js';
+import { abortableBy } from './requestOptions.js';
 import { MANAGED_LEASE_SELECTOR, leaseKeyOf, managedLeaseBody, managedLeaseObjectName, pinnedByOf } from './managedLeaseObject.js';
 import {
   type ClaimOutcome,
@@ -56,8 +58,6 @@ export interface KubernetesManagedLeaseStoreOptions {
 const MAX_ATTEMPTS = 5;
 const MIN_REQUEST_TIMEOUT_MS = 1_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-/** Servers end watches after this; the feed resumes from the last resourceVersion. */
-const WATCH_TIMEOUT_SECONDS = 300;
 
 /** Someone wrote between our read and our write: read again and decide again. */
 const isLostRace = (error: unknown) =>
@@ -70,6 +70,7 @@ interface ReadObject {
 
 export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
   private readonly api: CoordinationV1Api;
+  private readonly watcher: Watch;
   private readonly namespace: string;
   private readonly clock: Clock;
   private readonly requestTimeoutMs: number;
@@ -85,11 +86,12 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
   ) {
     if (!options.namespace) throw new ConfigError('the Kubernetes namespace for managed leases must not be empty', 'namespace');
     this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.watcher = new Watch(kubeConfig);
     this.namespace = options.namespace;
     this.clock = options.clock;
     this.requestTimeoutMs = Math.max(MIN_REQUEST_TIMEOUT_MS, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     this.identity = options.identity;
-    this.watchBackoff = options.watchBackoff ?? { initial: 500, max: 30_000 };
+    this.watchBackoff = options.watchBackoff ?? DEFAULT_WATCH_BACKOFF;
     this.expiries = new LocalExpiries(() => this.clock.now());
   }
 
@@ -120,27 +122,13 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
   }
 
   changes(): Observable<ManagedLeaseChange[]> {
-    const path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases`;
-    const context = { identity: this.identity, lease: `managed leases in ${this.namespace}`, namespace: this.namespace };
-    return managedLeaseFeed({
-      list: () =>
-        boundedRequest(this.clock, this.requestTimeoutMs, 'list', context, (options) =>
-          this.api.listNamespacedLease({ namespace: this.namespace, labelSelector: MANAGED_LEASE_SELECTOR }, options),
-        ),
-      watch: (resourceVersion, onEvent, onDone) =>
-        new Watch(this.kubeConfig).watch(
-          path,
-          { labelSelector: MANAGED_LEASE_SELECTOR, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_SECONDS },
-          onEvent,
-          onDone,
-        ),
-      observe: (object) => this.observe(object),
-      forget: (name) => this.expiries.forget(name),
+    const events = leaseListWatch({ api: this.api, watch: this.watcher }, this.namespace, { labelSelector: MANAGED_LEASE_SELECTOR }, {
       clock: this.clock,
       backoff: this.watchBackoff,
       connectTimeout: this.requestTimeoutMs,
-      errorContext: context,
+      errorContext: { identity: this.identity, lease: `managed leases in ${this.namespace}`, namespace: this.namespace },
     });
+    return managedLeaseFeed(events, { observe: (object) => this.observe(object), forget: (name) => this.expiries.forget(name) });
   }
 
   /** The lease an object holds now (null: gone), or undefined when the object is no managed lease. */
@@ -203,8 +191,15 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
     }
   }
 
-  private request(verb: KubernetesVerb, key: LeaseKey, send: (options: object) => Promise<V1Lease>): Promise<V1Lease> {
-    return boundedRequest(this.clock, this.requestTimeoutMs, verb, this.errorContext(key), send);
+  /** One call, given up as Unavailable after the request timeout on our clock; failures typed. */
+  private async request(verb: KubernetesVerb, key: LeaseKey, send: (options: object) => Promise<V1Lease>): Promise<V1Lease> {
+    const context = this.errorContext(key);
+    const timedOut = () => new LeaseUnavailableError(`${verb}: no answer within ${this.requestTimeoutMs} ms`, context);
+    try {
+      return await boundedCall(this.clock, this.requestTimeoutMs, (signal) => send(abortableBy(signal)), { timedOut });
+    } catch (error) {
+      throw toLeaseError(error, verb, context);
+    }
   }
 
   private errorContext(key: LeaseKey) {
