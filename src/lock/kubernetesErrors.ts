@@ -1,6 +1,7 @@
 /**
  * Turns what @kubernetes/client-node throws into leasehold's typed errors: `ApiException` (with the
- * Status body as raw text), undici's network errors ("fetch failed", the reason in `cause`), and aborts.
+ * Status body as raw text), undici's network errors (its fetch, which watches use, says only "fetch
+ * failed" and keeps the reason in `cause`), and aborts.
  */
 import {
   LeaseAlreadyExistsError,

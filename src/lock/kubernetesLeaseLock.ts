@@ -7,17 +7,18 @@
  * Every call honours the AbortSignal it is given; the participant runtime bounds each call with a
  * timeout of max(1 s, renewDeadline / 2) on its clock.
  */
-import { CoordinationV1Api, KubeConfig, type V1Lease, Watch } from '@kubernetes/client-node';
+import type { CoordinationV1Api, KubeConfig, V1Lease, Watch } from '@kubernetes/client-node';
 import { type Observable, mergeMap } from 'rxjs';
 import { LeaseUnavailableError } from '../lease/errors.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
 import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
+import { kubernetesClient } from './kubernetesClient.js';
 import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './leaseLock.js';
 import { leaseListWatch } from './listWatch.js';
-import { abortableBy } from './requestOptions.js';
+import { requestOptions } from './requestOptions.js';
 
 export interface KubernetesLeaseLockOptions {
   /** Clock for the watch's back-off and connect timeout; default realClock. */
@@ -49,8 +50,7 @@ export class KubernetesLeaseLock implements LeaseLock {
     readonly identity: string,
     private readonly options: KubernetesLeaseLockOptions = {},
   ) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
-    this.watcher = new Watch(kubeConfig);
+    ({ api: this.api, watch: this.watcher } = kubernetesClient(kubeConfig));
     this.clock = options.clock ?? realClock;
   }
 
@@ -137,7 +137,7 @@ export class KubernetesLeaseLock implements LeaseLock {
   ): Promise<ObservedLease> {
     signal?.throwIfAborted();
     try {
-      const lease = await send(abortableBy(signal));
+      const lease = await send(requestOptions(signal));
       if (!lease?.metadata?.resourceVersion) {
         throw new LeaseUnavailableError(`${verb}: the API answered without a Lease`, this.errorContext);
       }

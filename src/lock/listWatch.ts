@@ -23,7 +23,7 @@ import { Observable, catchError, concat, defer, ignoreElements, of, repeat, time
 import { LeaseUnavailableError, type LeaseErrorContext } from '../lease/errors.js';
 import type { Clock } from '../time/clock.js';
 import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
-import { abortableBy } from './requestOptions.js';
+import { requestOptions } from './requestOptions.js';
 
 export type ListWatchEvent =
   /** Every object as it is now: the first list, a re-list after 410 Expired, or the loop up again after `down`. */
@@ -160,7 +160,7 @@ export function leaseListWatch(
   const path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   return listThenWatch(
     {
-      list: (signal) => client.api.listNamespacedLease({ namespace, ...selector }, abortableBy(signal)),
+      list: (signal) => client.api.listNamespacedLease({ namespace, ...selector }, requestOptions(signal)),
       watch: (resourceVersion, onEvent, onDone) =>
         client.watch.watch(path, { ...selector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_SECONDS }, onEvent, onDone),
     },
