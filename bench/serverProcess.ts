@@ -12,8 +12,11 @@ export interface ServerProcess {
   close(): void;
 }
 
-export async function startServerProcess(): Promise<ServerProcess> {
-  const child = fork(new URL('./apiServerProcess.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+/** `compiled`: run dist/bench/apiServerProcess.js (npm run build first) instead of the source through tsx. */
+export async function startServerProcess({ compiled = false } = {}): Promise<ServerProcess> {
+  const child = compiled
+    ? fork(new URL('../dist/bench/apiServerProcess.js', import.meta.url), [], { execArgv: [], stdio: 'inherit' })
+    : fork(new URL('./apiServerProcess.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   const next = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (message: { type: string } & Record<string, unknown>) => {
