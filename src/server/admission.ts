@@ -1,0 +1,44 @@
+/**
+ * Admission and validation: a decoded body becomes the Lease to store, or the request is refused
+ * as kube-apiserver refuses it (400 undecodable, 400 name or namespace mismatch, 422 invalid).
+ */
+import { HttpError } from './encoding.js';
+import type { LeaseObject } from './leaseObjects.js';
+import * as status from './status.js';
+import { decodingError, validationCauses } from './validation.js';
+
+export type AdmittedLease = Pick<LeaseObject, 'metadata' | 'spec'>;
+
+/** Decodes and validates a Lease body for `urlName` (the URL's name, or undefined on create). */
+export function admitLease(body: unknown, namespace: string, urlName: string | undefined): AdmittedLease {
+  const undecodable = decodingError(body);
+  if (undecodable) throw new HttpError(status.undecodable(undecodable));
+  const object = body as { metadata?: Record<string, unknown>; spec?: Record<string, unknown> | null };
+  const metadata = { ...(object.metadata ?? {}) } as LeaseObject['metadata'];
+  const name = typeof metadata.name === 'string' ? metadata.name : '';
+  if (urlName !== undefined && name !== '' && name !== urlName) {
+    throw new HttpError(status.badRequest(`the name of the object (${name}) does not match the name on the URL (${urlName})`));
+  }
+  if (metadata.namespace !== undefined && metadata.namespace !== '' && metadata.namespace !== namespace) {
+    throw new HttpError(status.badRequest('the namespace of the provided object does not match the namespace sent on the request'));
+  }
+  metadata.name = urlName ?? name;
+  delete metadata.managedFields;
+  const spec = object.spec ?? undefined;
+  const causes = validationCauses(metadata.name, spec);
+  if (causes.length > 0) throw new HttpError(status.invalid(metadata.name, causes));
+  return { metadata, ...(spec ? { spec } : {}) };
+}
+
+/** An update must name the resourceVersion it replaces (422 otherwise). */
+export function requireResourceVersion(lease: AdmittedLease): string {
+  const rv = lease.metadata.resourceVersion;
+  if (!rv) {
+    throw new HttpError(
+      status.invalid(lease.metadata.name, [
+        { reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+      ]),
+    );
+  }
+  return rv;
+}

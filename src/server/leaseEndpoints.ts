@@ -1,0 +1,157 @@
+/**
+ * Storage: the Lease verbs on the server's objects — list, watch, get, create, update, patch,
+ * delete, deletecollection — with kube-apiserver's preconditions (409 Conflict / AlreadyExists, 404).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../time/clock.js';
+import { admitLease, requireResourceVersion } from './admission.js';
+import { mediaTypeOf } from './decoding.js';
+import { flag, HttpError, send } from './encoding.js';
+import type { LeaseObject, LeaseObjects } from './leaseObjects.js';
+import { type Json, JsonPatchError, jsonPatch, mergePatch } from './patch.js';
+import { parseSelectors, SelectorError } from './selectors.js';
+import * as status from './status.js';
+import { table, wantsTable } from './table.js';
+import { serveWatch } from './watch.js';
+
+export interface EndpointContext {
+  objects: LeaseObjects;
+  clock: Clock;
+  bookmarkInterval: number;
+}
+
+function selectorFrom(params: URLSearchParams) {
+  try {
+    return parseSelectors(params.get('fieldSelector'), params.get('labelSelector'));
+  } catch (error) {
+    if (error instanceof SelectorError) throw new HttpError(status.badRequest(error.message));
+    throw error;
+  }
+}
+
+const leaseList = (resourceVersion: number, items: LeaseObject[]) => ({
+  kind: 'LeaseList',
+  apiVersion: 'coordination.k8s.io/v1',
+  metadata: { resourceVersion: String(resourceVersion) },
+  items,
+});
+
+export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointContext) {
+  function watch(request: IncomingMessage, response: ServerResponse, namespace: string | undefined, params: URLSearchParams): void {
+    const rv = params.get('resourceVersion');
+    const timeout = params.get('timeoutSeconds');
+    if (rv !== null && rv !== '' && rv !== '0' && !/^\d+$/.test(rv)) {
+      throw new HttpError(status.badRequest(`invalid resource version: ${JSON.stringify(rv)}`));
+    }
+    const render = wantsTable(request.headers.accept)
+      ? (object: LeaseObject) => table([object], objects.resourceVersion, clock.now())
+      : (object: LeaseObject) => object;
+    serveWatch(response, objects, clock, bookmarkInterval, {
+      namespace,
+      selector: selectorFrom(params),
+      resourceVersion: rv && rv !== '0' ? Number(rv) : undefined,
+      bookmarks: flag(params, 'allowWatchBookmarks'),
+      timeoutSeconds: timeout && /^\d+$/.test(timeout) ? Number(timeout) : undefined,
+      render,
+    });
+  }
+
+  function list(request: IncomingMessage, response: ServerResponse, namespace: string | undefined, params: URLSearchParams): void {
+    const items = objects.list(namespace).filter(selectorFrom(params));
+    if (wantsTable(request.headers.accept)) return send(response, 200, table(items, objects.resourceVersion, clock.now()));
+    send(response, 200, leaseList(objects.resourceVersion, items));
+  }
+
+  function create(response: ServerResponse, namespace: string, body: unknown): void {
+    const lease = admitLease(body, namespace, undefined);
+    if (objects.get(namespace, lease.metadata.name)) throw new HttpError(status.alreadyExists(lease.metadata.name));
+    send(response, 201, objects.create(namespace, lease));
+  }
+
+  function deleteCollection(response: ServerResponse, namespace: string, params: URLSearchParams): void {
+    const deleted = objects.list(namespace).filter(selectorFrom(params)).map((object) => objects.delete(object));
+    send(response, 200, leaseList(objects.resourceVersion, deleted));
+  }
+
+  function get(request: IncomingMessage, response: ServerResponse, current: LeaseObject | undefined, name: string): void {
+    if (!current) throw new HttpError(status.notFound(name));
+    if (wantsTable(request.headers.accept)) return send(response, 200, table([current], objects.resourceVersion, clock.now()));
+    send(response, 200, current);
+  }
+
+  function update(response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, body: unknown): void {
+    const lease = admitLease(body, namespace, name);
+    const rv = requireResourceVersion(lease);
+    if (!current) throw new HttpError(status.notFound(name));
+    if (rv !== current.metadata.resourceVersion) throw new HttpError(status.conflict(name));
+    send(response, 200, objects.replace(current, lease));
+  }
+
+  function patch(request: IncomingMessage, response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, body: unknown): void {
+    if (!current) throw new HttpError(status.notFound(name));
+    const lease = admitLease(patched(mediaTypeOf(request), current, body, name), namespace, name);
+    if (lease.metadata.resourceVersion && lease.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw new HttpError(status.conflict(name));
+    }
+    send(response, 200, objects.replace(current, lease));
+  }
+
+  function remove(response: ServerResponse, current: LeaseObject | undefined, name: string, body: unknown): void {
+    if (!current) throw new HttpError(status.notFound(name));
+    const preconditions = (body as { preconditions?: { resourceVersion?: string } } | undefined)?.preconditions;
+    if (preconditions?.resourceVersion && preconditions.resourceVersion !== current.metadata.resourceVersion) {
+      throw new HttpError(status.conflict(name));
+    }
+    objects.delete(current);
+    send(response, 200, status.success(name, current.metadata.uid));
+  }
+
+  return {
+    /** GET, POST and DELETE on a namespace's leases (or every namespace's, for GET). */
+    collection(request: IncomingMessage, response: ServerResponse, namespace: string | undefined, params: URLSearchParams, body: unknown): void {
+      switch (request.method) {
+        case 'GET':
+          return flag(params, 'watch') ? watch(request, response, namespace, params) : list(request, response, namespace, params);
+        case 'POST':
+          if (namespace === undefined) throw new HttpError(status.methodNotAllowed('POST'));
+          return create(response, namespace, body);
+        case 'DELETE':
+          if (namespace === undefined) throw new HttpError(status.methodNotAllowed('DELETE'));
+          return deleteCollection(response, namespace, params);
+        default:
+          throw new HttpError(status.methodNotAllowed(request.method ?? ''));
+      }
+    },
+
+    /** GET, PUT, PATCH and DELETE on one lease. */
+    item(request: IncomingMessage, response: ServerResponse, namespace: string, name: string, body: unknown): void {
+      const current = objects.get(namespace, name);
+      switch (request.method) {
+        case 'GET':
+          return get(request, response, current, name);
+        case 'PUT':
+          return update(response, current, namespace, name, body);
+        case 'PATCH':
+          return patch(request, response, current, namespace, name, body);
+        case 'DELETE':
+          return remove(response, current, name, body);
+        default:
+          throw new HttpError(status.methodNotAllowed(request.method ?? ''));
+      }
+    },
+  };
+}
+
+/** The object a patch of `type` makes of `current`: merge (strategic merge as merge) or JSON patch; 415 otherwise. */
+function patched(type: string, current: LeaseObject, body: unknown, name: string): Json {
+  try {
+    if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') {
+      return mergePatch(current as unknown as Json, body as Json);
+    }
+    if (type === 'application/json-patch+json') return jsonPatch(current as unknown as Json, body);
+  } catch (error) {
+    if (error instanceof JsonPatchError) throw new HttpError(status.failure(422, 'Invalid', error.message, { name, group: 'coordination.k8s.io', kind: 'Lease' }));
+    throw error;
+  }
+  throw new HttpError(status.unsupportedMediaType(type));
+}
