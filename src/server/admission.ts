@@ -42,3 +42,26 @@ export function requireResourceVersion(lease: AdmittedLease): string {
   }
   return rv;
 }
+
+export type WriteOptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions';
+
+/**
+ * `?dryRun=All`: the request goes through decoding, admission and validation and gets its real
+ * answer, but nothing is stored. Any other value is refused (422), as kube-apiserver refuses it.
+ */
+export function isDryRun(params: URLSearchParams, options: WriteOptionsKind, body?: unknown): boolean {
+  // DELETE carries its options in a DeleteOptions body as often as in the query (kubectl does).
+  const inBody = (body as { dryRun?: unknown } | undefined)?.dryRun;
+  const values = [...params.getAll('dryRun'), ...(Array.isArray(inBody) ? inBody.map(String) : [])];
+  const unsupported = values.find((value) => value !== 'All');
+  if (unsupported !== undefined) {
+    throw new HttpError(
+      status.failure(422, 'Invalid', `${options}.meta.k8s.io "" is invalid: dryRun: Unsupported value: ${JSON.stringify(unsupported)}: supported values: "All"`, {
+        group: 'meta.k8s.io',
+        kind: options,
+        causes: [{ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${JSON.stringify(unsupported)}: supported values: "All"` }],
+      }),
+    );
+  }
+  return values.length > 0;
+}

@@ -9,6 +9,8 @@ import { readJson } from './decoding.js';
 import * as discovery from './discovery.js';
 import { HttpError, send } from './encoding.js';
 import { leaseEndpoints } from './leaseEndpoints.js';
+import { openApiV2 } from './openapi.js';
+import { encodeOpenApiV2 } from './openapiProtobuf.js';
 import type { LeaseObjects } from './leaseObjects.js';
 import { type Route, route, verbOf } from './routing.js';
 import * as status from './status.js';
@@ -20,6 +22,18 @@ export interface HandlerContext {
   bookmarkInterval: number;
   /** Called once per request with the verb, the status code and the request, for tests and metrics. */
   onRequest?: (verb: string, code: number, request: IncomingMessage) => void;
+}
+
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+let openApiV2Protobuf: Uint8Array | undefined;
+
+/** kubectl 1.20 asks for gnostic protobuf; everyone else gets JSON. */
+function sendOpenApiV2(request: IncomingMessage, response: ServerResponse): void {
+  if (!(request.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) return send(response, 200, openApiV2);
+  openApiV2Protobuf ??= encodeOpenApiV2(openApiV2);
+  // Go's mime parser refuses the '@' of the requested type, so the bytes go out as octet-stream.
+  response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': openApiV2Protobuf.byteLength });
+  response.end(openApiV2Protobuf);
 }
 
 export function createHandler(context: HandlerContext) {
@@ -35,6 +49,8 @@ export function createHandler(context: HandlerContext) {
     switch (target.kind) {
       case 'document':
         return send(response, 200, target.body);
+      case 'openapiV2':
+        return sendOpenApiV2(request, response);
       case 'health':
         response.writeHead(200, { 'content-type': 'text/plain' });
         response.end('ok');
@@ -46,7 +62,7 @@ export function createHandler(context: HandlerContext) {
       case 'leases':
         return leases.collection(request, response, target.namespace, params, body);
       case 'lease':
-        return leases.item(request, response, target.namespace, target.name, body);
+        return leases.item(request, response, target.namespace, target.name, params, body);
       case 'unknown':
         throw new HttpError(status.resourceNotFound());
     }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../time/clock.js';
-import { admitLease, requireResourceVersion } from './admission.js';
+import { admitLease, isDryRun, requireResourceVersion } from './admission.js';
 import { mediaTypeOf } from './decoding.js';
 import { flag, HttpError, send } from './encoding.js';
 import type { LeaseObject, LeaseObjects } from './leaseObjects.js';
@@ -62,14 +62,16 @@ export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointCon
     send(response, 200, leaseList(objects.resourceVersion, items));
   }
 
-  function create(response: ServerResponse, namespace: string, body: unknown): void {
+  function create(response: ServerResponse, namespace: string, params: URLSearchParams, body: unknown): void {
+    const dryRun = isDryRun(params, 'CreateOptions');
     const lease = admitLease(body, namespace, undefined);
     if (objects.get(namespace, lease.metadata.name)) throw new HttpError(status.alreadyExists(lease.metadata.name));
-    send(response, 201, objects.create(namespace, lease));
+    send(response, 201, objects.create(namespace, lease, dryRun));
   }
 
-  function deleteCollection(response: ServerResponse, namespace: string, params: URLSearchParams): void {
-    const deleted = objects.list(namespace).filter(selectorFrom(params)).map((object) => objects.delete(object));
+  function deleteCollection(response: ServerResponse, namespace: string, params: URLSearchParams, body: unknown): void {
+    const dryRun = isDryRun(params, 'DeleteOptions', body);
+    const deleted = objects.list(namespace).filter(selectorFrom(params)).map((object) => objects.delete(object, dryRun));
     send(response, 200, leaseList(objects.resourceVersion, deleted));
   }
 
@@ -79,30 +81,33 @@ export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointCon
     send(response, 200, current);
   }
 
-  function update(response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, body: unknown): void {
+  function update(response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, params: URLSearchParams, body: unknown): void {
+    const dryRun = isDryRun(params, 'UpdateOptions');
     const lease = admitLease(body, namespace, name);
     const rv = requireResourceVersion(lease);
     if (!current) throw new HttpError(status.notFound(name));
     if (rv !== current.metadata.resourceVersion) throw new HttpError(status.conflict(name));
-    send(response, 200, objects.replace(current, lease));
+    send(response, 200, objects.replace(current, lease, dryRun));
   }
 
-  function patch(request: IncomingMessage, response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, body: unknown): void {
+  function patch(request: IncomingMessage, response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, params: URLSearchParams, body: unknown): void {
+    const dryRun = isDryRun(params, 'PatchOptions');
     if (!current) throw new HttpError(status.notFound(name));
     const lease = admitLease(patched(mediaTypeOf(request), current, body, name), namespace, name);
     if (lease.metadata.resourceVersion && lease.metadata.resourceVersion !== current.metadata.resourceVersion) {
       throw new HttpError(status.conflict(name));
     }
-    send(response, 200, objects.replace(current, lease));
+    send(response, 200, objects.replace(current, lease, dryRun));
   }
 
-  function remove(response: ServerResponse, current: LeaseObject | undefined, name: string, body: unknown): void {
+  function remove(response: ServerResponse, current: LeaseObject | undefined, name: string, params: URLSearchParams, body: unknown): void {
+    const dryRun = isDryRun(params, 'DeleteOptions', body);
     if (!current) throw new HttpError(status.notFound(name));
     const preconditions = (body as { preconditions?: { resourceVersion?: string } } | undefined)?.preconditions;
     if (preconditions?.resourceVersion && preconditions.resourceVersion !== current.metadata.resourceVersion) {
       throw new HttpError(status.conflict(name));
     }
-    objects.delete(current);
+    objects.delete(current, dryRun);
     send(response, 200, status.success(name, current.metadata.uid));
   }
 
@@ -114,27 +119,27 @@ export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointCon
           return flag(params, 'watch') ? watch(request, response, namespace, params) : list(request, response, namespace, params);
         case 'POST':
           if (namespace === undefined) throw new HttpError(status.methodNotAllowed('POST'));
-          return create(response, namespace, body);
+          return create(response, namespace, params, body);
         case 'DELETE':
           if (namespace === undefined) throw new HttpError(status.methodNotAllowed('DELETE'));
-          return deleteCollection(response, namespace, params);
+          return deleteCollection(response, namespace, params, body);
         default:
           throw new HttpError(status.methodNotAllowed(request.method ?? ''));
       }
     },
 
     /** GET, PUT, PATCH and DELETE on one lease. */
-    item(request: IncomingMessage, response: ServerResponse, namespace: string, name: string, body: unknown): void {
+    item(request: IncomingMessage, response: ServerResponse, namespace: string, name: string, params: URLSearchParams, body: unknown): void {
       const current = objects.get(namespace, name);
       switch (request.method) {
         case 'GET':
           return get(request, response, current, name);
         case 'PUT':
-          return update(response, current, namespace, name, body);
+          return update(response, current, namespace, name, params, body);
         case 'PATCH':
-          return patch(request, response, current, namespace, name, body);
+          return patch(request, response, current, namespace, name, params, body);
         case 'DELETE':
-          return remove(response, current, name, body);
+          return remove(response, current, name, params, body);
         default:
           throw new HttpError(status.methodNotAllowed(request.method ?? ''));
       }

@@ -65,7 +65,11 @@ export class LeaseObjects {
     return [...new Set(['default', ...[...this.objects.values()].map((o) => o.metadata.namespace)])].sort();
   }
 
-  create(namespace: string, object: Pick<LeaseObject, 'metadata' | 'spec'>): LeaseObject {
+  /**
+   * Stores a new object. A dry run answers the object as it would be stored (uid and
+   * creationTimestamp set, no resourceVersion yet) and changes nothing: no revision, no watch event.
+   */
+  create(namespace: string, object: Pick<LeaseObject, 'metadata' | 'spec'>, dryRun = false): LeaseObject {
     const stored: LeaseObject = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -74,18 +78,26 @@ export class LeaseObjects {
         ...object.metadata,
         namespace,
         uid: randomUUID(),
-        resourceVersion: String(++this.revision),
+        resourceVersion: '',
         creationTimestamp: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
     };
     delete stored.metadata.generation;
+    if (dryRun) {
+      delete (stored.metadata as { resourceVersion?: string }).resourceVersion;
+      return stored;
+    }
+    stored.metadata.resourceVersion = String(++this.revision);
     this.objects.set(key(namespace, stored.metadata.name), stored);
     this.record('ADDED', stored);
     return stored;
   }
 
-  /** Replaces an existing object; identity fields (uid, creationTimestamp) are the server's. */
-  replace(current: LeaseObject, next: Pick<LeaseObject, 'metadata' | 'spec'>): LeaseObject {
+  /**
+   * Replaces an existing object; identity fields (uid, creationTimestamp) are the server's. A dry
+   * run answers the replacement at the current resourceVersion and stores nothing.
+   */
+  replace(current: LeaseObject, next: Pick<LeaseObject, 'metadata' | 'spec'>, dryRun = false): LeaseObject {
     const stored: LeaseObject = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -96,15 +108,18 @@ export class LeaseObjects {
         namespace: current.metadata.namespace,
         uid: current.metadata.uid,
         creationTimestamp: current.metadata.creationTimestamp,
-        resourceVersion: String(++this.revision),
+        resourceVersion: dryRun ? current.metadata.resourceVersion : String(++this.revision),
       },
     };
+    if (dryRun) return stored;
     this.objects.set(key(current.metadata.namespace, current.metadata.name), stored);
     this.record('MODIFIED', stored);
     return stored;
   }
 
-  delete(current: LeaseObject): LeaseObject {
+  /** Deletes an object; a dry run answers what would be deleted and deletes nothing. */
+  delete(current: LeaseObject, dryRun = false): LeaseObject {
+    if (dryRun) return current;
     this.objects.delete(key(current.metadata.namespace, current.metadata.name));
     const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(++this.revision) } };
     this.record('DELETED', deleted);

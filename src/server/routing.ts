@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import * as discovery from './discovery.js';
 import { flag } from './encoding.js';
-import { coordinationOpenApi, openApiIndex } from './openapi.js';
+import { openApiIndex, openApiV3Documents } from './openapi.js';
 
 export const GROUP_PATH = '/apis/coordination.k8s.io/v1';
 
@@ -13,6 +13,8 @@ export type Route =
   /** A fixed document (discovery, OpenAPI, version). */
   | { kind: 'document'; body: unknown }
   | { kind: 'health' }
+  /** JSON or gnostic protobuf, by the Accept header. */
+  | { kind: 'openapiV2' }
   | { kind: 'namespaces' }
   | { kind: 'namespace'; name: string }
   /** `namespace` undefined: across all namespaces. */
@@ -39,10 +41,8 @@ function documentAt(path: string, host: string): unknown {
       return discovery.coordinationResources;
     case '/openapi/v3':
       return openApiIndex;
-    case '/openapi/v3/apis/coordination.k8s.io/v1':
-      return coordinationOpenApi;
     default:
-      return undefined;
+      return path.startsWith('/openapi/v3/') ? openApiV3Documents[path.slice('/openapi/v3/'.length)] : undefined;
   }
 }
 
@@ -51,6 +51,7 @@ export function route(method: string, url: URL, host: string): Route {
   if (method === 'GET') {
     const document = documentAt(path, host);
     if (document !== undefined) return { kind: 'document', body: document };
+    if (path === '/openapi/v2') return { kind: 'openapiV2' };
     if (path === '/healthz' || path === '/readyz' || path === '/livez') return { kind: 'health' };
     if (path === '/api/v1/namespaces') return { kind: 'namespaces' };
     const namespace = NAMESPACE_PATH.exec(path);

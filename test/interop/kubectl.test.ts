@@ -1,30 +1,40 @@
-/** kubectl, unchanged, against the embedded server: get, get -o yaml, apply, delete, get -w. */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+/**
+ * kubectl, unchanged, against the embedded server, with every kubectl the machine can give
+ * (test/support/kubectl.ts): get, get -o yaml, apply, delete, get -w, and the read-only commands
+ * (diff, --dry-run=server) that must change nothing.
+ */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+import { forEachKubectl, type Kubectl } from '../support/kubectl.js';
 
-const run = promisify(execFile);
+const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
 
-describe('kubectl against the embedded server', () => {
+forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
   let server: LeaseApiServer;
   let env: NodeJS.ProcessEnv;
   let dir: string;
-  const manifest = (holder: string) =>
-    `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: applied\n  labels: {app: demo}\nspec:\n  holderIdentity: ${holder}\n  leaseDurationSeconds: 15\n`;
-  const kubectl = async (...args: string[]) => (await run('kubectl', args, { env })).stdout;
-  const apply = (holder: string) => {
-    writeFileSync(join(dir, 'lease.yaml'), manifest(holder));
-    return kubectl('apply', '-f', join(dir, 'lease.yaml'));
+  const manifest = (name: string, holder: string) =>
+    `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: ${name}\n  labels: {app: demo}\nspec:\n  holderIdentity: ${holder}\n  leaseDurationSeconds: 15\n`;
+  const run = (...args: string[]) => kubectl.run(args, env);
+  const file = (name: string, holder: string) => {
+    const path = join(dir, `${name}-${holder}.yaml`);
+    writeFileSync(path, manifest(name, holder));
+    return path;
   };
+  const validate: string[] = [];
+  const apply = (name: string, holder: string, ...flags: string[]) => run('apply', '-f', file(name, holder), ...validate, ...flags);
+  /** What the server stored, read over plain HTTP (never through the kubectl under test). */
+  const stored = async (name: string) => {
+    const response = await fetch(`${server.url}${LEASES}/${name}`);
+    return response.status === 404 ? undefined : ((await response.json()) as { metadata: { resourceVersion: string }; spec: { holderIdentity?: string } });
+  };
+  const revision = async () => ((await (await fetch(`${server.url}${LEASES}`)).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
 
   beforeAll(async () => {
-    if (spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).error) {
-      throw new Error('kubectl is not installed: install Debian\'s kubernetes-client (.ci/run does this)');
-    }
     server = await startLeaseApiServer();
     dir = mkdtempSync(join(tmpdir(), 'leasehold-kubectl-'));
     writeFileSync(join(dir, 'kubeconfig'), server.kubeConfig());
@@ -33,23 +43,30 @@ describe('kubectl against the embedded server', () => {
   afterAll(async () => server?.close());
 
   it('get, apply (create and update), get -o yaml, get -A, delete', async () => {
-    expect(await kubectl('get', 'leases')).toBe('');
-    expect(await apply('alice')).toContain('lease.coordination.k8s.io/applied created');
-    expect(await kubectl('get', 'leases')).toMatch(/^NAME\s+HOLDER\s+AGE\napplied\s+alice\s+\d+s\n$/);
-    expect(await apply('bob')).toContain('lease.coordination.k8s.io/applied configured');
-    const yaml = await kubectl('get', 'lease', 'applied', '-o', 'yaml');
+    expect(await run('get', 'leases')).toBe('');
+    expect(await apply('applied', 'alice')).toContain('lease.coordination.k8s.io/applied created');
+    expect(await run('get', 'leases')).toMatch(/^NAME\s+HOLDER\s+AGE\napplied\s+alice\s+\d+s\n$/);
+    expect(await apply('applied', 'bob')).toContain('lease.coordination.k8s.io/applied configured');
+    const yaml = await run('get', 'lease', 'applied', '-o', 'yaml');
     expect(yaml).toContain('holderIdentity: bob');
     expect(yaml).toMatch(/resourceVersion: "\d+"/);
     expect(yaml).toContain('app: demo');
-    expect(await kubectl('get', 'leases', '-A')).toMatch(/NAMESPACE\s+NAME\s+HOLDER\s+AGE\ndefault\s+applied\s+bob/);
-    await expect(kubectl('get', 'lease', 'nope')).rejects.toThrow('leases.coordination.k8s.io "nope" not found');
-    expect(await kubectl('delete', 'lease', 'applied')).toContain('lease.coordination.k8s.io "applied" deleted');
-    expect(await kubectl('get', 'leases', '-o', 'name')).toBe('');
+    expect(await run('get', 'leases', '-A')).toMatch(/NAMESPACE\s+NAME\s+HOLDER\s+AGE\ndefault\s+applied\s+bob/);
+    await expect(run('get', 'lease', 'nope')).rejects.toThrow('leases.coordination.k8s.io "nope" not found');
+    expect(await run('delete', 'lease', 'applied')).toContain('lease.coordination.k8s.io "applied" deleted');
+    expect(await run('get', 'leases', '-o', 'name')).toBe('');
+  });
+
+  it('explain shows every field with its description (OpenAPI v2 for 1.20, v3 after)', async () => {
+    expect(await run('explain', 'lease.spec.holderIdentity')).toContain('Who holds the lease now; empty when nobody does.');
+    const spec = await run('explain', 'lease.spec');
+    for (const field of ['acquireTime', 'holderIdentity', 'leaseDurationSeconds', 'leaseTransitions', 'renewTime']) expect(spec).toContain(field);
+    expect(spec).not.toContain('<no description>');
   });
 
   it('get -w sees a holder change', async () => {
-    await apply('carol');
-    const watcher = spawn('kubectl', ['get', 'lease', 'applied', '-w'], { env });
+    await apply('watched', 'carol');
+    const watcher = spawn(kubectl.path, ['get', 'lease', 'watched', '-w'], { env });
     let output = '';
     const sawHolder = (holder: string) =>
       new Promise<void>((resolve, reject) => {
@@ -63,11 +80,29 @@ describe('kubectl against the embedded server', () => {
       });
     try {
       await sawHolder('carol');
-      await apply('dave');
+      await apply('watched', 'dave');
       await sawHolder('dave');
-      expect(output).toMatch(/applied\s+carol[\s\S]*applied\s+dave/);
+      expect(output).toMatch(/watched\s+carol[\s\S]*watched\s+dave/);
     } finally {
       watcher.kill();
     }
+  });
+
+  it('--dry-run=server create, apply, patch and delete, and diff, store nothing', async () => {
+    expect(await run('create', '-f', file('dry', 'erin'), ...validate, '--dry-run=server')).toContain('lease.coordination.k8s.io/dry created (server dry run)');
+    expect(await stored('dry')).toBeUndefined();
+    expect(await apply('dry', 'erin', '--dry-run=server')).toContain('(server dry run)');
+    expect(await stored('dry')).toBeUndefined();
+
+    await apply('dry', 'frank');
+    const before = await stored('dry');
+    const versionBefore = await revision();
+    expect(await apply('dry', 'grace', '--dry-run=server')).toContain('lease.coordination.k8s.io/dry configured (server dry run)');
+    expect(await run('patch', 'lease', 'dry', '--type=merge', '-p', '{"spec":{"holderIdentity":"heidi"}}', '--dry-run=server')).toContain('patched');
+    // kubectl diff: exit 1 and the change shown, the live lease untouched.
+    await expect(run('diff', '-f', file('dry', 'ivan'), ...validate)).rejects.toThrow(/holderIdentity: ivan/);
+    expect(await run('delete', 'lease', 'dry', '--dry-run=server')).toMatch(/deleted.*\(server dry run\)/);
+    expect(await stored('dry')).toEqual(before);
+    expect(await revision()).toBe(versionBefore);
   });
 });

@@ -36,6 +36,9 @@ export async function replay(base: string, request: RecordedRequest, watchEvents
   const controller = new AbortController();
   const response = await fetch(base + request.url, { method: request.method, headers, body: request.body, signal: controller.signal });
   if (!/[?&]watch=(true|1)(&|$)/i.test(request.url)) {
+    if (!(response.headers.get('content-type') ?? '').includes('json')) {
+      return { status: response.status, body: { bytes: (await response.arrayBuffer()).byteLength } };
+    }
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
