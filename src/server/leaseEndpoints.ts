@@ -6,13 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../time/clock.js';
 import { admitLease, isDryRun, requireResourceVersion } from './admission.js';
 import { mediaTypeOf } from './decoding.js';
-import { flag, HttpError, send } from './encoding.js';
+import { HttpError, send } from './encoding.js';
 import type { LeaseObject, LeaseObjects } from './leaseObjects.js';
 import { type Json, JsonPatchError, jsonPatch, mergePatch } from './patch.js';
 import { parseSelectors, SelectorError } from './selectors.js';
 import * as status from './status.js';
 import { table, wantsTable } from './table.js';
-import { serveWatch } from './watch.js';
+import { type ListOptions, listOptions } from './listOptions.js';
+import { serveWatch, type WatchRequest } from './watch.js';
 
 export interface EndpointContext {
   objects: LeaseObjects;
@@ -37,29 +38,41 @@ const leaseList = (resourceVersion: number, items: LeaseObject[]) => ({
 });
 
 export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointContext) {
-  function watch(request: IncomingMessage, response: ServerResponse, namespace: string | undefined, params: URLSearchParams): void {
-    const rv = params.get('resourceVersion');
-    const timeout = params.get('timeoutSeconds');
-    if (rv !== null && rv !== '' && rv !== '0' && !/^\d+$/.test(rv)) {
-      throw new HttpError(status.badRequest(`invalid resource version: ${JSON.stringify(rv)}`));
-    }
+  function watch(request: IncomingMessage, response: ServerResponse, namespace: string | undefined, params: URLSearchParams, options: ListOptions): void {
     const render = wantsTable(request.headers.accept)
       ? (object: LeaseObject) => table([object], objects.resourceVersion, clock.now())
       : (object: LeaseObject) => object;
+    const requested = options.resourceVersion;
+    if (requested !== undefined && requested > objects.resourceVersion) throw new HttpError(status.tooLargeResourceVersion(options.resourceVersionText!, objects.resourceVersion));
+    let start: WatchRequest['start'];
+    if (options.sendInitialEvents === true) start = { from: 'current', announceEnd: true };
+    else if (options.sendInitialEvents === false) start = { from: 'after', resourceVersion: requested || objects.resourceVersion };
+    else if (!requested) start = { from: 'current', announceEnd: false };
+    else start = { from: 'after', resourceVersion: requested };
     serveWatch(response, objects, clock, bookmarkInterval, {
       namespace,
       selector: selectorFrom(params),
-      resourceVersion: rv && rv !== '0' ? Number(rv) : undefined,
-      bookmarks: flag(params, 'allowWatchBookmarks'),
-      timeoutSeconds: timeout && /^\d+$/.test(timeout) ? Number(timeout) : undefined,
+      start,
+      bookmarks: options.allowWatchBookmarks,
+      timeoutSeconds: options.timeoutSeconds,
       render,
     });
   }
 
-  function list(request: IncomingMessage, response: ServerResponse, namespace: string | undefined, params: URLSearchParams): void {
-    const items = objects.list(namespace).filter(selectorFrom(params));
-    if (wantsTable(request.headers.accept)) return send(response, 200, table(items, objects.resourceVersion, clock.now()));
-    send(response, 200, leaseList(objects.resourceVersion, items));
+  function list(request: IncomingMessage, response: ServerResponse, namespace: string | undefined, params: URLSearchParams, options: ListOptions): void {
+    const selector = selectorFrom(params);
+    const requested = options.resourceVersion;
+    if (requested !== undefined && requested > objects.resourceVersion) throw new HttpError(status.tooLargeResourceVersion(options.resourceVersionText!, objects.resourceVersion));
+    let version = objects.resourceVersion;
+    let found = objects.list(namespace);
+    if (options.resourceVersionMatch === 'Exact' && requested !== undefined && requested !== version) {
+      const then = objects.listAt(namespace, requested);
+      if (!then) throw new HttpError(status.expired(options.resourceVersionText!, objects.oldestResumable));
+      [version, found] = [requested, then];
+    }
+    const items = found.filter(selector);
+    if (wantsTable(request.headers.accept)) return send(response, 200, table(items, version, clock.now()));
+    send(response, 200, leaseList(version, items));
   }
 
   function create(response: ServerResponse, namespace: string, params: URLSearchParams, body: unknown): void {
@@ -115,8 +128,10 @@ export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointCon
     /** GET, POST and DELETE on a namespace's leases (or every namespace's, for GET). */
     collection(request: IncomingMessage, response: ServerResponse, namespace: string | undefined, params: URLSearchParams, body: unknown): void {
       switch (request.method) {
-        case 'GET':
-          return flag(params, 'watch') ? watch(request, response, namespace, params) : list(request, response, namespace, params);
+        case 'GET': {
+          const options = listOptions(params);
+          return options.watch ? watch(request, response, namespace, params, options) : list(request, response, namespace, params, options);
+        }
         case 'POST':
           if (namespace === undefined) throw new HttpError(status.methodNotAllowed('POST'));
           return create(response, namespace, params, body);

@@ -25,6 +25,8 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface ChangeEvent {
   type: WatchEventType;
   object: LeaseObject;
+  /** The object before the change (undefined for ADDED): lists at an older resourceVersion undo it. */
+  previous: LeaseObject | undefined;
   resourceVersion: number;
 }
 
@@ -61,6 +63,22 @@ export class LeaseObjects {
       .sort((a, b) => (a.metadata.namespace + a.metadata.name).localeCompare(b.metadata.namespace + b.metadata.name));
   }
 
+  /**
+   * The objects as they were at `resourceVersion` (resourceVersionMatch=Exact): the current ones
+   * with every later change undone. Undefined when that version is older than the history.
+   */
+  listAt(namespace: string | undefined, resourceVersion: number): LeaseObject[] | undefined {
+    if (resourceVersion < this.oldestResumable) return undefined;
+    const state = new Map(this.list(namespace).map((o) => [key(o.metadata.namespace, o.metadata.name), o]));
+    for (const event of this.history.filter((e) => e.resourceVersion > resourceVersion).reverse()) {
+      const { namespace: ns, name } = event.object.metadata;
+      if (namespace !== undefined && ns !== namespace) continue;
+      if (event.previous) state.set(key(ns, name), event.previous);
+      else state.delete(key(ns, name));
+    }
+    return [...state.values()].sort((a, b) => (a.metadata.namespace + a.metadata.name).localeCompare(b.metadata.namespace + b.metadata.name));
+  }
+
   namespaces(): string[] {
     return [...new Set(['default', ...[...this.objects.values()].map((o) => o.metadata.namespace)])].sort();
   }
@@ -89,7 +107,7 @@ export class LeaseObjects {
     }
     stored.metadata.resourceVersion = String(++this.revision);
     this.objects.set(key(namespace, stored.metadata.name), stored);
-    this.record('ADDED', stored);
+    this.record('ADDED', stored, undefined);
     return stored;
   }
 
@@ -113,7 +131,7 @@ export class LeaseObjects {
     };
     if (dryRun) return stored;
     this.objects.set(key(current.metadata.namespace, current.metadata.name), stored);
-    this.record('MODIFIED', stored);
+    this.record('MODIFIED', stored, current);
     return stored;
   }
 
@@ -122,7 +140,7 @@ export class LeaseObjects {
     if (dryRun) return current;
     this.objects.delete(key(current.metadata.namespace, current.metadata.name));
     const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(++this.revision) } };
-    this.record('DELETED', deleted);
+    this.record('DELETED', deleted, current);
     return deleted;
   }
 
@@ -136,8 +154,8 @@ export class LeaseObjects {
     return () => this.listeners.delete(listener);
   }
 
-  private record(type: WatchEventType, object: LeaseObject): void {
-    const event: ChangeEvent = { type, object, resourceVersion: Number(object.metadata.resourceVersion) };
+  private record(type: WatchEventType, object: LeaseObject, previous: LeaseObject | undefined): void {
+    const event: ChangeEvent = { type, object, previous, resourceVersion: Number(object.metadata.resourceVersion) };
     this.history.push(event);
     if (this.history.length > this.historyLimit) this.history.shift();
     for (const listener of this.listeners) listener(event);

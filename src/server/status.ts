@@ -63,3 +63,9 @@ export const expired = (requested: string, oldest: number) =>
 export function success(name: string, uid?: string): Status {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: GROUP, kind: 'leases', ...(uid ? { uid } : {}) }, code: 200 };
 }
+
+/** A resourceVersion newer than any the server has issued (kube-apiserver answers 504 after waiting for it). */
+export const tooLargeResourceVersion = (requested: string, current: number) =>
+  failure(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version', field: '' }],
+  });

@@ -1,8 +1,10 @@
 /**
- * Watch streams as kube-apiserver serves them: headers flushed at once, one JSON event per line,
- * current objects replayed as ADDED when no resourceVersion (or "0") is given, changes after N
- * otherwise, a 410 Expired ERROR event when N is older than the history, BOOKMARKs on request,
- * and the stream ends after timeoutSeconds.
+ * Watch streams as kube-apiserver serves them: headers flushed at once, one JSON event per line;
+ * without a resourceVersion (or "0") the current objects replayed as ADDED, after N the changes
+ * since N, a 410 Expired ERROR event when N is older than the history; a streaming list
+ * (sendInitialEvents=true) sends the current objects, then a BOOKMARK annotated
+ * `k8s.io/initial-events-end: "true"`, then the changes; BOOKMARKs on request; the stream ends
+ * after timeoutSeconds.
  */
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '../time/clock.js';
@@ -13,13 +15,16 @@ import { expired } from './status.js';
 export interface WatchRequest {
   namespace: string | undefined;
   selector: Selector;
-  /** undefined or "0": start with the current objects. */
-  resourceVersion: number | undefined;
+  /** Where the watch starts: the current objects as ADDED (with or without the end-of-list bookmark), or the changes after a resourceVersion. */
+  start: { from: 'current'; announceEnd: boolean } | { from: 'after'; resourceVersion: number };
   bookmarks: boolean;
   timeoutSeconds: number | undefined;
   /** Wraps each object for output (a Table row for kubectl get -w). */
   render: (object: LeaseObject) => unknown;
 }
+
+/** The annotation client-go's WatchList waits for on the BOOKMARK that ends the initial events. */
+export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 export function serveWatch(response: ServerResponse, objects: LeaseObjects, clock: Clock, bookmarkInterval: number, watch: WatchRequest): void {
   response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
@@ -27,25 +32,31 @@ export function serveWatch(response: ServerResponse, objects: LeaseObjects, cloc
   const send = (type: string, object: unknown) => response.write(`${JSON.stringify({ type, object })}\n`);
   const matches = (object: LeaseObject) =>
     (watch.namespace === undefined || object.metadata.namespace === watch.namespace) && watch.selector(object);
+  const bookmark = (annotations?: Record<string, string>) =>
+    send('BOOKMARK', {
+      kind: 'Lease',
+      apiVersion: 'coordination.k8s.io/v1',
+      metadata: { resourceVersion: String(objects.resourceVersion), ...(annotations ? { annotations } : {}) },
+    });
 
-  if (watch.resourceVersion !== undefined && watch.resourceVersion < objects.oldestResumable) {
-    send('ERROR', expired(String(watch.resourceVersion), objects.oldestResumable));
+  const { start } = watch;
+  if (start.from === 'after' && start.resourceVersion < objects.oldestResumable) {
+    send('ERROR', expired(String(start.resourceVersion), objects.oldestResumable));
     response.end();
     return;
   }
-  if (watch.resourceVersion === undefined) {
+  if (start.from === 'current') {
     for (const object of objects.list(watch.namespace).filter(matches)) send('ADDED', watch.render(object));
+    if (start.announceEnd) bookmark({ [INITIAL_EVENTS_END]: 'true' });
   } else {
-    for (const event of objects.since(watch.resourceVersion)) if (matches(event.object)) send(event.type, watch.render(event.object));
+    for (const event of objects.since(start.resourceVersion)) if (matches(event.object)) send(event.type, watch.render(event.object));
   }
   const unsubscribe = objects.subscribe((event) => {
     if (matches(event.object)) send(event.type, watch.render(event.object));
   });
-  const bookmark = () =>
-    send('BOOKMARK', { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { resourceVersion: String(objects.resourceVersion) } });
   const timers: unknown[] = [];
   if (watch.bookmarks) {
-    bookmark();
+    if (!(start.from === 'current' && start.announceEnd)) bookmark();
     const every = () => {
       bookmark();
       timers[0] = clock.setTimeout(every, bookmarkInterval);

@@ -34,8 +34,14 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
   };
   const revision = async () => ((await (await fetch(`${server.url}${LEASES}`)).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
 
+  const requests: string[] = [];
+  /** Resolves once kubectl has a watch open on the server. */
+  const watching = async (name: string) => {
+    while (!requests.some((url) => /[?&]watch=(1|true)/.test(url) && url.includes(name))) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+
   beforeAll(async () => {
-    server = await startLeaseApiServer();
+    server = await startLeaseApiServer({ onRequest: (_verb, _code, request) => requests.push(decodeURIComponent(request.url ?? '')) });
     dir = mkdtempSync(join(tmpdir(), 'leasehold-kubectl-'));
     writeFileSync(join(dir, 'kubeconfig'), server.kubeConfig());
     env = { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
@@ -86,6 +92,25 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
     } finally {
       watcher.kill();
     }
+  });
+
+  it('wait --for=delete, and --for=jsonpath on a holder (1.23+); 1.35 waits through a streaming list', async () => {
+    await apply('waited', 'judy');
+    const patchHolder = (holder: string) =>
+      fetch(`${server.url}${LEASES}/waited`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { holderIdentity: holder } }) });
+    if (kubectl.minor >= 23) {
+      requests.length = 0;
+      const waited = run('wait', '--for=jsonpath={.spec.holderIdentity}=kim', 'lease/waited', '--timeout=30s');
+      await watching('waited');
+      await patchHolder('kim');
+      expect(await waited).toContain('lease.coordination.k8s.io/waited condition met');
+      if (kubectl.minor >= 35) expect(requests.some((url) => url.includes('sendInitialEvents=true'))).toBe(true);
+    }
+    requests.length = 0;
+    const deleted = run('wait', '--for=delete', 'lease/waited', '--timeout=30s');
+    await watching('waited');
+    await fetch(`${server.url}${LEASES}/waited`, { method: 'DELETE' });
+    expect(await deleted).toMatch(/waited (condition met|deleted)/);
   });
 
   it('--dry-run=server create, apply, patch and delete, and diff, store nothing', async () => {
