@@ -2,7 +2,9 @@
  * Admission and validation: a decoded body becomes the Lease to store, or the request is refused
  * as kube-apiserver refuses it (400 undecodable, 400 name or namespace mismatch, 422 invalid).
  */
-import { HttpError } from './encoding.js';
+import type { IncomingMessage } from 'node:http';
+import { flag, HttpError } from './encoding.js';
+import { defaultManager } from './managedFields.js';
 import type { LeaseObject } from './leaseObjects.js';
 import * as status from './status.js';
 import { decodingError, validationCauses } from './validation.js';
@@ -49,7 +51,7 @@ export type WriteOptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions
  * `?dryRun=All`: the request goes through decoding, admission and validation and gets its real
  * answer, but nothing is stored. Any other value is refused (422), as kube-apiserver refuses it.
  */
-export function isDryRun(params: URLSearchParams, options: WriteOptionsKind, body?: unknown): boolean {
+function isDryRun(params: URLSearchParams, options: WriteOptionsKind, body?: unknown): boolean {
   // DELETE carries its options in a DeleteOptions body as often as in the query (kubectl does).
   const inBody = (body as { dryRun?: unknown } | undefined)?.dryRun;
   const values = [...params.getAll('dryRun'), ...(Array.isArray(inBody) ? inBody.map(String) : [])];
@@ -64,4 +66,32 @@ export function isDryRun(params: URLSearchParams, options: WriteOptionsKind, bod
     );
   }
   return values.length > 0;
+}
+
+function optionRefused(options: WriteOptionsKind, field: string, reason: string, message: string): HttpError {
+  return new HttpError(
+    status.failure(422, 'Invalid', `${options}.meta.k8s.io "" is invalid: ${field}: ${message}`, { group: 'meta.k8s.io', kind: options, causes: [{ reason, field, message }] }),
+  );
+}
+
+export interface WriteOptions {
+  dryRun: boolean;
+  /** `fieldManager`, or the client's User-Agent up to its first '/'. */
+  manager: string;
+  /** Server-side apply only: take fields other managers own. */
+  force: boolean;
+}
+
+/** The options every write carries (CreateOptions, UpdateOptions, PatchOptions, DeleteOptions). */
+export function writeOptions(request: IncomingMessage, params: URLSearchParams, options: WriteOptionsKind, body?: unknown): WriteOptions {
+  const dryRun = isDryRun(params, options, body);
+  const fieldManager = params.get('fieldManager');
+  if (fieldManager !== null && (fieldManager.length > 128 || !/^[\x20-\x7e]*$/.test(fieldManager))) {
+    throw optionRefused(options, 'fieldManager', 'FieldValueInvalid', `Invalid value: ${JSON.stringify(fieldManager)}: must be at most 128 printable characters`);
+  }
+  const applying = options === 'PatchOptions' && (request.headers['content-type'] ?? '').startsWith('application/apply-patch');
+  const force = flag(params, 'force');
+  if (applying && !fieldManager) throw optionRefused(options, 'fieldManager', 'FieldValueRequired', 'Required value: is required for apply patch');
+  if (!applying && params.has('force')) throw optionRefused(options, 'force', 'FieldValueForbidden', 'Forbidden: may not be specified for non-apply patch');
+  return { dryRun, manager: fieldManager || defaultManager(request.headers['user-agent']), force };
 }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../time/clock.js';
-import { readJson } from './decoding.js';
+import { decodeBody, mediaTypeOf, readBody } from './decoding.js';
 import * as discovery from './discovery.js';
 import { HttpError, send } from './encoding.js';
 import { leaseEndpoints } from './leaseEndpoints.js';
@@ -68,8 +68,15 @@ export function createHandler(context: HandlerContext) {
     }
   }
 
+  async function decode(request: IncomingMessage): Promise<unknown> {
+    if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+    return decodeBody(await readBody(request), request.method ?? '', mediaTypeOf(request));
+  }
+
   function answerFailure(response: ServerResponse, error: unknown): void {
     const failure = error instanceof HttpError ? error.status : status.failure(500, 'InternalError', `an error on the server: ${String(error)}`);
+    // A body over the limit is not read to its end: close the connection rather than drain it.
+    if (failure.code === 413 && !response.headersSent) response.setHeader('connection', 'close');
     if (!response.headersSent) send(response, failure.code, failure);
     else response.end();
   }
@@ -79,7 +86,7 @@ export function createHandler(context: HandlerContext) {
       authenticate(request);
       const url = new URL(request.url ?? '/', 'http://leasehold');
       const target = route(request.method ?? 'GET', url, request.headers.host ?? '127.0.0.1');
-      const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await readJson(request);
+      const body = await decode(request);
       serve(request, response, target, url.searchParams, body);
     } catch (error) {
       answerFailure(response, error);

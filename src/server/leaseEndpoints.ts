@@ -4,8 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../time/clock.js';
-import { admitLease, isDryRun, requireResourceVersion } from './admission.js';
-import { mediaTypeOf } from './decoding.js';
+import { type AdmittedLease, admitLease, requireResourceVersion, writeOptions } from './admission.js';
+import { APPLY_PATCH, mediaTypeOf, PATCH_TYPES } from './decoding.js';
+import { applyConfiguration, managedFieldsAfterUpdate } from './managedFields.js';
 import { HttpError, send } from './encoding.js';
 import type { LeaseObject, LeaseObjects } from './leaseObjects.js';
 import { type Json, JsonPatchError, jsonPatch, mergePatch } from './patch.js';
@@ -75,15 +76,24 @@ export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointCon
     send(response, 200, leaseList(version, items));
   }
 
-  function create(response: ServerResponse, namespace: string, params: URLSearchParams, body: unknown): void {
-    const dryRun = isDryRun(params, 'CreateOptions');
-    const lease = admitLease(body, namespace, undefined);
-    if (objects.get(namespace, lease.metadata.name)) throw new HttpError(status.alreadyExists(lease.metadata.name));
-    send(response, 201, objects.create(namespace, lease, dryRun));
+  /** Server time as metadata timestamps carry it (RFC 3339, seconds). */
+  const timestamp = () => new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+  /** The lease with the managedFields an ordinary write by this request's manager leaves. */
+  function tracked(lease: AdmittedLease, current: LeaseObject | undefined, manager: string): AdmittedLease {
+    const managedFields = managedFieldsAfterUpdate(current as Record<string, unknown> | undefined, { ...lease, apiVersion: 'coordination.k8s.io/v1' }, manager, 'coordination.k8s.io/v1', timestamp());
+    return { ...lease, metadata: { ...lease.metadata, managedFields } };
   }
 
-  function deleteCollection(response: ServerResponse, namespace: string, params: URLSearchParams, body: unknown): void {
-    const dryRun = isDryRun(params, 'DeleteOptions', body);
+  function create(request: IncomingMessage, response: ServerResponse, namespace: string, params: URLSearchParams, body: unknown): void {
+    const { dryRun, manager } = writeOptions(request, params, 'CreateOptions');
+    const lease = admitLease(body, namespace, undefined);
+    if (objects.get(namespace, lease.metadata.name)) throw new HttpError(status.alreadyExists(lease.metadata.name));
+    send(response, 201, objects.create(namespace, tracked(lease, undefined, manager), dryRun));
+  }
+
+  function deleteCollection(request: IncomingMessage, response: ServerResponse, namespace: string, params: URLSearchParams, body: unknown): void {
+    const { dryRun } = writeOptions(request, params, 'DeleteOptions', body);
     const deleted = objects.list(namespace).filter(selectorFrom(params)).map((object) => objects.delete(object, dryRun));
     send(response, 200, leaseList(objects.resourceVersion, deleted));
   }
@@ -94,27 +104,42 @@ export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointCon
     send(response, 200, current);
   }
 
-  function update(response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, params: URLSearchParams, body: unknown): void {
-    const dryRun = isDryRun(params, 'UpdateOptions');
+  function update(request: IncomingMessage, response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, params: URLSearchParams, body: unknown): void {
+    const { dryRun, manager } = writeOptions(request, params, 'UpdateOptions');
     const lease = admitLease(body, namespace, name);
     const rv = requireResourceVersion(lease);
     if (!current) throw new HttpError(status.notFound(name));
     if (rv !== current.metadata.resourceVersion) throw new HttpError(status.conflict(name));
-    send(response, 200, objects.replace(current, lease, dryRun));
+    send(response, 200, objects.replace(current, tracked(lease, current, manager), dryRun));
   }
 
   function patch(request: IncomingMessage, response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, params: URLSearchParams, body: unknown): void {
-    const dryRun = isDryRun(params, 'PatchOptions');
+    const type = mediaTypeOf(request);
+    if (type === APPLY_PATCH) return apply(request, response, current, namespace, name, params, body);
+    const { dryRun, manager } = writeOptions(request, params, 'PatchOptions');
     if (!current) throw new HttpError(status.notFound(name));
-    const lease = admitLease(patched(mediaTypeOf(request), current, body, name), namespace, name);
+    const lease = admitLease(patched(type, current, body, name), namespace, name);
     if (lease.metadata.resourceVersion && lease.metadata.resourceVersion !== current.metadata.resourceVersion) {
       throw new HttpError(status.conflict(name));
     }
-    send(response, 200, objects.replace(current, lease, dryRun));
+    send(response, 200, objects.replace(current, tracked(lease, current, manager), dryRun));
   }
 
-  function remove(response: ServerResponse, current: LeaseObject | undefined, name: string, params: URLSearchParams, body: unknown): void {
-    const dryRun = isDryRun(params, 'DeleteOptions', body);
+  /** Server-side apply: creates the lease when it does not exist; 409 when a changed field has another manager, unless force. */
+  function apply(request: IncomingMessage, response: ServerResponse, current: LeaseObject | undefined, namespace: string, name: string, params: URLSearchParams, body: unknown): void {
+    const { dryRun, manager, force } = writeOptions(request, params, 'PatchOptions');
+    const configuration = appliedConfiguration(body, name);
+    const { object, managedFields } = applyConfiguration(current as Record<string, unknown> | undefined, configuration, manager, force, timestamp());
+    const lease = admitLease(object, namespace, name);
+    const precondition = (configuration.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+    if (precondition && precondition !== current?.metadata.resourceVersion) throw new HttpError(status.conflict(name));
+    const applied = { ...lease, metadata: { ...lease.metadata, managedFields } };
+    if (!current) return send(response, 201, objects.create(namespace, applied, dryRun));
+    send(response, 200, objects.replace(current, applied, dryRun));
+  }
+
+  function remove(request: IncomingMessage, response: ServerResponse, current: LeaseObject | undefined, name: string, params: URLSearchParams, body: unknown): void {
+    const { dryRun } = writeOptions(request, params, 'DeleteOptions', body);
     if (!current) throw new HttpError(status.notFound(name));
     const preconditions = (body as { preconditions?: { resourceVersion?: string } } | undefined)?.preconditions;
     if (preconditions?.resourceVersion && preconditions.resourceVersion !== current.metadata.resourceVersion) {
@@ -134,10 +159,10 @@ export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointCon
         }
         case 'POST':
           if (namespace === undefined) throw new HttpError(status.methodNotAllowed('POST'));
-          return create(response, namespace, params, body);
+          return create(request, response, namespace, params, body);
         case 'DELETE':
           if (namespace === undefined) throw new HttpError(status.methodNotAllowed('DELETE'));
-          return deleteCollection(response, namespace, params, body);
+          return deleteCollection(request, response, namespace, params, body);
         default:
           throw new HttpError(status.methodNotAllowed(request.method ?? ''));
       }
@@ -150,11 +175,11 @@ export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointCon
         case 'GET':
           return get(request, response, current, name);
         case 'PUT':
-          return update(response, current, namespace, name, params, body);
+          return update(request, response, current, namespace, name, params, body);
         case 'PATCH':
           return patch(request, response, current, namespace, name, params, body);
         case 'DELETE':
-          return remove(response, current, name, params, body);
+          return remove(request, response, current, name, params, body);
         default:
           throw new HttpError(status.methodNotAllowed(request.method ?? ''));
       }
@@ -162,7 +187,21 @@ export function leaseEndpoints({ objects, clock, bookmarkInterval }: EndpointCon
   };
 }
 
-/** The object a patch of `type` makes of `current`: merge (strategic merge as merge) or JSON patch; 415 otherwise. */
+/** The configuration of an apply: a whole Lease (apiVersion, kind, the URL's name). */
+function appliedConfiguration(body: unknown, name: string): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(status.badRequest('the body of an apply must be a Lease object'));
+  const configuration = body as Record<string, unknown>;
+  if (configuration.apiVersion !== 'coordination.k8s.io/v1' || configuration.kind !== 'Lease') {
+    throw new HttpError(status.badRequest(`an apply must name apiVersion coordination.k8s.io/v1 and kind Lease (got ${JSON.stringify(configuration.apiVersion)}, ${JSON.stringify(configuration.kind)})`));
+  }
+  const metadata = configuration.metadata as { name?: unknown } | undefined;
+  if (metadata?.name !== undefined && metadata.name !== name) {
+    throw new HttpError(status.badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`));
+  }
+  return configuration;
+}
+
+/** The object a merge patch (strategic merge as merge: Lease has no merge keys) or JSON patch makes of `current`. */
 function patched(type: string, current: LeaseObject, body: unknown, name: string): Json {
   try {
     if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') {
@@ -173,5 +212,5 @@ function patched(type: string, current: LeaseObject, body: unknown, name: string
     if (error instanceof JsonPatchError) throw new HttpError(status.failure(422, 'Invalid', error.message, { name, group: 'coordination.k8s.io', kind: 'Lease' }));
     throw error;
   }
-  throw new HttpError(status.unsupportedMediaType(type));
+  throw new HttpError(status.unsupportedMediaType(type, PATCH_TYPES));
 }

@@ -50,12 +50,10 @@ export const unauthorized = () => failure(401, 'Unauthorized', 'Unauthorized');
 export const methodNotAllowed = (method: string) =>
   failure(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, { kind: method });
 
-export const unsupportedMediaType = (type: string) =>
-  failure(
-    415,
-    'UnsupportedMediaType',
-    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${JSON.stringify(type)})`,
-  );
+export const unsupportedMediaType = (type: string, accepted: string[]) =>
+  failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')} (got ${JSON.stringify(type)})`);
+
+export const entityTooLarge = (limit: number) => failure(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 
 export const expired = (requested: string, oldest: number) =>
   failure(410, 'Expired', `too old resource version: ${requested} (${oldest})`);

@@ -113,6 +113,24 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
     expect(await deleted).toMatch(/waited (condition met|deleted)/);
   });
 
+  it('apply --server-side creates and updates, conflicts with another manager naming it, --force-conflicts takes the field', async () => {
+    expect(await apply('ssa', 'lena', '--server-side')).toContain('lease.coordination.k8s.io/ssa serverside-applied');
+    expect((await stored('ssa'))?.spec.holderIdentity).toBe('lena');
+    await fetch(`${server.url}${LEASES}/ssa?fieldManager=elector`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ spec: { holderIdentity: 'mona' } }),
+    });
+    await expect(apply('ssa', 'nina', '--server-side')).rejects.toThrow(/conflict with "elector".*\.spec\.holderIdentity/s);
+    expect((await stored('ssa'))?.spec.holderIdentity).toBe('mona');
+    expect(await apply('ssa', 'nina', '--server-side', '--force-conflicts')).toContain('serverside-applied');
+    const lease = (await stored('ssa')) as unknown as { spec: { holderIdentity: string }; metadata: { managedFields: { manager: string; operation: string; fieldsV1: object }[] } };
+    expect(lease.spec.holderIdentity).toBe('nina');
+    const kubectlFields = lease.metadata.managedFields.find((e) => e.manager === 'kubectl' && e.operation === 'Apply');
+    expect(kubectlFields?.fieldsV1).toMatchObject({ 'f:spec': { 'f:holderIdentity': {} } });
+    expect(lease.metadata.managedFields.some((e) => e.manager === 'elector')).toBe(false); // it owned only the holder
+  });
+
   it('--dry-run=server create, apply, patch and delete, and diff, store nothing', async () => {
     expect(await run('create', '-f', file('dry', 'erin'), ...validate, '--dry-run=server')).toContain('lease.coordination.k8s.io/dry created (server dry run)');
     expect(await stored('dry')).toBeUndefined();
