@@ -1,22 +1,25 @@
 /**
- * Admission and validation: a decoded body becomes the Lease to store, or the request is refused
+ * Admission and validation: a decoded body becomes the object to store, or the request is refused
  * as kube-apiserver refuses it (400 undecodable, 400 name or namespace mismatch, 422 invalid).
  */
 import type { IncomingMessage } from 'node:http';
 import { flag, HttpError } from './encoding.js';
 import { defaultManager } from './managedFields.js';
-import type { LeaseObject } from './leaseObjects.js';
+import type { NewObject } from './objectStore.js';
 import * as status from './status.js';
-import { decodingError, validationCauses } from './validation.js';
+import { leaseSpecCauses, leaseSpecDecodingError, metadataCauses, metadataDecodingError, namespaceProblem } from './validation.js';
 
-export type AdmittedLease = Pick<LeaseObject, 'metadata' | 'spec'>;
+export type Metadata = NewObject['metadata'];
 
-/** Decodes and validates a Lease body for `urlName` (the URL's name, or undefined on create). */
-export function admitLease(body: unknown, namespace: string, urlName: string | undefined): AdmittedLease {
-  const undecodable = decodingError(body);
-  if (undecodable) throw new HttpError(status.undecodable(undecodable));
-  const object = body as { metadata?: Record<string, unknown>; spec?: Record<string, unknown> | null };
-  const metadata = { ...(object.metadata ?? {}) } as LeaseObject['metadata'];
+/**
+ * The metadata of a body for `urlName` (the URL's name, or undefined on create) in `namespace`:
+ * decoded, matched against the URL, its server-owned fields dropped. `extraCauses` are the kind's
+ * own validation causes, reported with the metadata's in one 422.
+ */
+export function admitMetadata(body: Record<string, unknown>, namespace: string, urlName: string | undefined, subject: status.StatusSubject): Metadata {
+  const undecodable = metadataDecodingError(body.metadata, subject.kind);
+  if (undecodable) throw new HttpError(status.undecodable(undecodable, subject.kind));
+  const metadata = { ...((body.metadata as Record<string, unknown> | undefined) ?? {}) } as Metadata;
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   if (urlName !== undefined && name !== '' && name !== urlName) {
     throw new HttpError(status.badRequest(`the name of the object (${name}) does not match the name on the URL (${urlName})`));
@@ -26,20 +29,41 @@ export function admitLease(body: unknown, namespace: string, urlName: string | u
   }
   metadata.name = urlName ?? name;
   delete metadata.managedFields;
-  const spec = object.spec ?? undefined;
-  const causes = validationCauses(metadata.name, spec);
-  if (causes.length > 0) throw new HttpError(status.invalid(metadata.name, causes));
-  return { metadata, ...(spec ? { spec } : {}) };
+  return metadata;
+}
+
+/** Refuses with one 422 listing every cause, when there is one. */
+export function refuseInvalid(name: string, causes: status.StatusCause[], subject: status.StatusSubject): void {
+  if (causes.length > 0) throw new HttpError(status.invalid(name, causes, subject));
+}
+
+/** The causes common to every kind: metadata and the namespace it lives in. */
+export function objectCauses(metadata: Metadata, namespace: string): status.StatusCause[] {
+  const namespaceWhy = namespaceProblem(namespace);
+  return [
+    ...metadataCauses(metadata),
+    ...(namespaceWhy ? [{ reason: 'FieldValueInvalid', field: 'metadata.namespace', message: `Invalid value: ${JSON.stringify(namespace)}: ${namespaceWhy}` }] : []),
+  ];
+}
+
+/** Decodes and validates a Lease body. */
+export function admitLease(body: unknown, namespace: string, urlName: string | undefined): NewObject {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(status.undecodable('the body is not a JSON object'));
+  const object = body as Record<string, unknown>;
+  const metadata = admitMetadata(object, namespace, urlName, status.LEASES);
+  const spec = object.spec === null || object.spec === undefined ? undefined : structuredClone(object.spec);
+  const undecodable = leaseSpecDecodingError(spec);
+  if (undecodable) throw new HttpError(status.undecodable(undecodable));
+  refuseInvalid(metadata.name, [...objectCauses(metadata, namespace), ...leaseSpecCauses(spec as Record<string, unknown> | undefined)], status.LEASES);
+  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, ...(spec ? { spec } : {}) };
 }
 
 /** An update must name the resourceVersion it replaces (422 otherwise). */
-export function requireResourceVersion(lease: AdmittedLease): string {
-  const rv = lease.metadata.resourceVersion;
+export function requireResourceVersion(object: NewObject, subject: status.StatusSubject): string {
+  const rv = object.metadata.resourceVersion;
   if (!rv) {
     throw new HttpError(
-      status.invalid(lease.metadata.name, [
-        { reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
-      ]),
+      status.invalid(object.metadata.name, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }], subject),
     );
   }
   return rv;

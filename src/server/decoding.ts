@@ -1,12 +1,13 @@
 /**
  * Decoding: the request body read within the size limit (413 beyond it, as kube-apiserver's 3 MiB),
  * then decoded by its media type — JSON, YAML (application/yaml and server-side apply), the patch
- * types for PATCH — and refused with 415 for any other type, 400 when it does not parse or nests
+ * types for PATCH, protobuf for access reviews only — and refused with 415 for any other type, 400 when it does not parse or nests
  * deeper than a Lease ever could.
  */
 import type { IncomingMessage } from 'node:http';
 import yaml from 'js-yaml';
 import { HttpError } from './encoding.js';
+import { decodeKubernetesProtobuf } from './protobufReviews.js';
 import * as status from './status.js';
 
 /** kube-apiserver's limit on a request body. */
@@ -17,6 +18,7 @@ export const MAX_DEPTH = 32;
 export const APPLY_PATCH = 'application/apply-patch+yaml';
 export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', APPLY_PATCH];
 const OBJECT_TYPES = ['application/json', 'application/yaml'];
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 /** The media type of a request body, without parameters; JSON when the client named none. */
 export function mediaTypeOf(request: IncomingMessage): string {
@@ -54,6 +56,10 @@ function depthOf(value: unknown, limit: number): number {
 /** The decoded body (undefined when empty), or an HttpError naming what is wrong with it. */
 export function decodeBody(bytes: Buffer, method: string, type: string): unknown {
   const accepted = method === 'PATCH' ? PATCH_TYPES : OBJECT_TYPES;
+  if (type === PROTOBUF && method === 'POST') {
+    const review = decodeKubernetesProtobuf(bytes);
+    if (review) return review;
+  }
   if (!accepted.includes(type)) throw new HttpError(status.unsupportedMediaType(type, accepted));
   const text = bytes.toString('utf8');
   if (text.trim() === '') return undefined;

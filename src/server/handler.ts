@@ -1,25 +1,30 @@
 /**
  * The HTTP handler of the embedded Lease API server, as a pipeline a reader can follow:
- * authenticate → route → decode the body → serve (admission, validation and storage for leases,
- * a fixed document otherwise) → encode the answer; any step may refuse with a Status.
+ * authenticate → route → decode the body → serve (admission, validation and storage for Leases and
+ * Events, a review, or a fixed document) → encode the answer; any step may refuse with a Status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../log/logger.js';
 import type { Clock } from '../time/clock.js';
+import { selfSubjectAccessReview, selfSubjectRulesReview } from './accessReview.js';
 import { decodeBody, mediaTypeOf, readBody } from './decoding.js';
 import * as discovery from './discovery.js';
 import { HttpError, send } from './encoding.js';
-import { leaseEndpoints } from './leaseEndpoints.js';
+import type { ObjectStore } from './objectStore.js';
 import { openApiV2 } from './openapi.js';
 import { encodeOpenApiV2 } from './openapiProtobuf.js';
-import type { LeaseObjects } from './leaseObjects.js';
+import { resourceEndpoints } from './resourceEndpoints.js';
+import { servedResources } from './resources.js';
 import { type Route, route, verbOf } from './routing.js';
 import * as status from './status.js';
+import { namespaceProblem } from './validation.js';
 
 export interface HandlerContext {
-  objects: LeaseObjects;
+  objects: ObjectStore;
   clock: Clock;
   token: string | undefined;
   bookmarkInterval: number;
+  logger: Logger;
   /** Called once per request with the verb, the status code and the request, for tests and metrics. */
   onRequest?: (verb: string, code: number, request: IncomingMessage) => void;
 }
@@ -36,16 +41,23 @@ function sendOpenApiV2(request: IncomingMessage, response: ServerResponse): void
   response.end(openApiV2Protobuf);
 }
 
-export function createHandler(context: HandlerContext) {
-  const leases = leaseEndpoints(context);
+/** Who is asking: a client with the right token (or any, when none is required), or an anonymous one. */
+type Caller = 'authenticated' | 'anonymous';
 
-  function authenticate(request: IncomingMessage): void {
-    if (context.token !== undefined && request.headers.authorization !== `Bearer ${context.token}`) {
-      throw new HttpError(status.unauthorized());
-    }
+export function createHandler(context: HandlerContext) {
+  const endpoints = new Map(servedResources.map(({ resource }) => [resource, resourceEndpoints(context, resource)]));
+
+  /** A wrong token is refused (401); no token at all makes an anonymous caller, who may only ask what it may do. */
+  function authenticate(request: IncomingMessage): Caller {
+    if (context.token === undefined) return 'authenticated';
+    const header = request.headers.authorization;
+    if (header === `Bearer ${context.token}`) return 'authenticated';
+    if (header === undefined) return 'anonymous';
+    throw new HttpError(status.unauthorized());
   }
 
-  function serve(request: IncomingMessage, response: ServerResponse, target: Route, params: URLSearchParams, body: unknown): void {
+  function serve(request: IncomingMessage, response: ServerResponse, target: Route, params: URLSearchParams, body: unknown, caller: Caller): void {
+    if (caller === 'anonymous' && target.kind !== 'accessReview' && target.kind !== 'rulesReview') throw new HttpError(status.unauthorized());
     switch (target.kind) {
       case 'document':
         return send(response, 200, target.body);
@@ -58,11 +70,16 @@ export function createHandler(context: HandlerContext) {
       case 'namespaces':
         return send(response, 200, discovery.namespaceList(context.objects.namespaces()));
       case 'namespace':
+        if (namespaceProblem(target.name)) throw new HttpError(status.notFound(target.name, { qualified: 'namespaces', group: '', plural: 'namespaces', kind: 'Namespace' }));
         return send(response, 200, discovery.namespace(target.name));
-      case 'leases':
-        return leases.collection(request, response, target.namespace, params, body);
-      case 'lease':
-        return leases.item(request, response, target.namespace, target.name, params, body);
+      case 'accessReview':
+        return send(response, 201, selfSubjectAccessReview(body, caller === 'authenticated'));
+      case 'rulesReview':
+        return send(response, 201, selfSubjectRulesReview(body, caller === 'authenticated'));
+      case 'collection':
+        return endpoints.get(target.resource)!.collection({ request, response, params, body, namespace: target.namespace });
+      case 'item':
+        return endpoints.get(target.resource)!.item({ request, response, params, body, namespace: target.namespace, name: target.name }, target.namespace, target.name);
       case 'unknown':
         throw new HttpError(status.resourceNotFound());
     }
@@ -73,8 +90,9 @@ export function createHandler(context: HandlerContext) {
     return decodeBody(await readBody(request), request.method ?? '', mediaTypeOf(request));
   }
 
-  function answerFailure(response: ServerResponse, error: unknown): void {
+  function answerFailure(request: IncomingMessage, response: ServerResponse, error: unknown): void {
     const failure = error instanceof HttpError ? error.status : status.failure(500, 'InternalError', `an error on the server: ${String(error)}`);
+    if (!(error instanceof HttpError)) context.logger.error('request failed', { method: request.method, url: request.url, error });
     // A body over the limit is not read to its end: close the connection rather than drain it.
     if (failure.code === 413 && !response.headersSent) response.setHeader('connection', 'close');
     if (!response.headersSent) send(response, failure.code, failure);
@@ -83,15 +101,16 @@ export function createHandler(context: HandlerContext) {
 
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
-      authenticate(request);
+      const caller = authenticate(request);
       const url = new URL(request.url ?? '/', 'http://leasehold');
       const target = route(request.method ?? 'GET', url, request.headers.host ?? '127.0.0.1');
       const body = await decode(request);
-      serve(request, response, target, url.searchParams, body);
+      serve(request, response, target, url.searchParams, body, caller);
     } catch (error) {
-      answerFailure(response, error);
+      answerFailure(request, response, error);
     } finally {
       context.onRequest?.(verbOf(request), response.statusCode, request);
+      context.logger.debug('request', { method: request.method, url: request.url, code: response.statusCode });
     }
   };
 }

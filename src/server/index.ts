@@ -6,11 +6,12 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../lease/errors.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { createHandler } from './handler.js';
 import { kubeConfigFor } from './kubeconfig.js';
-import { LeaseObjects } from './leaseObjects.js';
+import { ObjectStore } from './objectStore.js';
 
 export interface LeaseApiServerOptions {
   /** Default 127.0.0.1. A non-loopback address needs a token. */
@@ -24,6 +25,8 @@ export interface LeaseApiServerOptions {
   /** Interval of BOOKMARK events on watches that allow them; default 10 s. */
   bookmarkInterval?: number;
   clock?: Clock;
+  /** Where the server reports failures and (at debug) every request; default silent. */
+  logger?: Logger;
   /** Called once per request with its Kubernetes verb, status code and the request itself. */
   onRequest?: (verb: string, code: number, request: IncomingMessage) => void;
 }
@@ -44,12 +47,14 @@ export async function startLeaseApiServer(options: LeaseApiServerOptions = {}): 
     throw new ConfigError(`refusing to serve leases on ${host} without a token: pass a token, or bind 127.0.0.1`, 'host');
   }
   const clock = options.clock ?? realClock;
-  const objects = new LeaseObjects(options.historyLimit ?? 1000, () => clock.now());
+  const objects = new ObjectStore(options.historyLimit ?? 1000, () => clock.now());
+  const logger = options.logger ?? silentLogger;
   const handler = createHandler({
     objects,
     clock,
     token: options.token,
     bookmarkInterval: options.bookmarkInterval ?? 10_000,
+    logger,
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
   const server = createServer((request, response) => void handler(request, response));

@@ -8,11 +8,14 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '../time/clock.js';
-import type { LeaseObject, LeaseObjects } from './leaseObjects.js';
+import type { ChangeEvent, ObjectStore, Resource, StoredObject } from './objectStore.js';
 import type { Selector } from './selectors.js';
 import { expired } from './status.js';
 
 export interface WatchRequest {
+  resource: Resource;
+  /** What BOOKMARK objects claim to be. */
+  bookmarkKind: { apiVersion: string; kind: string };
   namespace: string | undefined;
   selector: Selector;
   /** Where the watch starts: the current objects as ADDED (with or without the end-of-list bookmark), or the changes after a resourceVersion. */
@@ -20,22 +23,21 @@ export interface WatchRequest {
   bookmarks: boolean;
   timeoutSeconds: number | undefined;
   /** Wraps each object for output (a Table row for kubectl get -w). */
-  render: (object: LeaseObject) => unknown;
+  render: (object: StoredObject) => unknown;
 }
 
 /** The annotation client-go's WatchList waits for on the BOOKMARK that ends the initial events. */
 export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
-export function serveWatch(response: ServerResponse, objects: LeaseObjects, clock: Clock, bookmarkInterval: number, watch: WatchRequest): void {
+export function serveWatch(response: ServerResponse, objects: ObjectStore, clock: Clock, bookmarkInterval: number, watch: WatchRequest): void {
   response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
   response.flushHeaders();
   const send = (type: string, object: unknown) => response.write(`${JSON.stringify({ type, object })}\n`);
-  const matches = (object: LeaseObject) =>
-    (watch.namespace === undefined || object.metadata.namespace === watch.namespace) && watch.selector(object);
+  const inScope = (object: StoredObject) => (watch.namespace === undefined || object.metadata.namespace === watch.namespace) && watch.selector(object);
+  const matches = (event: ChangeEvent) => event.resource === watch.resource && inScope(event.object);
   const bookmark = (annotations?: Record<string, string>) =>
     send('BOOKMARK', {
-      kind: 'Lease',
-      apiVersion: 'coordination.k8s.io/v1',
+      ...watch.bookmarkKind,
       metadata: { resourceVersion: String(objects.resourceVersion), ...(annotations ? { annotations } : {}) },
     });
 
@@ -46,13 +48,13 @@ export function serveWatch(response: ServerResponse, objects: LeaseObjects, cloc
     return;
   }
   if (start.from === 'current') {
-    for (const object of objects.list(watch.namespace).filter(matches)) send('ADDED', watch.render(object));
+    for (const object of objects.list(watch.resource, watch.namespace).filter(inScope)) send('ADDED', watch.render(object));
     if (start.announceEnd) bookmark({ [INITIAL_EVENTS_END]: 'true' });
   } else {
-    for (const event of objects.since(start.resourceVersion)) if (matches(event.object)) send(event.type, watch.render(event.object));
+    for (const event of objects.since(start.resourceVersion)) if (matches(event)) send(event.type, watch.render(event.object));
   }
   const unsubscribe = objects.subscribe((event) => {
-    if (matches(event.object)) send(event.type, watch.render(event.object));
+    if (matches(event)) send(event.type, watch.render(event.object));
   });
   const timers: unknown[] = [];
   if (watch.bookmarks) {

@@ -7,7 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeaderElector } from '../../src/api/LeaderElector.js';
+import { KubernetesLeaseLocks } from '../../src/lock/kubernetesLeaseLock.js';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 import { forEachKubectl, type Kubectl } from '../support/kubectl.js';
 
@@ -47,6 +50,17 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
     env = { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
   });
   afterAll(async () => server?.close());
+
+  it('auth can-i against a server that needs a token: no, as kubectl sends no token over plain http', async () => {
+    const guarded = await startLeaseApiServer({ token: 'kubectl-secret' });
+    try {
+      writeFileSync(join(dir, 'guarded'), guarded.kubeConfig());
+      const canI = kubectl.run(['auth', 'can-i', 'update', 'leases'], { ...env, KUBECONFIG: join(dir, 'guarded') });
+      await expect(canI).rejects.toThrow(/stdout: no - anonymous requests may do nothing on this server/);
+    } finally {
+      await guarded.close();
+    }
+  });
 
   it('get, apply (create and update), get -o yaml, get -A, delete', async () => {
     expect(await run('get', 'leases')).toBe('');
@@ -129,6 +143,33 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
     const kubectlFields = lease.metadata.managedFields.find((e) => e.manager === 'kubectl' && e.operation === 'Apply');
     expect(kubectlFields?.fieldsV1).toMatchObject({ 'f:spec': { 'f:holderIdentity': {} } });
     expect(lease.metadata.managedFields.some((e) => e.manager === 'elector')).toBe(false); // it owned only the holder
+  });
+
+  it('get events shows the leader changes the Kubernetes adapter recorded', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(server.kubeConfig());
+    const controller = new AbortController();
+    const elector = new LeaderElector({
+      lock: new KubernetesLeaseLocks(kubeConfig).lockFor({ namespace: 'default', name: 'elected' }, 'pod-7'),
+      leaseDuration: 2_000,
+      renewDeadline: 1_500,
+      retryPeriod: 500,
+      releaseOnCancel: true,
+      callbacks: { onStartedLeading: () => controller.abort(), onStoppedLeading: () => {} },
+    });
+    await elector.run(controller.signal);
+    let events = '';
+    while (!events.includes('pod-7 stopped leading')) events = await run('get', 'events');
+    expect(events).toMatch(/LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
+    expect(events).toMatch(/\d+s\s+Normal\s+LeaderElection\s+lease\/elected\s+pod-7 became leader/);
+    expect(await run('get', 'events', '--field-selector', 'involvedObject.name=elected', '-o', 'name')).toMatch(/^event\/elected\.[0-9a-f]+$/m);
+  });
+
+  it('auth can-i: yes for what the server serves, no for what it does not', async () => {
+    expect((await run('auth', 'can-i', 'create', 'leases')).trim()).toBe('yes');
+    expect((await run('auth', 'can-i', 'watch', 'leases.coordination.k8s.io', '-n', 'team-a')).trim()).toBe('yes');
+    expect((await run('auth', 'can-i', 'create', 'events')).trim()).toBe('yes');
+    await expect(run('auth', 'can-i', 'create', 'pods')).rejects.toThrow(/no/);
   });
 
   it('--dry-run=server create, apply, patch and delete, and diff, store nothing', async () => {

@@ -1,0 +1,168 @@
+/**
+ * The server's objects (Leases and Events), whole JSON keyed by resource, namespace and name, with
+ * one global, strictly increasing resourceVersion (as etcd's revision) and a bounded history of
+ * changes that watches replay from and Exact lists undo.
+ */
+import { randomUUID } from 'node:crypto';
+
+/** Where objects are kept: one map per stored resource. */
+export type Resource = 'leases' | 'events';
+
+export interface StoredObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    creationTimestamp: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+/** What a write hands the store: the object less the fields the server sets. */
+export interface NewObject {
+  apiVersion: string;
+  kind: string;
+  metadata: Partial<StoredObject['metadata']> & { name: string };
+  [field: string]: unknown;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface ChangeEvent {
+  resource: Resource;
+  type: WatchEventType;
+  object: StoredObject;
+  /** The object before the change (undefined for ADDED): lists at an older resourceVersion undo it. */
+  previous: StoredObject | undefined;
+  resourceVersion: number;
+}
+
+const key = (namespace: string, name: string) => `${namespace}/${name}`;
+const byName = (a: StoredObject, b: StoredObject) => (a.metadata.namespace + a.metadata.name).localeCompare(b.metadata.namespace + b.metadata.name);
+
+export class ObjectStore {
+  private readonly objects = new Map<Resource, Map<string, StoredObject>>([
+    ['leases', new Map()],
+    ['events', new Map()],
+  ]);
+  private readonly history: ChangeEvent[] = [];
+  private readonly listeners = new Set<(event: ChangeEvent) => void>();
+  /** Opaque to clients; numbers inside, like etcd's revisions. */
+  private revision = 1000;
+
+  constructor(
+    private readonly historyLimit = 1000,
+    private readonly now: () => number,
+  ) {}
+
+  get resourceVersion(): number {
+    return this.revision;
+  }
+
+  /** The oldest resourceVersion a watch can still resume after. */
+  get oldestResumable(): number {
+    return this.history.length > 0 ? this.history[0]!.resourceVersion - 1 : this.revision;
+  }
+
+  get(resource: Resource, namespace: string, name: string): StoredObject | undefined {
+    return this.objects.get(resource)!.get(key(namespace, name));
+  }
+
+  list(resource: Resource, namespace: string | undefined): StoredObject[] {
+    return [...this.objects.get(resource)!.values()].filter((o) => namespace === undefined || o.metadata.namespace === namespace).sort(byName);
+  }
+
+  /**
+   * The objects as they were at `resourceVersion` (resourceVersionMatch=Exact): the current ones
+   * with every later change undone. Undefined when that version is older than the history.
+   */
+  listAt(resource: Resource, namespace: string | undefined, resourceVersion: number): StoredObject[] | undefined {
+    if (resourceVersion < this.oldestResumable) return undefined;
+    const state = new Map(this.list(resource, namespace).map((o) => [key(o.metadata.namespace, o.metadata.name), o]));
+    for (const event of this.history.filter((e) => e.resource === resource && e.resourceVersion > resourceVersion).reverse()) {
+      const { namespace: ns, name } = event.object.metadata;
+      if (namespace !== undefined && ns !== namespace) continue;
+      if (event.previous) state.set(key(ns, name), event.previous);
+      else state.delete(key(ns, name));
+    }
+    return [...state.values()].sort(byName);
+  }
+
+  /** Every namespace holding an object, and default. */
+  namespaces(): string[] {
+    const names = new Set(['default']);
+    for (const objects of this.objects.values()) for (const o of objects.values()) names.add(o.metadata.namespace);
+    return [...names].sort();
+  }
+
+  /**
+   * Stores a new object. A dry run answers the object as it would be stored (uid and
+   * creationTimestamp set, no resourceVersion yet) and changes nothing: no revision, no watch event.
+   */
+  create(resource: Resource, namespace: string, object: NewObject, dryRun = false): StoredObject {
+    const { resourceVersion: _ignored, generation: _alsoIgnored, ...metadata } = object.metadata;
+    const stored = {
+      ...object,
+      metadata: { ...metadata, namespace, uid: randomUUID(), creationTimestamp: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    } as StoredObject;
+    if (dryRun) return stored;
+    stored.metadata.resourceVersion = String(++this.revision);
+    this.objects.get(resource)!.set(key(namespace, stored.metadata.name), stored);
+    this.record(resource, 'ADDED', stored, undefined);
+    return stored;
+  }
+
+  /**
+   * Replaces an existing object; identity fields (uid, creationTimestamp) are the server's. A dry
+   * run answers the replacement at the current resourceVersion and stores nothing.
+   */
+  replace(resource: Resource, current: StoredObject, next: NewObject, dryRun = false): StoredObject {
+    const stored: StoredObject = {
+      ...next,
+      metadata: {
+        ...next.metadata,
+        name: current.metadata.name,
+        namespace: current.metadata.namespace,
+        uid: current.metadata.uid,
+        creationTimestamp: current.metadata.creationTimestamp,
+        resourceVersion: dryRun ? current.metadata.resourceVersion : String(++this.revision),
+      },
+    };
+    if (dryRun) return stored;
+    this.objects.get(resource)!.set(key(current.metadata.namespace, current.metadata.name), stored);
+    this.record(resource, 'MODIFIED', stored, current);
+    return stored;
+  }
+
+  /** Deletes an object; a dry run answers what would be deleted and deletes nothing. */
+  delete(resource: Resource, current: StoredObject, dryRun = false): StoredObject {
+    if (dryRun) return current;
+    this.objects.get(resource)!.delete(key(current.metadata.namespace, current.metadata.name));
+    const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(++this.revision) } };
+    this.record(resource, 'DELETED', deleted, current);
+    return deleted;
+  }
+
+  /** Changes after `resourceVersion`, oldest first (the caller checks it is still resumable). */
+  since(resourceVersion: number): ChangeEvent[] {
+    return this.history.filter((event) => event.resourceVersion > resourceVersion);
+  }
+
+  subscribe(listener: (event: ChangeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private record(resource: Resource, type: WatchEventType, object: StoredObject, previous: StoredObject | undefined): void {
+    const event: ChangeEvent = { resource, type, object, previous, resourceVersion: Number(object.metadata.resourceVersion) };
+    this.history.push(event);
+    if (this.history.length > this.historyLimit) this.history.shift();
+    for (const listener of this.listeners) listener(event);
+  }
+}
