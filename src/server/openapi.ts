@@ -4,10 +4,10 @@
  * through the /openapi/v3 index). Both come from the same definitions and resource list.
  */
 import { createHash } from 'node:crypto';
-import { type Definition, definitions, type Field, LEASE, LEASE_LIST } from './openapiSchemas.js';
+import { CORE_EVENT, CORE_EVENT_LIST, type Definition, definitions, EVENT_V1, EVENT_V1_LIST, type Field, LEASE, LEASE_LIST } from './openapiSchemas.js';
 
 /** A resource as the documents describe it: its paths, operations and kinds. */
-export interface ResourceDocument {
+interface ResourceDocument {
   group: string;
   version: string;
   plural: string;
@@ -15,11 +15,9 @@ export interface ResourceDocument {
   listKind: string;
   definition: string;
   listDefinition: string;
-  /** Verbs served, in RBAC's vocabulary. */
-  verbs: string[];
 }
 
-export const leaseDocument: ResourceDocument = {
+const leaseDocument: ResourceDocument = {
   group: 'coordination.k8s.io',
   version: 'v1',
   plural: 'leases',
@@ -27,10 +25,13 @@ export const leaseDocument: ResourceDocument = {
   listKind: 'LeaseList',
   definition: LEASE,
   listDefinition: LEASE_LIST,
-  verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
 };
 
-const documentedResources: ResourceDocument[] = [leaseDocument];
+const documentedResources: ResourceDocument[] = [
+  leaseDocument,
+  { group: '', version: 'v1', plural: 'events', kind: 'Event', listKind: 'EventList', definition: CORE_EVENT, listDefinition: CORE_EVENT_LIST},
+  { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', listKind: 'EventList', definition: EVENT_V1, listDefinition: EVENT_V1_LIST},
+];
 
 type Parameter = { name: string; in: 'query' | 'path' | 'body'; description: string; type?: string; required?: boolean; schema?: unknown };
 

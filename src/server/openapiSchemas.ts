@@ -30,6 +30,10 @@ export const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 export const LEASE = 'io.k8s.api.coordination.v1.Lease';
 export const LEASE_LIST = 'io.k8s.api.coordination.v1.LeaseList';
 export const LEASE_SPEC = 'io.k8s.api.coordination.v1.LeaseSpec';
+export const CORE_EVENT = 'io.k8s.api.core.v1.Event';
+export const CORE_EVENT_LIST = 'io.k8s.api.core.v1.EventList';
+export const EVENT_V1 = 'io.k8s.api.events.v1.Event';
+export const EVENT_V1_LIST = 'io.k8s.api.events.v1.EventList';
 
 const str = (description: string): Field => ({ type: 'string', description });
 const int32 = (description: string): Field => ({ type: 'integer', format: 'int32', description });
@@ -49,7 +53,90 @@ const listMeta = (item: string, what: string): Definition['properties'] => ({
   metadata: ref(`${META}.ListMeta`, 'The resourceVersion of the list, to watch from.'),
 });
 
+/** What both versions of an Event say about one field, under either name. */
+const eventFields = {
+  regarding: ref('io.k8s.api.core.v1.ObjectReference', 'The object this event is about.'),
+  note: str('What happened, for a human; at most 1 kB.'),
+  reportingController: str('The controller that emitted the event, e.g. example.com/my-operator.'),
+  source: ref('io.k8s.api.core.v1.EventSource', 'The component and host that reported the event (legacy).'),
+  firstTimestamp: ref(`${META}.Time`, 'When the event was first seen (legacy).'),
+  lastTimestamp: ref(`${META}.Time`, 'When the event was last seen (legacy).'),
+  count: int32('How many times the event was seen (legacy).'),
+};
+const sharedEventFields = {
+  action: str('What the reporting controller did, or failed to do.'),
+  eventTime: ref(`${META}.MicroTime`, 'When the event was first observed.'),
+  reason: str('Why the event happened, in CamelCase (for example LeaderElection).'),
+  related: ref('io.k8s.api.core.v1.ObjectReference', 'A second object the event involves.'),
+  reportingInstance: str('The instance of the reporting controller, e.g. its pod or host.'),
+  type: str('Normal or Warning.'),
+};
+const eventGvk = (group: string, kind: string) => [{ group, version: 'v1', kind }];
+
 export const definitions: Record<string, Definition> = {
+  [CORE_EVENT]: {
+    description: 'A report of something that happened to an object, kept for an hour.',
+    type: 'object',
+    properties: {
+      ...typeMeta,
+      metadata: ref(`${META}.ObjectMeta`, 'Standard object metadata.'),
+      ...sharedEventFields,
+      involvedObject: eventFields.regarding,
+      message: eventFields.note,
+      reportingComponent: eventFields.reportingController,
+      series: ref('io.k8s.api.core.v1.EventSeries', 'Repeats of the event, for events that recur.'),
+      source: eventFields.source,
+      firstTimestamp: eventFields.firstTimestamp,
+      lastTimestamp: eventFields.lastTimestamp,
+      count: eventFields.count,
+    },
+    required: ['metadata', 'involvedObject'],
+    gvk: eventGvk('', 'Event'),
+  },
+  [CORE_EVENT_LIST]: { description: 'A list of Events.', type: 'object', properties: listMeta(CORE_EVENT, 'events'), required: ['items'], gvk: eventGvk('', 'EventList') },
+  [EVENT_V1]: {
+    description: 'A report of something that happened to an object, kept for an hour (the same objects as core/v1 Events).',
+    type: 'object',
+    properties: {
+      ...typeMeta,
+      metadata: ref(`${META}.ObjectMeta`, 'Standard object metadata.'),
+      ...sharedEventFields,
+      regarding: eventFields.regarding,
+      note: eventFields.note,
+      reportingController: eventFields.reportingController,
+      series: ref('io.k8s.api.events.v1.EventSeries', 'Repeats of the event, for events that recur.'),
+      deprecatedSource: eventFields.source,
+      deprecatedFirstTimestamp: eventFields.firstTimestamp,
+      deprecatedLastTimestamp: eventFields.lastTimestamp,
+      deprecatedCount: eventFields.count,
+    },
+    required: ['eventTime'],
+    gvk: eventGvk('events.k8s.io', 'Event'),
+  },
+  [EVENT_V1_LIST]: { description: 'A list of Events.', type: 'object', properties: listMeta(EVENT_V1, 'events'), required: ['items'], gvk: eventGvk('events.k8s.io', 'EventList') },
+  'io.k8s.api.core.v1.EventSeries': {
+    description: 'How often an event recurred.',
+    type: 'object',
+    properties: { count: int32('How many times it was seen.'), lastObservedTime: ref(`${META}.MicroTime`, 'When it was last seen.') },
+  },
+  'io.k8s.api.events.v1.EventSeries': {
+    description: 'How often an event recurred.',
+    type: 'object',
+    properties: { count: int32('How many times it was seen.'), lastObservedTime: ref(`${META}.MicroTime`, 'When it was last seen.') },
+    required: ['count', 'lastObservedTime'],
+  },
+  'io.k8s.api.core.v1.EventSource': {
+    description: 'The component and host that reported an event.',
+    type: 'object',
+    properties: { component: str('The reporting component.'), host: str('The host it runs on.') },
+  },
+  'io.k8s.api.core.v1.ObjectReference': {
+    description: 'A reference to an object by kind, namespace and name.',
+    type: 'object',
+    properties: Object.fromEntries(
+      (['apiVersion', 'fieldPath', 'kind', 'name', 'namespace', 'resourceVersion', 'uid'] as const).map((field) => [field, str(`The referenced object's ${field}.`)]),
+    ),
+  },
   [LEASE]: {
     description: 'A Lease records who holds a named lock and until when: leader election and node heartbeats use it.',
     type: 'object',

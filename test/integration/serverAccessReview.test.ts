@@ -11,7 +11,7 @@ describe('embedded server: access reviews', () => {
 
   const ask = async (body: unknown, headers: Record<string, string> = {}, path = `${REVIEWS}/selfsubjectaccessreviews`) => {
     const response = await fetch(server!.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as { kind: string; status: { allowed: boolean; reason?: string; resourceRules?: unknown[] } } };
   };
 
   it('allows every served verb on served resources, nothing else, when no token is required', async () => {

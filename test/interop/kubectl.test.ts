@@ -82,6 +82,7 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
     const spec = await run('explain', 'lease.spec');
     for (const field of ['acquireTime', 'holderIdentity', 'leaseDurationSeconds', 'leaseTransitions', 'renewTime']) expect(spec).toContain(field);
     expect(spec).not.toContain('<no description>');
+    expect(await run('explain', 'events.involvedObject')).toContain('The object this event is about.');
   });
 
   it('get -w sees a holder change', async () => {
