@@ -18,12 +18,13 @@ import { servedResources } from './resources.js';
 import { type Route, route, verbOf } from './routing.js';
 import * as status from './status.js';
 import { namespaceProblem } from './validation.js';
+import type { WatchSettings } from './watch.js';
 
 export interface HandlerContext {
   objects: ObjectStore;
   clock: Clock;
   token: string | undefined;
-  bookmarkInterval: number;
+  watch: WatchSettings;
   logger: Logger;
   /** Called once per request with the verb, the status code and the request, for tests and metrics. */
   onRequest?: (verb: string, code: number, request: IncomingMessage) => void;

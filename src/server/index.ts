@@ -24,6 +24,8 @@ export interface LeaseApiServerOptions {
   historyLimit?: number;
   /** Interval of BOOKMARK events on watches that allow them; default 10 s. */
   bookmarkInterval?: number;
+  /** Unsent bytes a watcher may fall behind by before the server closes it (its client re-lists); default 1 MiB. */
+  maxWatchBacklogBytes?: number;
   clock?: Clock;
   /** Where the server reports failures and (at debug) every request; default silent. */
   logger?: Logger;
@@ -53,7 +55,7 @@ export async function startLeaseApiServer(options: LeaseApiServerOptions = {}): 
     objects,
     clock,
     token: options.token,
-    bookmarkInterval: options.bookmarkInterval ?? 10_000,
+    watch: { clock, bookmarkInterval: options.bookmarkInterval ?? 10_000, maxBacklogBytes: options.maxWatchBacklogBytes ?? 1024 * 1024, logger },
     logger,
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });

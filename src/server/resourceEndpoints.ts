@@ -16,12 +16,12 @@ import type { ServedResource } from './resources.js';
 import { parseSelectors, SelectorError } from './selectors.js';
 import * as status from './status.js';
 import { wantsTable } from './table.js';
-import { serveWatch, type WatchRequest } from './watch.js';
+import { serveWatch, type WatchRequest, type WatchSettings } from './watch.js';
 
 export interface EndpointContext {
   objects: ObjectStore;
   clock: Clock;
-  bookmarkInterval: number;
+  watch: WatchSettings;
 }
 
 /** One request on a resource: a namespace's collection (or every namespace's), or one named object. */
@@ -36,7 +36,7 @@ export interface ResourceCall {
 
 type Row = Record<string, unknown>;
 
-export function resourceEndpoints({ objects, clock, bookmarkInterval }: EndpointContext, served: ServedResource) {
+export function resourceEndpoints({ objects, clock, watch: watchSettings }: EndpointContext, served: ServedResource) {
   const { subject, stored } = served;
   /** Server time as metadata timestamps carry it (RFC 3339, seconds). */
   const timestamp = () => new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -72,7 +72,7 @@ export function resourceEndpoints({ objects, clock, bookmarkInterval }: Endpoint
     else if (options.sendInitialEvents === false) start = { from: 'after', resourceVersion: requested || objects.resourceVersion };
     else if (!requested) start = { from: 'current', announceEnd: false };
     else start = { from: 'after', resourceVersion: requested };
-    serveWatch(call.response, objects, clock, bookmarkInterval, {
+    serveWatch(call.response, objects, watchSettings, {
       resource: stored,
       bookmarkKind: { apiVersion: served.apiVersion, kind: subject.kind },
       namespace: call.namespace,

@@ -4,9 +4,12 @@
  * since N, a 410 Expired ERROR event when N is older than the history; a streaming list
  * (sendInitialEvents=true) sends the current objects, then a BOOKMARK annotated
  * `k8s.io/initial-events-end: "true"`, then the changes; BOOKMARKs on request; the stream ends
- * after timeoutSeconds.
+ * after timeoutSeconds. A watcher that falls behind by more than `maxBacklogBytes` of unsent
+ * events is cut off, as kube-apiserver closes unresponsive watchers: its client re-lists, and the
+ * server's memory stays bounded however many watchers stall.
  */
 import type { ServerResponse } from 'node:http';
+import type { Logger } from '../log/logger.js';
 import type { Clock } from '../time/clock.js';
 import type { ChangeEvent, ObjectStore, Resource, StoredObject } from './objectStore.js';
 import type { Selector } from './selectors.js';
@@ -26,13 +29,30 @@ export interface WatchRequest {
   render: (object: StoredObject) => unknown;
 }
 
+export interface WatchSettings {
+  clock: Clock;
+  /** Interval of BOOKMARK events on watches that allow them. */
+  bookmarkInterval: number;
+  /** Unsent bytes a watcher may fall behind by before it is closed. */
+  maxBacklogBytes: number;
+  logger: Logger;
+}
+
 /** The annotation client-go's WatchList waits for on the BOOKMARK that ends the initial events. */
 export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
-export function serveWatch(response: ServerResponse, objects: ObjectStore, clock: Clock, bookmarkInterval: number, watch: WatchRequest): void {
+export function serveWatch(response: ServerResponse, objects: ObjectStore, settings: WatchSettings, watch: WatchRequest): void {
+  const { clock, bookmarkInterval } = settings;
   response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
   response.flushHeaders();
-  const send = (type: string, object: unknown) => response.write(`${JSON.stringify({ type, object })}\n`);
+  const send = (type: string, object: unknown) => {
+    if (response.destroyed) return;
+    response.write(`${JSON.stringify({ type, object })}\n`);
+    if (response.writableLength > settings.maxBacklogBytes) {
+      settings.logger.warn('closing a watch that fell behind', { resource: watch.resource, backlogBytes: response.writableLength });
+      response.destroy();
+    }
+  };
   const inScope = (object: StoredObject) => (watch.namespace === undefined || object.metadata.namespace === watch.namespace) && watch.selector(object);
   const matches = (event: ChangeEvent) => event.resource === watch.resource && inScope(event.object);
   const bookmark = (annotations?: Record<string, string>) =>

@@ -173,6 +173,16 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
     await expect(run('auth', 'can-i', 'create', 'pods')).rejects.toThrow(/no/);
   });
 
+  it('shows the server\'s refusals: an invalid label value, an impossible renewTime, a bad namespace', async () => {
+    const path = join(dir, 'bad.yaml');
+    writeFileSync(path, manifest('bad', 'olga').replace('labels: {app: demo}', 'labels: {app: "not valid"}'));
+    await expect(run('apply', '-f', path)).rejects.toThrow(/metadata\.labels: Invalid value: "not valid"/);
+    writeFileSync(path, `${manifest('bad', 'olga')}  renewTime: "2024-13-45T99:99:99.000000Z"\n`);
+    await expect(run('create', '-f', path, '--validate=false')).rejects.toThrow(/cannot parse as MicroTime/);
+    await expect(run('create', '-f', file('bad', 'olga'), '-n', 'Bad_NS')).rejects.toThrow(/metadata\.namespace|Bad_NS/);
+    expect(await stored('bad')).toBeUndefined();
+  });
+
   it('--dry-run=server create, apply, patch and delete, and diff, store nothing', async () => {
     expect(await run('create', '-f', file('dry', 'erin'), ...validate, '--dry-run=server')).toContain('lease.coordination.k8s.io/dry created (server dry run)');
     expect(await stored('dry')).toBeUndefined();
