@@ -13,7 +13,7 @@ import { HttpError, send } from './encoding.js';
 import type { ObjectStore } from './objectStore.js';
 import { openApiV2 } from './openapi.js';
 import { encodeOpenApiV2 } from './openapiProtobuf.js';
-import { resourceEndpoints } from './resourceEndpoints.js';
+import { type Answer, resourceEndpoints } from './resourceEndpoints.js';
 import { servedResources } from './resources.js';
 import { type Route, route, verbOf } from './routing.js';
 import * as status from './status.js';
@@ -57,26 +57,28 @@ export function createHandler(context: HandlerContext) {
     throw new HttpError(status.unauthorized());
   }
 
-  function serve(request: IncomingMessage, response: ServerResponse, target: Route, params: URLSearchParams, body: unknown, caller: Caller): void {
+  /** The answer to send once every change the request saw is durable; undefined when it was sent already (a stream, a document in another encoding). */
+  function serve(request: IncomingMessage, response: ServerResponse, target: Route, params: URLSearchParams, body: unknown, caller: Caller): Answer | undefined {
     if (caller === 'anonymous' && target.kind !== 'accessReview' && target.kind !== 'rulesReview') throw new HttpError(status.unauthorized());
     switch (target.kind) {
       case 'document':
-        return send(response, 200, target.body);
+        return { code: 200, body: target.body };
       case 'openapiV2':
-        return sendOpenApiV2(request, response);
+        sendOpenApiV2(request, response);
+        return undefined;
       case 'health':
         response.writeHead(200, { 'content-type': 'text/plain' });
         response.end('ok');
-        return;
+        return undefined;
       case 'namespaces':
-        return send(response, 200, discovery.namespaceList(context.objects.namespaces()));
+        return { code: 200, body: discovery.namespaceList(context.objects.namespaces()) };
       case 'namespace':
         if (namespaceProblem(target.name)) throw new HttpError(status.notFound(target.name, { qualified: 'namespaces', group: '', plural: 'namespaces', kind: 'Namespace' }));
-        return send(response, 200, discovery.namespace(target.name));
+        return { code: 200, body: discovery.namespace(target.name) };
       case 'accessReview':
-        return send(response, 201, selfSubjectAccessReview(body, caller === 'authenticated'));
+        return { code: 201, body: selfSubjectAccessReview(body, caller === 'authenticated') };
       case 'rulesReview':
-        return send(response, 201, selfSubjectRulesReview(body, caller === 'authenticated'));
+        return { code: 201, body: selfSubjectRulesReview(body, caller === 'authenticated') };
       case 'collection':
         return endpoints.get(target.resource)!.collection({ request, response, params, body, namespace: target.namespace });
       case 'item':
@@ -106,7 +108,11 @@ export function createHandler(context: HandlerContext) {
       const url = new URL(request.url ?? '/', 'http://leasehold');
       const target = route(request.method ?? 'GET', url, request.headers.host ?? '127.0.0.1');
       const body = await decode(request);
-      serve(request, response, target, url.searchParams, body, caller);
+      const answer = serve(request, response, target, url.searchParams, body, caller);
+      if (answer) {
+        await context.objects.settled();
+        send(response, answer.code, answer.body);
+      }
     } catch (error) {
       answerFailure(request, response, error);
     } finally {

@@ -2,8 +2,15 @@
  * The server's objects (Leases and Events), whole JSON keyed by resource, namespace and name, with
  * one global, strictly increasing resourceVersion (as etcd's revision) and a bounded history of
  * changes that watches replay from and Exact lists undo.
+ *
+ * resourceVersions never go back or repeat across restarts: they start at the clock in
+ * microseconds (or after the last one recovered from a journal, if that is later), and a server
+ * hands out far fewer than a million a second. With a journal, a change is applied at once (so
+ * that conditional writes decide on the latest state) but reaches watchers and the history only
+ * once it is on disk, and answers wait for `settled()`: nobody sees a change a crash could undo.
  */
 import { randomUUID } from 'node:crypto';
+import type { Journal, JournaledStore, RecoveredState } from './journal.js';
 
 /** Where objects are kept: one map per stored resource. */
 export type Resource = 'leases' | 'events';
@@ -46,7 +53,7 @@ export interface ChangeEvent {
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 const byName = (a: StoredObject, b: StoredObject) => (a.metadata.namespace + a.metadata.name).localeCompare(b.metadata.namespace + b.metadata.name);
 
-export class ObjectStore {
+export class ObjectStore implements JournaledStore {
   private readonly objects = new Map<Resource, Map<string, StoredObject>>([
     ['leases', new Map()],
     ['events', new Map()],
@@ -54,12 +61,47 @@ export class ObjectStore {
   private readonly history: ChangeEvent[] = [];
   private readonly listeners = new Set<(event: ChangeEvent) => void>();
   /** Opaque to clients; numbers inside, like etcd's revisions. */
-  private revision = 1000;
+  private revision: number;
+  /** The last resourceVersion on disk and delivered to watchers (all of them without a journal). */
+  private delivered: number;
+  private journal: Journal | undefined;
 
   constructor(
-    private readonly historyLimit = 1000,
+    private readonly historyLimit: number,
     private readonly now: () => number,
-  ) {}
+    recovered: RecoveredState = { revision: 0, objects: [] },
+  ) {
+    this.revision = Math.max(1000, recovered.revision, Math.floor(now() * 1000));
+    this.delivered = this.revision;
+    for (const { resource, object } of recovered.objects) this.objects.get(resource)!.set(key(object.metadata.namespace, object.metadata.name), object);
+  }
+
+  /** From now on every change goes through `journal` before anyone sees it. */
+  attach(journal: Journal): void {
+    this.journal = journal;
+  }
+
+  /** Resolves once every change made so far is durable; rejects when the journal failed. */
+  settled(): Promise<void> {
+    return this.journal?.settled() ?? Promise.resolve();
+  }
+
+  /** The last resourceVersion every watcher has been sent (what BOOKMARKs may promise). */
+  get deliveredResourceVersion(): number {
+    return this.delivered;
+  }
+
+  count(): number {
+    let total = 0;
+    for (const objects of this.objects.values()) total += objects.size;
+    return total;
+  }
+
+  state(): RecoveredState {
+    const objects: RecoveredState['objects'] = [];
+    for (const [resource, map] of this.objects) for (const object of map.values()) objects.push({ resource, object });
+    return { revision: this.revision, objects };
+  }
 
   get resourceVersion(): number {
     return this.revision;
@@ -67,7 +109,7 @@ export class ObjectStore {
 
   /** The oldest resourceVersion a watch can still resume after. */
   get oldestResumable(): number {
-    return this.history.length > 0 ? this.history[0]!.resourceVersion - 1 : this.revision;
+    return this.history.length > 0 ? this.history[0]!.resourceVersion - 1 : this.delivered;
   }
 
   get(resource: Resource, namespace: string, name: string): StoredObject | undefined {
@@ -161,6 +203,13 @@ export class ObjectStore {
 
   private record(resource: Resource, type: WatchEventType, object: StoredObject, previous: StoredObject | undefined): void {
     const event: ChangeEvent = { resource, type, object, previous, resourceVersion: Number(object.metadata.resourceVersion) };
+    if (!this.journal) return this.deliver(event);
+    // In order: the journal settles its appends in order. A failed journal fails every answer.
+    this.journal.append(event).then(() => this.deliver(event), () => undefined);
+  }
+
+  private deliver(event: ChangeEvent): void {
+    this.delivered = event.resourceVersion;
     this.history.push(event);
     if (this.history.length > this.historyLimit) this.history.shift();
     for (const listener of this.listeners) listener(event);

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../time/clock.js';
 import { requireResourceVersion, writeOptions } from './admission.js';
 import { APPLY_PATCH, mediaTypeOf, PATCH_TYPES } from './decoding.js';
-import { HttpError, send } from './encoding.js';
+import { HttpError } from './encoding.js';
 import { type ListOptions, listOptions } from './listOptions.js';
 import { applyConfiguration, managedFieldsAfterUpdate } from './managedFields.js';
 import type { NewObject, ObjectStore, StoredObject } from './objectStore.js';
@@ -22,6 +22,12 @@ export interface EndpointContext {
   objects: ObjectStore;
   clock: Clock;
   watch: WatchSettings;
+}
+
+/** What a request is answered with, once the changes it saw are durable; undefined when it streams (a watch). */
+export interface Answer {
+  code: number;
+  body: unknown;
 }
 
 /** One request on a resource: a namespace's collection (or every namespace's), or one named object. */
@@ -57,11 +63,9 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
     items: items.map(served.present),
   });
 
-  function answer(call: ResourceCall, code: number, object: StoredObject): void {
-    send(call.response, code, served.present(object));
-  }
+  const answer = (code: number, object: StoredObject): Answer => ({ code, body: served.present(object) });
 
-  function watch(call: ResourceCall, options: ListOptions): void {
+  function watch(call: ResourceCall, options: ListOptions): undefined {
     const render = wantsTable(call.request.headers.accept)
       ? (object: StoredObject) => served.table([object], objects.resourceVersion, clock.now())
       : served.present;
@@ -82,9 +86,10 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
       timeoutSeconds: options.timeoutSeconds,
       render,
     });
+    return undefined;
   }
 
-  function listing(call: ResourceCall, options: ListOptions): void {
+  function listing(call: ResourceCall, options: ListOptions): Answer {
     const selector = selectorFrom(call.params);
     const requested = options.resourceVersion;
     if (requested !== undefined && requested > objects.resourceVersion) throw new HttpError(status.tooLargeResourceVersion(options.resourceVersionText!, objects.resourceVersion));
@@ -96,8 +101,8 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
       [version, found] = [requested, then];
     }
     const items = found.filter(selector);
-    if (wantsTable(call.request.headers.accept)) return send(call.response, 200, served.table(items, version, clock.now()));
-    send(call.response, 200, list(version, items));
+    if (wantsTable(call.request.headers.accept)) return { code: 200, body: served.table(items, version, clock.now()) };
+    return { code: 200, body: list(version, items) };
   }
 
   /** The object with the managedFields an ordinary write by this request's manager leaves. */
@@ -117,36 +122,36 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
     });
   }
 
-  function create(call: ResourceCall, namespace: string): void {
+  function create(call: ResourceCall, namespace: string): Answer {
     const { dryRun, manager } = writeOptions(call.request, call.params, 'CreateOptions');
     const object = served.admit(call.body, namespace, undefined);
     if (!dryRun) expire();
     if (objects.get(stored, namespace, object.metadata.name)) throw new HttpError(status.alreadyExists(object.metadata.name, subject));
-    answer(call, 201, objects.create(stored, namespace, tracked(object, undefined, manager), dryRun));
+    return answer(201, objects.create(stored, namespace, tracked(object, undefined, manager), dryRun));
   }
 
-  function deleteCollection(call: ResourceCall, namespace: string): void {
+  function deleteCollection(call: ResourceCall, namespace: string): Answer {
     const { dryRun } = writeOptions(call.request, call.params, 'DeleteOptions', call.body);
     const deleted = objects.list(stored, namespace).filter(selectorFrom(call.params)).map((object) => objects.delete(stored, object, dryRun));
-    send(call.response, 200, list(objects.resourceVersion, deleted));
+    return { code: 200, body: list(objects.resourceVersion, deleted) };
   }
 
-  function get(call: ResourceCall, current: StoredObject | undefined, name: string): void {
+  function get(call: ResourceCall, current: StoredObject | undefined, name: string): Answer {
     if (!current) throw new HttpError(status.notFound(name, subject));
-    if (wantsTable(call.request.headers.accept)) return send(call.response, 200, served.table([current], objects.resourceVersion, clock.now()));
-    answer(call, 200, current);
+    if (wantsTable(call.request.headers.accept)) return { code: 200, body: served.table([current], objects.resourceVersion, clock.now()) };
+    return answer(200, current);
   }
 
-  function update(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): void {
+  function update(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): Answer {
     const { dryRun, manager } = writeOptions(call.request, call.params, 'UpdateOptions');
     const object = served.admit(call.body, namespace, name);
     const rv = requireResourceVersion(object, subject);
     if (!current) throw new HttpError(status.notFound(name, subject));
     if (rv !== current.metadata.resourceVersion) throw new HttpError(status.conflict(name, subject));
-    answer(call, 200, objects.replace(stored, current, tracked(object, current, manager), dryRun));
+    return answer(200, objects.replace(stored, current, tracked(object, current, manager), dryRun));
   }
 
-  function patch(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): void {
+  function patch(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): Answer {
     const type = mediaTypeOf(call.request);
     if (type === APPLY_PATCH && served.serverSideApply) return apply(call, current, namespace, name);
     const { dryRun, manager } = writeOptions(call.request, call.params, 'PatchOptions');
@@ -155,11 +160,11 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
     if (object.metadata.resourceVersion && object.metadata.resourceVersion !== current.metadata.resourceVersion) {
       throw new HttpError(status.conflict(name, subject));
     }
-    answer(call, 200, objects.replace(stored, current, tracked(object, current, manager), dryRun));
+    return answer(200, objects.replace(stored, current, tracked(object, current, manager), dryRun));
   }
 
   /** Server-side apply: creates the object when it does not exist; 409 when a changed field has another manager, unless force. */
-  function apply(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): void {
+  function apply(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): Answer {
     const { dryRun, manager, force } = writeOptions(call.request, call.params, 'PatchOptions');
     const configuration = appliedConfiguration(call.body, name, served);
     const { object, managedFields } = applyConfiguration(current as Row | undefined, configuration, manager, force, timestamp());
@@ -167,11 +172,11 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
     const precondition = (configuration.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
     if (precondition && precondition !== current?.metadata.resourceVersion) throw new HttpError(status.conflict(name, subject));
     const applied = { ...admitted, metadata: { ...admitted.metadata, managedFields } };
-    if (!current) return answer(call, 201, objects.create(stored, namespace, applied, dryRun));
-    answer(call, 200, objects.replace(stored, current, applied, dryRun));
+    if (!current) return answer(201, objects.create(stored, namespace, applied, dryRun));
+    return answer(200, objects.replace(stored, current, applied, dryRun));
   }
 
-  function remove(call: ResourceCall, current: StoredObject | undefined, name: string): void {
+  function remove(call: ResourceCall, current: StoredObject | undefined, name: string): Answer {
     const { dryRun } = writeOptions(call.request, call.params, 'DeleteOptions', call.body);
     if (!current) throw new HttpError(status.notFound(name, subject));
     const preconditions = (call.body as { preconditions?: { resourceVersion?: string } } | undefined)?.preconditions;
@@ -179,12 +184,12 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
       throw new HttpError(status.conflict(name, subject));
     }
     objects.delete(stored, current, dryRun);
-    send(call.response, 200, status.success(name, current.metadata.uid, subject));
+    return { code: 200, body: status.success(name, current.metadata.uid, subject) };
   }
 
   return {
     /** GET, POST and DELETE on a namespace's objects (or every namespace's, for GET). */
-    collection(call: ResourceCall): void {
+    collection(call: ResourceCall): Answer | undefined {
       const { request, namespace } = call;
       switch (request.method) {
         case 'GET': {
@@ -203,7 +208,7 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
     },
 
     /** GET, PUT, PATCH and DELETE on one object. */
-    item(call: ResourceCall, namespace: string, name: string): void {
+    item(call: ResourceCall, namespace: string, name: string): Answer | undefined {
       const current = objects.get(stored, namespace, name);
       switch (call.request.method) {
         case 'GET':

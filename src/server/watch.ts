@@ -55,11 +55,8 @@ export function serveWatch(response: ServerResponse, objects: ObjectStore, setti
   };
   const inScope = (object: StoredObject) => (watch.namespace === undefined || object.metadata.namespace === watch.namespace) && watch.selector(object);
   const matches = (event: ChangeEvent) => event.resource === watch.resource && inScope(event.object);
-  const bookmark = (annotations?: Record<string, string>) =>
-    send('BOOKMARK', {
-      ...watch.bookmarkKind,
-      metadata: { resourceVersion: String(objects.resourceVersion), ...(annotations ? { annotations } : {}) },
-    });
+  const bookmark = (resourceVersion: number, annotations?: Record<string, string>) =>
+    send('BOOKMARK', { ...watch.bookmarkKind, metadata: { resourceVersion: String(resourceVersion), ...(annotations ? { annotations } : {}) } });
 
   const { start } = watch;
   if (start.from === 'after' && start.resourceVersion < objects.oldestResumable) {
@@ -67,29 +64,51 @@ export function serveWatch(response: ServerResponse, objects: ObjectStore, setti
     response.end();
     return;
   }
-  if (start.from === 'current') {
-    for (const object of objects.list(watch.resource, watch.namespace).filter(inScope)) send('ADDED', watch.render(object));
-    if (start.announceEnd) bookmark({ [INITIAL_EVENTS_END]: 'true' });
-  } else {
-    for (const event of objects.since(start.resourceVersion)) if (matches(event)) send(event.type, watch.render(event.object));
-  }
+  // Changes are buffered until the starting point has been sent.
+  let buffered: ChangeEvent[] | undefined = [];
   const unsubscribe = objects.subscribe((event) => {
-    if (matches(event)) send(event.type, watch.render(event.object));
+    if (!matches(event)) return;
+    if (buffered) buffered.push(event);
+    else send(event.type, watch.render(event.object));
   });
   const timers: unknown[] = [];
-  if (watch.bookmarks) {
-    if (!(start.from === 'current' && start.announceEnd)) bookmark();
-    const every = () => {
-      bookmark();
-      timers[0] = clock.setTimeout(every, bookmarkInterval);
-    };
-    timers[0] = clock.setTimeout(every, bookmarkInterval);
-  }
-  if (watch.timeoutSeconds !== undefined) timers[1] = clock.setTimeout(() => response.end(), watch.timeoutSeconds * 1000);
   const stop = () => {
     unsubscribe();
     for (const timer of timers) if (timer !== undefined) clock.clearTimeout(timer);
   };
   response.on('close', stop);
   response.on('finish', stop);
+
+  const startStreaming = (listedAt: number) => {
+    for (const event of buffered!) if (event.resourceVersion > listedAt) send(event.type, watch.render(event.object));
+    buffered = undefined;
+    if (watch.bookmarks) {
+      if (!(start.from === 'current' && start.announceEnd)) bookmark(objects.deliveredResourceVersion);
+      const every = () => {
+        bookmark(objects.deliveredResourceVersion);
+        timers[0] = clock.setTimeout(every, bookmarkInterval);
+      };
+      timers[0] = clock.setTimeout(every, bookmarkInterval);
+    }
+    if (watch.timeoutSeconds !== undefined) timers[1] = clock.setTimeout(() => response.end(), watch.timeoutSeconds * 1000);
+  };
+
+  if (start.from === 'after') {
+    // The history holds only what every watcher may see: no wait.
+    for (const event of objects.since(start.resourceVersion)) if (matches(event)) send(event.type, watch.render(event.object));
+    startStreaming(objects.deliveredResourceVersion);
+    return;
+  }
+  // The current objects may include changes not yet on disk: send them once they are.
+  const listedAt = objects.resourceVersion;
+  const current = objects.list(watch.resource, watch.namespace).filter(inScope);
+  objects.settled().then(
+    () => {
+      if (response.destroyed) return;
+      for (const object of current) send('ADDED', watch.render(object));
+      if (start.announceEnd) bookmark(listedAt, { [INITIAL_EVENTS_END]: 'true' });
+      startStreaming(listedAt);
+    },
+    () => response.destroy(),
+  );
 }
