@@ -14,6 +14,7 @@ describe('leasehold serve', () => {
     const cli = runCli(['serve', '--port', '0', '--kubeconfig-out', kubeconfig]);
     await cli.printed('Ctrl-C stops the server.');
     expect(cli.output()).toContain(`KUBECONFIG=${kubeconfig} kubectl get leases`);
+    expect(cli.output()).toContain('in memory: leases and events are lost when the server stops (--data-dir DIR keeps them)');
     const kc = new KubeConfig();
     kc.loadFromString(readFileSync(kubeconfig, 'utf8'));
     const api = kc.makeApiClient(CoordinationV1Api);
@@ -21,6 +22,29 @@ describe('leasehold serve', () => {
     expect((await api.readNamespacedLease({ namespace: 'default', name: 'via-cli' })).spec?.holderIdentity).toBe('me');
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
+  });
+
+  it('--data-dir says so, and a lease written before a restart is there after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leasehold-serve-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    const dataDir = join(dir, 'data');
+    const serveOnce = async () => {
+      const cli = runCli(['serve', '--port', '0', '--kubeconfig-out', kubeconfig, '--data-dir', dataDir]);
+      await cli.printed('Ctrl-C stops the server.');
+      expect(cli.output()).toContain(`durable: every acknowledged write is fsynced to ${dataDir} and kept across restarts`);
+      const kc = new KubeConfig();
+      kc.loadFromString(readFileSync(kubeconfig, 'utf8'));
+      return { cli, api: kc.makeApiClient(CoordinationV1Api) };
+    };
+    const first = await serveOnce();
+    const created = await first.api.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'kept' }, spec: { holderIdentity: 'me', leaseTransitions: 4 } } });
+    first.cli.child.kill('SIGTERM');
+    expect(await first.cli.exited).toBe(0);
+    const second = await serveOnce();
+    const read = await second.api.readNamespacedLease({ namespace: 'default', name: 'kept' });
+    expect([read.spec?.holderIdentity, read.spec?.leaseTransitions, read.metadata?.resourceVersion, read.metadata?.uid]).toEqual(['me', 4, created.metadata?.resourceVersion, created.metadata?.uid]);
+    second.cli.child.kill('SIGTERM');
+    expect(await second.cli.exited).toBe(0);
   });
 
   it('refuses bad flags and a non-loopback address without a token, exit code 2', async () => {

@@ -51,6 +51,27 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
   });
   afterAll(async () => server?.close());
 
+  it('a lease applied before a restart of a --data-dir server is there after it, at the same resourceVersion', async () => {
+    const dataDir = join(dir, `data-${kubectl.version}`);
+    const withServer = async <T>(body: (kubeconfigEnv: NodeJS.ProcessEnv) => Promise<T>) => {
+      const durable = await startLeaseApiServer({ dataDir });
+      try {
+        writeFileSync(join(dir, 'durable'), durable.kubeConfig());
+        return await body({ ...env, KUBECONFIG: join(dir, 'durable') });
+      } finally {
+        await durable.close();
+      }
+    };
+    const version = (out: string) => /resourceVersion: "(\d+)"/.exec(out)![1];
+    const before = await withServer(async (durableEnv) => {
+      await kubectl.run(['apply', '-f', file('durable', 'pat')], durableEnv);
+      return kubectl.run(['get', 'lease', 'durable', '-o', 'yaml'], durableEnv);
+    });
+    const after = await withServer((durableEnv) => kubectl.run(['get', 'lease', 'durable', '-o', 'yaml'], durableEnv));
+    expect(after).toContain('holderIdentity: pat');
+    expect(version(after)).toBe(version(before));
+  });
+
   it('auth can-i against a server that needs a token: no, as kubectl sends no token over plain http', async () => {
     const guarded = await startLeaseApiServer({ token: 'kubectl-secret' });
     try {
