@@ -71,6 +71,8 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
   const shutdown = new AbortController();
   let exitCode: number | undefined;
   let cmd: GuardedCommand | undefined;
+  /** CMD is being stopped on purpose (a signal, a refused request): its exit is expected. */
+  let stopping = false;
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
     if (++signals > 1) {
@@ -79,6 +81,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
       return;
     }
     logger.info(`received ${name}: stopping CMD, then releasing the lease`);
+    stopping = true;
     void (async () => {
       if (cmd) {
         await cmd.stop(realClock.now() + grace);
@@ -138,7 +141,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
           });
           cmd = started;
           void started.exited.then(async (code) => {
-            if (leadership.aborted || shutdown.signal.aborted) return; // being stopped by us
+            if (leadership.aborted || stopping) return; // being stopped by us
             log.info(`CMD exited with ${code}: stopping what it left, then releasing the lease`, { code });
             exitCode ??= code;
             await started.stop(realClock.now() + grace);
@@ -165,12 +168,12 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
     });
     const unobserve = observeMetrics?.(elector);
     let fatal = false;
-    let lastError = '';
+    let errorsSeen = 0;
     const errors = elector.state$.subscribe((snapshot) => {
       if (isLeading(snapshot)) windowClose = windowCloses(snapshot.context);
       const error = snapshot.context.lastError;
-      if (!error || error.message === lastError) return;
-      lastError = error.message;
+      if (!error || snapshot.context.counters.errors === errorsSeen) return;
+      errorsSeen = snapshot.context.counters.errors;
       if (error.kind !== 'Invalid' && error.kind !== 'Forbidden') {
         log.warn('lease request failed; retrying', { error: error.message });
         return;
@@ -183,6 +186,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
           : `the Role of the kubeconfig's user or the pod's service account in --namespace ${ref.namespace}`;
       log.error(`the API server refused the lease for good (check ${check}): ${error.message}`);
       exitCode = 2;
+      stopping = true;
       void (async () => {
         await cmd?.stop(realClock.now() + grace);
         shutdown.abort();

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
-import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+import { type LeaseApiServer, type LeaseApiServerOptions, startLeaseApiServer } from '../../src/server/index.js';
 import { BUILT_CLI } from './cli.js';
 
 /** The process state letter from /proc/PID/stat ("R", "S", "T", "Z", ...), undefined once it is gone. */
@@ -40,8 +40,8 @@ export const isAlive = (pid: number) => {
 /** Shell snippets for CMDs; each writes `$$` to "$PID_DIR/$LEASEHOLD_IDENTITY.pid" when it starts. */
 const PID_FILE = '"$PID_DIR/$LEASEHOLD_IDENTITY.pid"';
 export const commands = {
-  /** A worker that dies on SIGTERM (sleep's default). */
-  worker: ['sh', '-c', `echo $$ > ${PID_FILE}; exec sleep 100000`],
+  /** A worker that dies on SIGTERM (sleep's default); it also writes its LEASEHOLD_TERM to "$PID_DIR/$LEASEHOLD_IDENTITY.term". */
+  worker: ['sh', '-c', `echo "$LEASEHOLD_TERM" > "$PID_DIR/$LEASEHOLD_IDENTITY.term"; echo $$ > ${PID_FILE}; exec sleep 100000`],
   /** A worker that ignores SIGTERM: only SIGKILL stops it. */
   termIgnoring: ['sh', '-c', `trap '' TERM; echo $$ > ${PID_FILE}; while :; do sleep 1; done`],
   /** A shell that does not exec its worker (npm scripts, wrappers): the worker is a grandchild. */
@@ -138,6 +138,11 @@ export class CmdObserver {
   }
 }
 
+/** The term a worker CMD of `identity` was started with (its LEASEHOLD_TERM). */
+export function termOf(fleet: Fleet, identity: string): number {
+  return Number(readFileSync(join(fleet.dir, `${identity}.term`), 'utf8'));
+}
+
 /** A lease API for a fleet, a kubeconfig file for it, a pid directory and an observer. */
 export interface Fleet {
   server: LeaseApiServer;
@@ -146,13 +151,13 @@ export interface Fleet {
   kubeconfig: string;
   observer: CmdObserver;
   runners: Runner[];
-  holder(lease?: string): Promise<string | undefined>;
+  holder(lease?: string, namespace?: string): Promise<string | undefined>;
   /** Kills what is left (runners' groups and every CMD seen), stops the server, removes files. */
   close(): Promise<void>;
 }
 
-export async function startFleet(): Promise<Fleet> {
-  const server = await startLeaseApiServer();
+export async function startFleet(options: LeaseApiServerOptions = {}): Promise<Fleet> {
+  const server = await startLeaseApiServer(options);
   const dir = mkdtempSync(join(tmpdir(), 'leasehold-fleet-'));
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, server.kubeConfig());
@@ -167,8 +172,8 @@ export async function startFleet(): Promise<Fleet> {
     kubeconfig,
     observer,
     runners: [],
-    holder: async (lease = 'job') =>
-      (await api.readNamespacedLease({ namespace: 'default', name: lease }).catch(() => undefined))?.spec?.holderIdentity,
+    holder: async (lease = 'job', namespace = 'default') =>
+      (await api.readNamespacedLease({ namespace, name: lease }).catch(() => undefined))?.spec?.holderIdentity,
     close: async () => {
       observer.stop();
       for (const runner of fleet.runners) runner.destroy();
@@ -201,7 +206,8 @@ export interface Runner {
 }
 
 export interface RunnerOptions {
-  identity: string;
+  /** --identity, and the name tests know the runner by; undefined: the CLI's default identity. */
+  identity?: string;
   command: readonly string[];
   /** Flags before `--`; the fleet's kubeconfig, lease "job" and timing are added unless given. */
   flags?: string[];
@@ -209,7 +215,8 @@ export interface RunnerOptions {
   /** The CLI as argv (default: the built bin on this Node), e.g. for a "before" measurement. */
   cli?: readonly string[];
   lease?: string;
-  kubeconfig?: string;
+  /** Default the fleet's; null passes no --kubeconfig (the CLI finds the cluster itself). */
+  kubeconfig?: string | null;
 }
 
 /** Fast timings: a 2 s lease, 1.5 s renew deadline, 0.5 s retry (grace defaults to 250 ms). */
@@ -219,14 +226,13 @@ export const FAST_TIMING = ['--lease-duration', '2s', '--renew-deadline', '1500m
 export function startRunner(fleet: Fleet, options: RunnerOptions): Runner {
   const { identity, command, cli = [process.execPath, BUILT_CLI], lease = 'job' } = options;
   const flags = options.flags ?? FAST_TIMING;
+  const kubeconfig = options.kubeconfig === undefined ? fleet.kubeconfig : options.kubeconfig;
   const args = [
     'run',
     '--lease',
     lease,
-    '--identity',
-    identity,
-    '--kubeconfig',
-    options.kubeconfig ?? fleet.kubeconfig,
+    ...(identity === undefined ? [] : ['--identity', identity]),
+    ...(kubeconfig === null ? [] : ['--kubeconfig', kubeconfig]),
     ...flags,
     '--',
     ...command,
@@ -236,7 +242,7 @@ export function startRunner(fleet: Fleet, options: RunnerOptions): Runner {
     detached: true,
     env: { ...process.env, PID_DIR: fleet.dir, ...options.env },
   });
-  const runner = watchOutput(identity, child);
+  const runner = watchOutput(identity ?? '', child);
   fleet.runners.push(runner);
   return runner;
 }
