@@ -92,19 +92,19 @@ async function overlaps() {
       },
     }),
   );
-  // Lease 4 s, renew deadline 2 s, grace 1.5 s: A's SIGKILL is due 3.5 s after its last renew,
-  // B may lead 4 s after it. A and its CMD are paused from a renew until 3.7 s after it.
-  const pausedTiming = ['--lease-duration', '4s', '--renew-deadline', '2s', '--retry-period', '500ms', '--grace-period', '1500ms'];
+  // Lease 6 s, renew deadline 2 s, grace 2 s: A's SIGKILL is due 4 s after its last renew, B may
+  // lead 6 s after it. A and its CMD are paused from a renew until 4.5 s after it (as the test).
+  const pausedTiming = ['--lease-duration', '6s', '--renew-deadline', '2s', '--retry-period', '500ms', '--grace-period', '2s'];
   results.push(
     await scenario(
-      'A and CMD paused together 3.7 s (past the SIGKILL deadline), CMD ignores SIGTERM',
+      'A and CMD paused together 4.5 s (past the SIGKILL deadline), CMD ignores SIGTERM',
       commands.termIgnoring,
       async (fleet, a) => {
         const renew = await nextRenew(fleet.api, Date.now());
         const group = cmdGroupOf(fleet, 'a');
         a.signal('SIGSTOP', 'group');
         process.kill(-group, 'SIGSTOP');
-        await sleep(renew + 3_700 - Date.now());
+        await sleep(renew + 4_500 - Date.now());
         process.kill(-group, 'SIGCONT');
         a.signal('SIGCONT', 'group');
         return `paused ${Date.now() - renew} ms after the renew`;

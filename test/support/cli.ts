@@ -18,7 +18,8 @@ export function runScript(script: string, args: string[]) {
   return watch(spawn(TSX, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
-function watch(child: ReturnType<typeof spawn>) {
+/** Collects a child's stdout and stderr; `printed` waits for text, `exited` for its exit code (null: a signal). */
+export function watch(child: ReturnType<typeof spawn>) {
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {

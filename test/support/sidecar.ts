@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { type LeaseApiServer, type LeaseApiServerOptions, startLeaseApiServer } from '../../src/server/index.js';
-import { BUILT_CLI } from './cli.js';
+import { BUILT_CLI, watch } from './cli.js';
 
 /** The process state letter from /proc/PID/stat ("R", "S", "T", "Z", ...), undefined once it is gone. */
 export function processState(pid: number): string | undefined {
@@ -249,34 +249,11 @@ export function startRunner(fleet: Fleet, options: RunnerOptions): Runner {
 
 /** Output capture, `printed` waits and signalling for a spawned CLI process. */
 export function watchOutput(identity: string, child: ChildProcess): Runner {
-  let output = '';
-  const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
-  const printed = (text: string | RegExp) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (typeof text === 'string' ? output.includes(text) : text.test(output)) {
-          listeners.delete(check);
-          resolve();
-        }
-      };
-      listeners.add(check);
-      void exited.then((code) => listeners.has(check) && reject(new Error(`exited ${code} before printing ${text}:\n${output}`)));
-      check();
-    });
+  const watched = watch(child);
   const signal = (name: NodeJS.Signals, scope: 'process' | 'group' = 'process') => kill(scope === 'group' ? -child.pid! : child.pid!, name);
   return {
+    ...watched,
     identity,
-    child,
-    exited,
-    output: () => output,
-    printed,
     signal,
     destroy: () => {
       signal('SIGKILL', 'group');
