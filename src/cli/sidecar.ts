@@ -100,7 +100,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
     const ref = { namespace: connection.namespace, name: settings.lease };
     const lease = `${ref.namespace}/${ref.name}`;
     const log = withFields(logger, { lease, identity });
-    const healthz = new HealthzAdaptor(HEALTHZ_TOLERANCE);
+    const healthz = new HealthzAdaptor({ timeout: HEALTHZ_TOLERANCE });
     let lock: LeaseLock = new KubernetesLeaseLock(connection.kubeConfig, ref, identity);
     let observeMetrics: ((elector: LeaderElector) => () => void) | undefined;
     if (settings.metrics) {
@@ -128,11 +128,12 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
       releaseOnCancel: true,
       watchdog: healthz,
       name: lease,
+      logger,
       ...(inspect ? { inspect } : {}),
       callbacks: {
         onStartedLeading: (leadership) => {
           if (shutdown.signal.aborted) return;
-          const term = elector.actor.getSnapshot().context.term ?? 0;
+          const term = elector.term ?? 0;
           log.info('leading: starting CMD', { term, command });
           const started = startGuarded(command, args, {
             env: { ...process.env, LEASEHOLD_LEASE: lease, LEASEHOLD_IDENTITY: identity, LEASEHOLD_TERM: String(term) },
@@ -194,7 +195,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
     });
 
     log.info('competing for the lease', { ...timing, grace });
-    await elector.run(shutdown.signal);
+    await elector.run({ signal: shutdown.signal });
     if (cmd) await cmd.stop(realClock.now() + grace); // a stop already under way keeps its earlier deadline
     if (lost && !fatal) {
       log.warn('lost the lease; CMD was stopped');
