@@ -36,7 +36,7 @@ export function levelToDot(level: Level, { columns = [], detailLink }: LevelDraw
     '  rankdir=LR;',
     '  newrank=true;',
     '  nodesep=0.3;',
-    '  ranksep=0.5;',
+    '  ranksep=0.25;',
     `  graph [fontname=${quote(FONT)}, fontsize=13, fontcolor=${quote(INK)}, labelloc=t, labeljust=l, style="rounded,dashed", color="#aab0ba"];`,
     `  node [fontname=${quote(FONT)}, fontsize=12, shape=box, style="rounded,filled", fillcolor="#ffffff", color=${quote(MUTED)}, penwidth=1.3, margin="0.12,0.06"];`,
     `  edge [fontname=${quote(FONT)}, fontsize=9, color=${quote(MUTED)}, fontcolor=${quote(INK)}, arrowsize=0.7];`,
@@ -74,11 +74,13 @@ export function levelToDot(level: Level, { columns = [], detailLink }: LevelDraw
   for (const container of level.containers) {
     for (const target of container.initial) lines.push(`  ${quote(initialName(container.state))} -> ${quote(target.id)};`);
   }
-  // The main line, drawn bolder: from each column's first state to the next column's.
+  // With a declared order, its main line (each column's first state to the next column's) is drawn
+  // bold and the other edges lighter, so the eye follows the way a run goes.
   const heads = placed.map((column) => column[0]!);
   for (const edge of level.edges) {
     const from = heads.indexOf(endName(edge.from));
-    lines.push(`  ${edgeLine(edge, from >= 0 && heads[from + 1] === endName(edge.to))}`);
+    const role = heads.length < 2 ? 'plain' : from >= 0 && heads[from + 1] === endName(edge.to) ? 'main' : 'aside';
+    lines.push(`  ${edgeLine(edge, role)}`);
   }
   return [...lines, '}', ''].join('\n');
 }
@@ -101,12 +103,13 @@ function boxAttributes(box: AnyStateNode, detailLink: LevelDrawing['detailLink']
   return attributes;
 }
 
-function edgeLine(edge: LevelEdge, mainLine: boolean): string {
+const EDGE_STYLE = { plain: '', main: ', penwidth=1.8, color="#30343b"', aside: ', color="#979ca5", fontcolor="#4b5059"' } as const;
+
+function edgeLine(edge: LevelEdge, role: keyof typeof EDGE_STYLE): string {
   // A box with children shows the guards in its detail diagram; here its events are enough.
   const summary = edge.from.kind === 'box' && hasChildren(edge.from.state);
   const labels = [...new Set(edge.transitions.map((transition) => (summary ? eventName(transition) : wrapGuard(transition))))];
-  const style = mainLine ? ', penwidth=1.8, color="#30343b"' : '';
-  return `${quote(endName(edge.from))} -> ${quote(endName(edge.to))} [label=${quote(labels.join('\n'))}${style}];`;
+  return `${quote(endName(edge.from))} -> ${quote(endName(edge.to))} [label=${quote(labels.join('\n'))}${EDGE_STYLE[role]}];`;
 }
 
 /** `EVENT [guard]`, the guard on lines of its own when long, so labels stay narrow. */

@@ -56,7 +56,7 @@ describe('the overview', () => {
   });
 
   it('starts transitions written on the machine itself at an "in any state" marker', () => {
-    expect(edgesBetween(overview, 'any:lease', 'lease.stopped')).toEqual(['  "any:lease" -> "lease.stopped" [label="STOP"];']);
+    expect(edgesBetween(overview, 'any:lease', 'lease.stopped')).toEqual(['  "any:lease" -> "lease.stopped" [label="STOP", color="#979ca5", fontcolor="#4b5059"];']);
     expect(overview.dot).toContain('UPGRADE_STARTED / markUpgrading');
   });
 
@@ -132,8 +132,9 @@ describe('any machine', () => {
     expect(plain!.dot).toBe(machineDiagrams(drawingOf(toggle(false)))[0]!.dot);
     expect(plain!.dot).toContain('"toggle.off" -> "toggle.on" [label="FLIP", penwidth=1.8, color="#30343b"];');
     expect(guarded!.dot).toContain('"toggle.off" -> "toggle.on" [label="FLIP [ready]", penwidth=1.8, color="#30343b"];');
-    expect(guarded!.dot).toContain('"toggle.on" -> "toggle.off" [label="after 500 ms"];');
-    expect(guarded!.dot).toContain('"toggle.on" -> "toggle.on" [label="KICK"];');
+    // Off the main line (each column to the next), edges are drawn lighter.
+    expect(guarded!.dot).toContain('"toggle.on" -> "toggle.off" [label="after 500 ms", color="#979ca5", fontcolor="#4b5059"];');
+    expect(guarded!.dot).toContain('"toggle.on" -> "toggle.on" [label="KICK", color="#979ca5", fontcolor="#4b5059"];');
   });
 
   it('draws a machine listed in visualize/machines.ts the same when its implementations are provided', () => {
