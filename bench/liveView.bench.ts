@@ -59,7 +59,7 @@ async function liveViewLatency() {
   store.put(ref, { holderIdentity: '', leaseDurationSeconds: 3, acquireTime: null, renewTime: null, leaseTransitions: 0 });
   const participants = new Map<string, PrimaryLease>();
   const join = (identity: string) => {
-    const participant = new PrimaryLease(store.lockFor(ref, identity), { inspect: view.inspect });
+    const participant = new PrimaryLease({ lock: store.lockFor(ref, identity), inspect: view.inspect });
     participants.set(identity, participant);
     view.register(identity, participant.actor);
     void participant.acquire(TIMING).catch(() => {});
@@ -95,7 +95,7 @@ async function liveViewLatency() {
     };
     for (let handOvers = 0; (await transitions()).length < TRANSITIONS; handOvers++) {
       if (handOvers > TRANSITIONS * 4) throw new Error('the participants stopped producing transitions');
-      const leader = [...participants].find(([, participant]) => participant.isHeld)?.[0];
+      const leader = [...participants].find(([, participant]) => participant.isLeader())?.[0];
       if (leader) {
         await participants.get(leader)!.release();
         participants.get(leader)!.stop();

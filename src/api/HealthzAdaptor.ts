@@ -3,27 +3,36 @@
  * renewed for leaseDuration + timeout (the renewal is stuck). Usable as a plain HTTP handler.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LeadershipError } from '../lease/errors.js';
 
 interface Checkable {
-  check(maxTolerableExpiredLease: number): Error | null;
+  check(maxTolerableExpiredLease: number): LeadershipError | null;
+}
+
+export interface HealthzAdaptorOptions {
+  /** How far past the lease's expiry a stuck leader is tolerated; default 20 s (client-go's typical value). */
+  timeout?: number;
 }
 
 export class HealthzAdaptor {
+  readonly timeout: number;
   private elector: Checkable | null = null;
 
-  /** @param timeout how far past the lease's expiry a stuck leader is tolerated (typically 20 s). */
-  constructor(readonly timeout: number) {}
+  constructor({ timeout = 20_000 }: HealthzAdaptorOptions = {}) {
+    this.timeout = timeout;
+  }
 
   name(): string {
     return 'leaderElection';
   }
 
+  /** Called by LeaderElector when given this adaptor as `watchdog`. */
   setLeaderElection(elector: Checkable): void {
     this.elector = elector;
   }
 
   /** null when healthy (or not yet wired to an elector), the error otherwise. */
-  check(): Error | null {
+  check(): LeadershipError | null {
     return this.elector?.check(this.timeout) ?? null;
   }
 

@@ -32,6 +32,8 @@ import { defaultSecretaryFinder, type Secretary, type SecretaryFinder } from '..
 import { leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
 import { registerLeaseManagerMetrics } from '../leaseManagerMetrics.js';
 import { leaseManagerImplementations, type LeaseManagerImplementations } from '../runtime/leaseManagerImplementations.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import type { CallOptions } from './leaseFacade.js';
 import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
@@ -51,8 +53,8 @@ export interface LeaseManagerOptions {
   retryAttempts?: number;
   /** Secretaries by lease namespace; default: Juju's application-leadership rules, generic otherwise. */
   secretaryFinder?: SecretaryFinder;
-  /** Told about requests that timed out and about the manager stopping on a store error. */
-  logger?: (message: string) => void;
+  /** Told about requests that timed out and about the manager stopping on a store error; default silent. */
+  logger?: Logger;
   inspect?: Inspector;
   random?: () => number;
   /** prom-client registry to publish the manager's metrics in (see src/leaseManagerMetrics.ts). */
@@ -65,7 +67,7 @@ export interface Claimer {
   /** Claims a free lease or extends one `holder` holds; ClaimDeniedError when another holds it. */
   claim(lease: string, holder: string, durationMs: number): Promise<void>;
   /** Resolves once the lease is gone (expired or revoked); WaitCancelledError when `signal` aborts. */
-  waitUntilExpired(lease: string, signal?: AbortSignal): Promise<void>;
+  waitUntilExpired(lease: string, options?: CallOptions): Promise<void>;
 }
 
 export interface Token {
@@ -126,7 +128,7 @@ export class LeaseManager {
   readonly state$: Observable<LeaseManagerSnapshot>;
   private readonly clock: Clock;
   private readonly secretaryFinder: SecretaryFinder;
-  private readonly log: (message: string) => void;
+  private readonly log: Logger;
   private readonly pending = new Map<number, Pending>();
   private readonly waiters = new Map<number, Waiter>();
   private nextId = 1;
@@ -140,7 +142,7 @@ export class LeaseManager {
     };
     this.clock = options.clock ?? realClock;
     this.secretaryFinder = options.secretaryFinder ?? defaultSecretaryFinder;
-    this.log = options.logger ?? (() => {});
+    this.log = options.logger ?? silentLogger;
     const defaults = leaseManagerImplementations(options.store, this.clock, options.random);
     this.actor = createActor(leaseManagerMachine.provide(options.implementations?.(defaults) ?? defaults), {
       input,
@@ -150,7 +152,7 @@ export class LeaseManager {
     this.actor.on('settled', ({ id, result }) => this.take(id)?.resolve(result));
     this.actor.on('timedOut', ({ id, error, attempts }) => {
       const message = `the lease store stayed unavailable through ${attempts} tries`;
-      this.log(`${message}: ${String(error)}`);
+      this.log.warn(message, { lease: options.store.describe(), error });
       this.take(id)?.reject(new LeaseTimeoutError(message, { lease: options.store.describe() }, { cause: error }));
     });
     this.actor.on('released', ({ ids }) => ids.forEach((id) => this.takeWaiter(id)?.resolve()));
@@ -174,7 +176,7 @@ export class LeaseManager {
           throw new ClaimDeniedError(`claim denied: held by ${result.holder}`, { lease: leaseKeyString(key), identity: holder }, result.holder);
         }
       },
-      waitUntilExpired: (lease, signal) => {
+      waitUntilExpired: (lease, { signal } = {}) => {
         secretary.checkLease(lease);
         return this.waitUntilExpired({ namespace, model, lease }, signal);
       },
@@ -322,7 +324,7 @@ export class LeaseManager {
   }
 
   private failEveryone(cause: unknown): void {
-    if (cause) this.log(`lease manager stopped: ${String(cause)}`);
+    if (cause) this.log.error('lease manager stopped on a store error', { error: cause });
     this.stopError = new LeaseManagerStoppedError('lease manager stopped', {}, cause ? { cause } : undefined);
     for (const pending of this.pending.values()) pending.reject(this.stopError);
     for (const waiter of this.waiters.values()) waiter.reject(this.stopError);

@@ -22,8 +22,9 @@ import {
   type RolloutSpacing,
 } from '../../machines/rolloutManager.js';
 import { parseDuration } from '../lease/duration.js';
-import { ConfigError } from '../lease/errors.js';
+import { ConfigError, RolloutManagerError } from '../lease/errors.js';
 import { describeLease, type LeaseRef } from '../lease/record.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
@@ -46,12 +47,17 @@ export interface RolloutManagerConfig {
   rollingWindow?: number;
 }
 
-export interface RolloutManagerOptions {
+/** What the manager runs with, besides its delays (also what fromEnv takes). */
+export interface RolloutRuntimeOptions {
   /** Stamps every request; default realClock. */
   clock?: Clock;
-  /** XState inspection (the Stately inspector, the live view, a logger). */
+  /** XState inspection (the Stately inspector, the live view). */
   inspect?: Inspector;
+  /** Told about every decision (debug); default silent. */
+  logger?: Logger;
 }
+
+export interface RolloutManagerOptions extends RolloutManagerConfig, RolloutRuntimeOptions {}
 
 export const ROLLOUT_ENV = {
   clusterRolloutDelay: 'CLUSTERS_ROLLOUT_DELAY',
@@ -112,12 +118,14 @@ export class RolloutManager {
   /** The current snapshot, then every change. */
   readonly state$: Observable<RolloutManagerSnapshot>;
   private readonly clock: Clock;
+  private readonly log: Logger;
   /** True while a coordinateRollout call is sending: a nested call would get a stale answer. */
   private deciding = false;
 
-  constructor(config: RolloutManagerConfig, options: RolloutManagerOptions = {}) {
+  constructor(config: RolloutManagerOptions) {
     validate(config);
-    this.clock = options.clock ?? realClock;
+    this.clock = config.clock ?? realClock;
+    this.log = config.logger ?? silentLogger;
     this.actor = createActor(rolloutManagerMachine, {
       input: {
         clusterRolloutDelay: config.clusterRolloutDelay,
@@ -125,14 +133,14 @@ export class RolloutManager {
         spacing: config.spacing ?? 'global',
         ...(config.rollingWindow === undefined ? {} : { rollingWindow: config.rollingWindow }),
       },
-      ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(config.inspect ? { inspect: config.inspect } : {}),
     }).start();
     this.state$ = snapshots(this.actor);
   }
 
   /** Reads CLUSTERS_ROLLOUT_DELAY and INSTANCES_ROLLOUT_DELAY (see delaysFromEnv). */
-  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: RolloutManagerOptions = {}): RolloutManager {
-    return new RolloutManager(RolloutManager.delaysFromEnv(env), options);
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: RolloutRuntimeOptions & Pick<RolloutManagerConfig, 'spacing' | 'rollingWindow'> = {}): RolloutManager {
+    return new RolloutManager({ ...options, ...RolloutManager.delaysFromEnv(env) });
   }
 
   /**
@@ -153,11 +161,13 @@ export class RolloutManager {
    * not this call's, when called from inside the manager's own subscriber or inspector, or after stop().
    */
   coordinateRollout(cluster: LeaseRef, instance: string): RolloutDecision {
-    const request = `coordinateRollout(${describeLease(cluster)}, ${instance})`;
-    if (this.actor.getSnapshot().status !== 'active') throw new Error(`${request}: the rollout manager is stopped`);
+    const context = { lease: describeLease(cluster), identity: instance };
+    if (this.actor.getSnapshot().status !== 'active') throw new RolloutManagerError('coordinateRollout: the rollout manager is stopped', context);
     // Sending now would queue the event behind the one being decided: it would claim the slot
     // later, with nobody to hear the answer.
-    if (this.deciding) throw new Error(`${request} called re-entrantly from a subscriber or inspector of the rollout manager`);
+    if (this.deciding) {
+      throw new RolloutManagerError('coordinateRollout called re-entrantly from a subscriber or inspector of the rollout manager', context);
+    }
     const before = this.actor.getSnapshot().context.decisions;
     this.deciding = true;
     try {
@@ -168,8 +178,9 @@ export class RolloutManager {
     const { decision, decisions } = this.actor.getSnapshot().context;
     // Not answered yet: the actor was busy with an event sent to it directly, and our event waits in its queue.
     if (decisions !== before + 1 || decision === null) {
-      throw new Error(`${request} called re-entrantly while the rollout manager was deciding another event: no answer`);
+      throw new RolloutManagerError('coordinateRollout called re-entrantly while the rollout manager was deciding another event: no answer', context);
     }
+    this.log.debug(decision.rolloutAllowed ? 'rollout allowed' : 'rollout must wait', { ...context, timeToWait: decision.timeToWait });
     return { ...decision };
   }
 

@@ -73,7 +73,7 @@ export async function run(args: readonly string[], { print = console.error, sign
   const connection = await connect(flags.values.get('kubeconfig'), print);
   if (inspectUrl) print(`leasehold run: inspection events go to ${inspectUrl}`);
   const metrics = new LeaseMetrics();
-  const healthz = new HealthzAdaptor(20_000);
+  const healthz = new HealthzAdaptor({ timeout: 20_000 });
   const lock = metrics.instrument(lease, new KubernetesLeaseLock(connection.kubeConfig, ref, identity));
   let child: ChildProcess | undefined;
   let childExit: Promise<number> | undefined;
@@ -156,7 +156,7 @@ export async function run(args: readonly string[], { print = console.error, sign
   signals.once('SIGTERM', onSignal);
   signals.once('SIGINT', onSignal);
 
-  await elector.run(shutdown.signal);
+  await elector.run({ signal: shutdown.signal });
   if (lost) {
     await childExit;
     print(`leasehold run: lost lease ${ref.namespace}/${lease}; ${command} was stopped`);

@@ -11,7 +11,8 @@
  * │   ├── LeaseInvalidError        400/422: the store refused the object; `causes` lists why
  * │   ├── LeaseForbiddenError      401/403: credentials or RBAC; `hint` names what is missing
  * │   └── LeaseUnavailableError    5xx, timeouts, network: transient, retried
- * ├── LeadershipError          leadership was lost or refused (fatal preemption, health check)
+ * ├── LeadershipError          leadership was lost or refused (fatal preemption, health check, run twice)
+ * ├── RolloutManagerError      coordinateRollout could not answer (stopped, or called re-entrantly)
  * └── LeaseManagerError        the multi-lease manager refused or could not finish a request
  *     ├── InvalidLeaseRequestError the secretary rejected a lease name, holder or duration
  *     ├── ClaimDeniedError         another holder has the lease
@@ -111,6 +112,9 @@ export class LeaseUnavailableError extends LeaseApiError {
 
 /** Leadership was lost or refused, e.g. another holder took the lease while we believed we led. */
 export class LeadershipError extends LeaseholdError {}
+
+/** coordinateRollout could not give this call's answer; `lease` is the cluster, `identity` the instance. */
+export class RolloutManagerError extends LeaseholdError {}
 
 export class LeaseManagerError extends LeaseholdError {}
 export class InvalidLeaseRequestError extends LeaseManagerError {}

@@ -42,8 +42,8 @@ describe('deploy/rbac.yaml', () => {
         releaseOnCancel: true,
         callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
       });
-      const running = elector.run(controller.signal);
-      const candidate = new PrimaryLease(locks.lockFor(ref, 'b'));
+      const running = elector.run({ signal: controller.signal });
+      const candidate = new PrimaryLease({ lock: locks.lockFor(ref, 'b') });
       const acquired = candidate.acquire({ leaseDuration: 2_000, renewDeadline: 1_500, retryPeriod: 1_000 });
       while (!sent.has('update') || !sent.has('watch')) await nextTick(); // renewed, and b is watching
       controller.abort();
