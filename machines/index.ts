@@ -3,6 +3,10 @@
  * tests of your own. Their state names are public vocabulary. Side effects are named placeholders:
  * the facades in the main entry provide them.
  */
-export { leaseParticipantMachine, type ParticipantContext, type ParticipantEvent, type LeaseParticipantMachine } from './leaseParticipant.js';
-export { rolloutManagerMachine, type RolloutContext, type RolloutEvent } from './rolloutManager.js';
-export { leaseManagerMachine, type LeaseManagerContext, type LeaseManagerEvent } from './leaseManager.js';
+export { leaseParticipantMachine } from './leaseParticipant.js';
+export { rolloutManagerMachine } from './rolloutManager.js';
+export { leaseManagerMachine } from './leaseManager.js';
+export type * from './leaseParticipant.js';
+export type * from './rolloutManager.js';
+export type * from './leaseManager.js';
+export type { ExpiryEntry, ExpiryQueue } from './expiryQueue.js';

@@ -9,7 +9,7 @@
 export { type CallOptions } from './api/leaseFacade.js';
 export { PrimaryLease, PRIMARY_LEASE_DEFAULTS, type PrimaryLeaseConfig, type PrimaryLeaseOptions } from './api/PrimaryLease.js';
 export { LeaderElector, runOrThrow, type LeaderCallbacks, type LeaderElectionConfig } from './api/LeaderElector.js';
-export { HealthzAdaptor, type HealthzAdaptorOptions } from './api/HealthzAdaptor.js';
+export { HealthzAdaptor, type HealthCheckable, type HealthzAdaptorOptions } from './api/HealthzAdaptor.js';
 export { LeaseLocker, LEASE_LOCKER_DEFAULTS, type LeaseLockerConfig, type LeaseLockerOptions } from './api/LeaseLocker.js';
 export type { ParticipantActor, ParticipantSnapshot, Inspector, RuntimeOptions } from './runtime/participant.js';
 export type { ParticipantConfig, LeaseTiming } from './lease/config.js';
@@ -17,6 +17,8 @@ export type { ParticipantConfig, LeaseTiming } from './lease/config.js';
 // Many leases, many holders; rollout spacing.
 export {
   LeaseManager,
+  type LeaseManagerActor,
+  type LeaseManagerSnapshot,
   type LeaseManagerOptions,
   type LeaseManagerReport,
   type Claimer,
@@ -40,7 +42,16 @@ export type { RolloutDecision, RolloutSpacing } from '../machines/rolloutManager
 
 // Storage: the ports and the Kubernetes adapters.
 export type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './lock/leaseLock.js';
-export type { LeaseKey, ManagedLease, ManagedLeaseStore } from './lock/managedLeaseStore.js';
+export type {
+  ClaimOutcome,
+  ExpireOutcome,
+  LeaseKey,
+  ManagedLease,
+  ManagedLeaseChange,
+  ManagedLeaseStore,
+  PinOutcome,
+  RevokeOutcome,
+} from './lock/managedLeaseStore.js';
 export { KubernetesLeaseLock, KubernetesLeaseLocks, type KubernetesLeaseLockOptions } from './lock/kubernetesLeaseLock.js';
 export { KubernetesManagedLeaseStore, type KubernetesManagedLeaseStoreOptions } from './lock/kubernetesManagedLeaseStore.js';
 export { loadKubeConfig } from './lock/kubeConfig.js';

@@ -1,33 +1,36 @@
-/**
- * client-go's HealthzAdaptor: a health check that fails when this process leads but has not
- * renewed for leaseDuration + timeout (the renewal is stuck). Usable as a plain HTTP handler.
- */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LeadershipError } from '../lease/errors.js';
 
-interface Checkable {
+/** What a HealthzAdaptor checks: a LeaderElector (or anything with client-go's Check). */
+export interface HealthCheckable {
   check(maxTolerableExpiredLease: number): LeadershipError | null;
 }
 
+/** What `new HealthzAdaptor(...)` takes. */
 export interface HealthzAdaptorOptions {
   /** How far past the lease's expiry a stuck leader is tolerated; default 20 s (client-go's typical value). */
   timeout?: number;
 }
 
+/**
+ * client-go's HealthzAdaptor: a health check that fails when this process leads but has not
+ * renewed for leaseDuration + timeout (the renewal is stuck). Usable as a plain HTTP handler.
+ */
 export class HealthzAdaptor {
   readonly timeout: number;
-  private elector: Checkable | null = null;
+  private elector: HealthCheckable | null = null;
 
   constructor({ timeout = 20_000 }: HealthzAdaptorOptions = {}) {
     this.timeout = timeout;
   }
 
+  /** The check's name, as client-go's adaptor reports it. */
   name(): string {
     return 'leaderElection';
   }
 
   /** Called by LeaderElector when given this adaptor as `watchdog`. */
-  setLeaderElection(elector: Checkable): void {
+  setLeaderElection(elector: HealthCheckable): void {
     this.elector = elector;
   }
 

@@ -1,10 +1,3 @@
-/**
- * client-go's leader election, TypeScript-shaped: AbortSignal for context.Context, milliseconds for
- * time.Duration. `run(signal)` competes once: it returns when leadership is lost or `signal`
- * aborts, and never re-contends (create a new elector for that). Unlike client-go, candidates wake
- * on a watch of the lease and at the exact local expiry, so hand-over after a release is one watch
- * delivery plus one write instead of up to one jittered retryPeriod.
- */
 import { BASE_DEFAULTS, type ParticipantConfig, resolveConfig } from '../lease/config.js';
 import { ConfigError, LeadershipError } from '../lease/errors.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
@@ -12,6 +5,7 @@ import { Participant, type RuntimeOptions } from '../runtime/participant.js';
 import type { HealthzAdaptor } from './HealthzAdaptor.js';
 import { type CallOptions, LeaseFacade } from './leaseFacade.js';
 
+/** client-go's LeaderCallbacks. A callback that throws is logged and never stops the elector. */
 export interface LeaderCallbacks {
   /** Called when we become leader; `signal` aborts the moment leadership ends. */
   onStartedLeading(signal: AbortSignal): void | Promise<void>;
@@ -21,6 +15,7 @@ export interface LeaderCallbacks {
   onNewLeader?(identity: string): void;
 }
 
+/** client-go's LeaderElectionConfig, in milliseconds; validated at construction with client-go's messages. */
 export interface LeaderElectionConfig extends RuntimeOptions {
   lock: LeaseLock;
   /** How long candidates wait, without seeing a change, before taking over. Core clients use 15 s. */
@@ -40,6 +35,13 @@ export interface LeaderElectionConfig extends RuntimeOptions {
   watch?: boolean;
 }
 
+/**
+ * client-go's leader election, TypeScript-shaped: AbortSignal for context.Context, milliseconds for
+ * time.Duration. `run(signal)` competes once: it returns when leadership is lost or `signal`
+ * aborts, and never re-contends (create a new elector for that). Unlike client-go, candidates wake
+ * on a watch of the lease and at the exact local expiry, so hand-over after a release is one watch
+ * delivery plus one write instead of up to one jittered retryPeriod.
+ */
 export class LeaderElector extends LeaseFacade {
   readonly name: string;
   protected readonly participant: Participant;

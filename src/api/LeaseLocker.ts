@@ -1,12 +1,3 @@
-/**
- * Swisscom's leaselocker: a Kubernetes Lease used as a distributed lock. `lock()` blocks until the
- * lock is held and keeps renewing it in the background; `tryLock()` gives up after the lease's
- * duration + 1 s; `unlock()` hands it back.
- *
- * One deliberate difference: expiry is always judged by how long *we* have seen the record
- * unchanged on our own clock (Swisscom's useObservedTime), never by comparing the holder's
- * renewTime with our clock, which breaks under clock offset.
- */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { BASE_DEFAULTS, type ParticipantConfig, resolveConfig } from '../lease/config.js';
 import { ConfigError, LeadershipError } from '../lease/errors.js';
@@ -18,6 +9,7 @@ import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { type CallOptions, LeaseFacade } from './leaseFacade.js';
 
+/** Swisscom leaselocker's settings, in milliseconds. */
 export interface LeaseLockerConfig {
   /** Default 60 s. */
   leaseDuration: number;
@@ -33,6 +25,7 @@ export interface LeaseLockerConfig {
   watch: boolean;
 }
 
+/** What `new LeaseLocker(...)` takes: where the lease lives, which lease, who we are, and the settings. */
 export interface LeaseLockerOptions extends Partial<LeaseLockerConfig>, RuntimeOptions {
   /** Where the lease lives: a kubeconfig (Kubernetes) or any LeaseLockFactory (e.g. a MemoryLeaseStore). */
   locks: KubeConfig | LeaseLockFactory;
@@ -42,6 +35,7 @@ export interface LeaseLockerOptions extends Partial<LeaseLockerConfig>, RuntimeO
   owner: string;
 }
 
+/** Lease 60 s, renew deadline 10 s, retry 2 s (jittered), unlock retried for 10 s. */
 export const LEASE_LOCKER_DEFAULTS: ParticipantConfig = {
   ...BASE_DEFAULTS,
   leaseDuration: 60_000,
@@ -54,6 +48,15 @@ export const LEASE_LOCKER_DEFAULTS: ParticipantConfig = {
 const isLockFactory = (locks: KubeConfig | LeaseLockFactory): locks is LeaseLockFactory =>
   typeof (locks as Partial<LeaseLockFactory>).lockFor === 'function';
 
+/**
+ * Swisscom's leaselocker: a Kubernetes Lease used as a distributed lock. `lock()` blocks until the
+ * lock is held and keeps renewing it in the background; `tryLock()` gives up after the lease's
+ * duration + 1 s; `unlock()` hands it back.
+ *
+ * One deliberate difference: expiry is always judged by how long *we* have seen the record
+ * unchanged on our own clock (Swisscom's useObservedTime), never by comparing the holder's
+ * renewTime with our clock, which breaks under clock offset.
+ */
 export class LeaseLocker extends LeaseFacade {
   readonly ref: LeaseRef;
   readonly owner: string;

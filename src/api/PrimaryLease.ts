@@ -1,20 +1,10 @@
-/**
- * CloudNativePG's primary lease, as the instance manager uses it: whoever holds the lease named
- * after the cluster may run PostgreSQL as primary.
- *
- * - The lease is never created here (the operator creates it); a missing lease is "not acquired".
- * - `acquire(config)` applies the config of the first call only and resolves once held.
- * - A lease already naming this identity is re-adopted without a transition (in-place upgrade).
- * - After leadership is lost, seeing another holder (even "") is fatal: `onFatal` listeners run
- *   and the participant stops; the instance manager must stop PostgreSQL.
- * - `release()` is a no-op unless we hold the lease, and keeps it while `setUpgrading(true)`.
- */
 import { BASE_DEFAULTS, type ParticipantConfig, resolveConfig, validateAtLeastOneSecond } from '../lease/config.js';
 import { LeadershipError, LeaseUnavailableError } from '../lease/errors.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
 import { Participant, type ParticipantSnapshot, type RuntimeOptions } from '../runtime/participant.js';
 import { type CallOptions, LeaseFacade } from './leaseFacade.js';
 
+/** The timing an `acquire` applies (first call only); every value at least 1 s. */
 export interface PrimaryLeaseConfig {
   /** Default 15 s. */
   leaseDuration: number;
@@ -26,6 +16,7 @@ export interface PrimaryLeaseConfig {
   releasedLeaseDuration: number;
 }
 
+/** What `new PrimaryLease(...)` takes: the lock, plus clock, inspect and logger. */
 export interface PrimaryLeaseOptions extends RuntimeOptions {
   /** The lease named after the cluster, under this instance's identity (the pod name). */
   lock: LeaseLock;
@@ -36,6 +27,7 @@ export interface PrimaryLeaseOptions extends RuntimeOptions {
   releasedLeaseDuration?: number;
 }
 
+/** CloudNativePG's defaults: 15 s / 10 s / 2 s, released 1 s; never creates the lease; fatal on preemption. */
 export const PRIMARY_LEASE_DEFAULTS: ParticipantConfig = {
   ...BASE_DEFAULTS,
   createIfMissing: false,
@@ -43,6 +35,17 @@ export const PRIMARY_LEASE_DEFAULTS: ParticipantConfig = {
   fatalOnPreemption: true,
 };
 
+/**
+ * CloudNativePG's primary lease, as the instance manager uses it: whoever holds the lease named
+ * after the cluster may run PostgreSQL as primary.
+ *
+ * - The lease is never created here (the operator creates it); a missing lease is "not acquired".
+ * - `acquire(config)` applies the config of the first call only and resolves once held.
+ * - A lease already naming this identity is re-adopted without a transition (in-place upgrade).
+ * - After leadership is lost, seeing another holder (even "") is fatal: `onFatal` listeners run
+ *   and the participant stops; the instance manager must stop PostgreSQL.
+ * - `release()` is a no-op unless we hold the lease, and keeps it while `setUpgrading(true)`.
+ */
 export class PrimaryLease extends LeaseFacade {
   readonly lock: LeaseLock;
   protected readonly participant: Participant;

@@ -1,19 +1,3 @@
-/**
- * CloudNativePG's rollout manager: one process-wide decision of which Pod rollout may go next, so
- * that an operator upgrade or an image change does not restart every PostgreSQL instance at once.
- * The rule lives in machines/rolloutManager.ts (default: exactly CloudNativePG's; opt-in
- * `spacing: 'perCluster'`).
- *
- * Call coordinateRollout() only right before really rolling an instance out. A caller that will
- * not roll — a cluster with a supervised primary update waiting for a user's switchover — must not
- * call it: an allowed answer claims the slot, and asking again on every reconciliation would keep
- * claiming it and starve every other cluster (a bug CloudNativePG had and fixed).
- *
- * Safe for any number of concurrent callers in one process without a lock: coordinateRollout is
- * synchronous — it reads the clock, sends one event and reads the answer without yielding — and
- * JavaScript runs each call to completion, so no other caller can run between the check and the
- * claim. (CloudNativePG needs a mutex for the same thing.) Each worker thread has its own manager.
- */
 import type { Observable } from 'rxjs';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
@@ -30,9 +14,12 @@ import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { snapshots } from '../runtime/snapshots.js';
 
+/** The rollout manager's XState actor. */
 export type RolloutManagerActor = Actor<typeof rolloutManagerMachine>;
+/** A snapshot of the rollout manager's actor. */
 export type RolloutManagerSnapshot = SnapshotFrom<typeof rolloutManagerMachine>;
 
+/** The two delays (CloudNativePG's CLUSTERS_ROLLOUT_DELAY and INSTANCES_ROLLOUT_DELAY) and the spacing rule. */
 export interface RolloutManagerConfig {
   /** Milliseconds between rollouts of different clusters (CLUSTERS_ROLLOUT_DELAY); 0: none. */
   clusterRolloutDelay: number;
@@ -57,8 +44,10 @@ export interface RolloutRuntimeOptions {
   logger?: Logger;
 }
 
+/** What `new RolloutManager(...)` takes: the delays and what it runs with. */
 export interface RolloutManagerOptions extends RolloutManagerConfig, RolloutRuntimeOptions {}
 
+/** The environment variables `RolloutManager.fromEnv` reads. */
 export const ROLLOUT_ENV = {
   clusterRolloutDelay: 'CLUSTERS_ROLLOUT_DELAY',
   instanceRolloutDelay: 'INSTANCES_ROLLOUT_DELAY',
@@ -113,6 +102,22 @@ function validate(config: RolloutManagerConfig): void {
   }
 }
 
+/**
+ * CloudNativePG's rollout manager: one process-wide decision of which Pod rollout may go next, so
+ * that an operator upgrade or an image change does not restart every PostgreSQL instance at once.
+ * The rule lives in machines/rolloutManager.ts (default: exactly CloudNativePG's; opt-in
+ * `spacing: 'perCluster'`).
+ *
+ * Call coordinateRollout() only right before really rolling an instance out. A caller that will
+ * not roll — a cluster with a supervised primary update waiting for a user's switchover — must not
+ * call it: an allowed answer claims the slot, and asking again on every reconciliation would keep
+ * claiming it and starve every other cluster (a bug CloudNativePG had and fixed).
+ *
+ * Safe for any number of concurrent callers in one process without a lock: coordinateRollout is
+ * synchronous — it reads the clock, sends one event and reads the answer without yielding — and
+ * JavaScript runs each call to completion, so no other caller can run between the check and the
+ * claim. (CloudNativePG needs a mutex for the same thing.) Each worker thread has its own manager.
+ */
 export class RolloutManager {
   readonly actor: RolloutManagerActor;
   /** The current snapshot, then every change. */
@@ -184,6 +189,7 @@ export class RolloutManager {
     return { ...decision };
   }
 
+  /** Stops the manager; later coordinateRollout calls throw RolloutManagerError. */
   stop(): void {
     this.actor.stop();
   }
