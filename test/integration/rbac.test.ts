@@ -45,12 +45,12 @@ describe('deploy/rbac.yaml', () => {
           releaseOnCancel: true,
           callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
         });
-        const running = elector.run(controller.signal);
+        const running = elector.run({ signal: controller.signal });
         while (!until()) await nextTick();
         controller.abort();
         await running;
       };
-      const candidate = new PrimaryLease(locks.lockFor(ref, 'b'));
+      const candidate = new PrimaryLease({ lock: locks.lockFor(ref, 'b') });
       const acquired = lead(() => sent.leases.has('update') && sent.leases.has('watch')).then(() =>
         candidate.acquire({ leaseDuration: 2_000, renewDeadline: 1_500, retryPeriod: 1_000 }),
       );

@@ -111,7 +111,7 @@ describe('embedded server: Events', () => {
         releaseOnCancel: true,
         callbacks: { onStartedLeading: () => controller.abort(), onStoppedLeading: () => {} },
       });
-      await elector.run(controller.signal);
+      await elector.run({ signal: controller.signal });
     };
     const until = async (check: () => Promise<boolean>) => {
       while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -179,7 +179,7 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
       releaseOnCancel: true,
       callbacks: { onStartedLeading: () => controller.abort(), onStoppedLeading: () => {} },
     });
-    await elector.run(controller.signal);
+    await elector.run({ signal: controller.signal });
     let events = '';
     while (!events.includes('pod-7 stopped leading')) events = await run('get', 'events');
     expect(events).toMatch(/LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
