@@ -5,9 +5,9 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
 import { KubernetesLeaseLocks } from '../../src/lock/kubernetesLeaseLock.js';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+import { leadOnce, serverCalls } from '../support/serverClient.js';
 import { readEvents } from '../support/traces.js';
 
 const CORE = '/api/v1/namespaces/default/events';
@@ -23,11 +23,7 @@ describe('embedded server: Events', () => {
 
   async function start() {
     server = await startLeaseApiServer();
-    const call = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(server!.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
-    };
+    const call = serverCalls(() => server!.url);
     return { call };
   }
 
@@ -101,26 +97,14 @@ describe('embedded server: Events', () => {
     const { call } = await start();
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(server!.kubeConfig());
-    const leadOnce = async (locks: KubernetesLeaseLocks, name: string) => {
-      const controller = new AbortController();
-      const elector = new LeaderElector({
-        lock: locks.lockFor({ namespace: 'default', name }, 'pod-1'),
-        leaseDuration: 2_000,
-        renewDeadline: 1_500,
-        retryPeriod: 500,
-        releaseOnCancel: true,
-        callbacks: { onStartedLeading: () => controller.abort(), onStoppedLeading: () => {} },
-      });
-      await elector.run({ signal: controller.signal });
-    };
     const until = async (check: () => Promise<boolean>) => {
       while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
     };
     const recorded = async (name: string) => (await call('GET', `${CORE}?fieldSelector=involvedObject.name%3D${name}`)).body.items as Record<string, unknown>[];
 
     const locks = new KubernetesLeaseLocks(kubeConfig, { kubernetesEvents: { component: 'my-operator', host: 'node-a' } });
-    await leadOnce(locks, 'elected');
-    await leadOnce(locks, 'elected');
+    await leadOnce(locks, 'elected', 'pod-1');
+    await leadOnce(locks, 'elected', 'pod-1');
     const lease = (await call('GET', '/apis/coordination.k8s.io/v1/namespaces/default/leases/elected')).body;
     await until(async () => (await recorded('elected')).some((e) => e.message === 'pod-1 became leader' && e.count === 2));
     const became = (await recorded('elected')).find((e) => e.message === 'pod-1 became leader')!;
@@ -136,8 +120,8 @@ describe('embedded server: Events', () => {
     expect(String((became.metadata as { name: string }).name)).toMatch(/^elected\.[0-9a-f]+$/);
     await until(async () => (await recorded('elected')).some((e) => e.message === 'pod-1 stopped leading'));
 
-    await leadOnce(new KubernetesLeaseLocks(kubeConfig, { kubernetesEvents: false }), 'quiet');
-    await leadOnce(locks, 'marker'); // recorded after anything "quiet" would have been: the queue is in order
+    await leadOnce(new KubernetesLeaseLocks(kubeConfig, { kubernetesEvents: false }), 'quiet', 'pod-1');
+    await leadOnce(locks, 'marker', 'pod-1'); // recorded after anything "quiet" would have been: the queue is in order
     await until(async () => (await recorded('marker')).length > 0);
     expect(await recorded('quiet')).toEqual([]);
   });

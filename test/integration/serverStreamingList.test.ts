@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+import { serverCalls } from '../support/serverClient.js';
 import { readEvents } from '../support/traces.js';
 
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
@@ -16,11 +17,7 @@ describe('embedded server: streaming lists and resourceVersionMatch', () => {
 
   async function start() {
     server = await startLeaseApiServer();
-    const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {
-      const response = await fetch(server!.url + path, { method, headers: { 'content-type': type }, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
-    };
+    const call = serverCalls(() => server!.url);
     const holder = (name: string, holderIdentity: string) => call('PATCH', `${LEASES}/${name}`, { spec: { holderIdentity } }, 'application/merge-patch+json');
     return { call, holder };
   }

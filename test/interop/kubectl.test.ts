@@ -7,12 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { KubernetesLeaseLocks } from '../../src/lock/kubernetesLeaseLock.js';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 import { forEachKubectl, type Kubectl } from '../support/kubectl.js';
+import { leadOnce } from '../support/serverClient.js';
 
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
 
@@ -168,18 +166,7 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
   });
 
   it('get events shows the leader changes the Kubernetes adapter recorded', async () => {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(server.kubeConfig());
-    const controller = new AbortController();
-    const elector = new LeaderElector({
-      lock: new KubernetesLeaseLocks(kubeConfig).lockFor({ namespace: 'default', name: 'elected' }, 'pod-7'),
-      leaseDuration: 2_000,
-      renewDeadline: 1_500,
-      retryPeriod: 500,
-      releaseOnCancel: true,
-      callbacks: { onStartedLeading: () => controller.abort(), onStoppedLeading: () => {} },
-    });
-    await elector.run({ signal: controller.signal });
+    await leadOnce(server.kubeConfig(), 'elected', 'pod-7');
     let events = '';
     while (!events.includes('pod-7 stopped leading')) events = await run('get', 'events');
     expect(events).toMatch(/LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
