@@ -1,7 +1,8 @@
 /**
- * The embedded kube-compatible Lease API server: coordination.k8s.io/v1 Leases over HTTP the way
- * kube-apiserver serves them, so kubectl, @kubernetes/client-node and the Python client work
- * against it unchanged. It binds 127.0.0.1 by default and refuses any other address without a token.
+ * The embedded kube-compatible Lease API server: coordination.k8s.io/v1 Leases and their Events
+ * over HTTP the way kube-apiserver serves them, so kubectl, @kubernetes/client-node and the Python
+ * client work against it unchanged. It binds 127.0.0.1 by default and refuses any other address
+ * without a token. In memory by default; with `dataDir`, every acknowledged write is on disk first.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
