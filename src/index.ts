@@ -53,6 +53,7 @@ export type {
   RevokeOutcome,
 } from './lock/managedLeaseStore.js';
 export { KubernetesLeaseLock, KubernetesLeaseLocks, type KubernetesLeaseLockOptions } from './lock/kubernetesLeaseLock.js';
+export type { EventRecorderOptions } from './lock/kubernetesEvents.js';
 export { KubernetesManagedLeaseStore, type KubernetesManagedLeaseStoreOptions } from './lock/kubernetesManagedLeaseStore.js';
 export { loadKubeConfig } from './lock/kubeConfig.js';
 export type { LeaseRecord, LeaseRef, ObservedLease } from './lease/record.js';
