@@ -9,6 +9,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Resident set size of the server process, MiB. */
   rssMiB(): number;
+  /** What the server logged to stderr so far. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -17,8 +19,10 @@ export async function startServerProcess(args: string[] = []): Promise<ServerPro
   const root = join(import.meta.dirname, '..');
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--port', String(port), '--kubeconfig-out', `/tmp/leasehold-bench-${port}.kubeconfig`, ...args], {
     cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -30,6 +34,7 @@ export async function startServerProcess(args: string[] = []): Promise<ServerPro
   return {
     url: `http://127.0.0.1:${port}`,
     child,
+    log: () => log,
     rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
     stop: () =>
       new Promise<void>((resolve) => {
