@@ -84,6 +84,7 @@ export function lostUpdates(result: ContentionResult) {
   for (const w of result.watched) seen.set(w.token, (seen.get(w.token) ?? 0) + 1);
   const missing = result.acknowledged.filter((a) => seen.get(a.token) !== 1);
   const outOfOrder = result.watched.filter((w, i) => i > 0 && w.resourceVersion <= result.watched[i - 1]!.resourceVersion);
-  const versionMismatch = result.acknowledged.filter((a) => !result.watched.some((w) => w.token === a.token && w.resourceVersion === a.resourceVersion));
+  const watchedVersion = new Map(result.watched.map((w) => [w.token, w.resourceVersion]));
+  const versionMismatch = result.acknowledged.filter((a) => watchedVersion.get(a.token) !== a.resourceVersion);
   return { missing: missing.length, outOfOrder: outOfOrder.length, versionMismatch: versionMismatch.length };
 }
