@@ -1,6 +1,6 @@
 /**
  * Connections and requests the Kubernetes adapters cost, counted by the API server (in its own
- * process, bench/apiServerProcess.ts): one LeaderElector renewing every 100 ms until it has renewed
+ * process, bench/countingServerProcess.ts): one LeaderElector renewing every 100 ms until it has renewed
  * `--renews` times (its writes plus its watch), and `--operations` LeaseManager operations on
  * KubernetesManagedLeaseStore (claims of `--leases` leases, then extends of them, in rounds), with
  * the client's and the server's CPU per operation.
@@ -13,15 +13,15 @@ import { LeaseManager } from '../src/api/LeaseManager.js';
 import { KubernetesLeaseLock } from '../src/lock/kubernetesLeaseLock.js';
 import { KubernetesManagedLeaseStore } from '../src/lock/kubernetesManagedLeaseStore.js';
 import { realClock } from '../src/time/realClock.js';
-import type { ServerStats } from './apiServerProcess.js';
-import { startServerProcess } from './serverProcess.js';
+import type { ServerStats } from './countingServerProcess.js';
+import { startCountingServer } from './countingServer.js';
 import { option, printTable } from './stats.js';
 
 const RENEWS = option('renews', 100);
 const OPERATIONS = option('operations', 1000);
 const LEASES = option('leases', 250);
 
-const server = await startServerProcess();
+const server = await startCountingServer();
 const requestsOf = (stats: ServerStats, who: string) =>
   Object.fromEntries(Object.entries(stats.requests).filter(([key]) => key.startsWith(`${who} `)).map(([key, n]) => [key.slice(who.length + 1), n]));
 const delta = (after: Record<string, number>, before: Record<string, number>) =>
@@ -47,7 +47,7 @@ const elector = new LeaderElector({
 });
 const stop = new AbortController();
 const before = await server.stats();
-const ran = elector.run(stop.signal);
+const ran = elector.run({ signal: stop.signal });
 await firstValueFrom(elector.state$.pipe(filter((snapshot) => snapshot.context.counters.renewals >= RENEWS)));
 const afterRenews = await server.stats();
 stop.abort();

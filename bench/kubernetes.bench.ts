@@ -1,6 +1,6 @@
 /**
  * The Kubernetes adapters at scale, each workload in a fresh process (bench/kubernetesLoad.ts)
- * against a fresh embedded API server in a process of its own (bench/apiServerProcess.ts), so every
+ * against a fresh embedded API server in a process of its own (bench/countingServerProcess.ts), so every
  * CPU and RSS figure belongs to one side:
  *   - 10,000 managed leases of 60 s, each extended every 30 s, through one LeaseManager;
  *   - 1,000 LeaderElectors (one lease each, 15 s / 10 s / 2 s) in one process;
@@ -15,8 +15,8 @@
  * V8 grows its young generation to 128 MiB under these allocation rates, most of the RSS above the live heap.
  */
 import { execFileSync, fork } from 'node:child_process';
-import type { ServerStats } from './apiServerProcess.js';
-import { startServerProcess } from './serverProcess.js';
+import type { ServerStats } from './countingServerProcess.js';
+import { startCountingServer } from './countingServer.js';
 import { option, printTable } from './stats.js';
 
 const LEASES = option('leases', 10_000);
@@ -29,7 +29,7 @@ const passed = process.argv.slice(2);
 /** Runs one workload against a server of its own; returns its result and the server's figures over its window. */
 async function run(mode: string) {
   console.error(`running ${mode}...`);
-  const server = await startServerProcess({ compiled: true });
+  const server = await startCountingServer({ compiled: true });
   const child = fork(new URL('../dist/bench/kubernetesLoad.js', import.meta.url), [mode, '--url', server.url, ...passed], {
     execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
     stdio: 'inherit',

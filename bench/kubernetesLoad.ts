@@ -94,7 +94,7 @@ async function electors(): Promise<void> {
       ...DEFAULT_TIMING,
       callbacks: { onStartedLeading: () => undefined, onStoppedLeading: () => undefined },
     });
-    void elector.run(stop.signal);
+    void elector.run({ signal: stop.signal });
     return elector;
   });
   await Promise.all(all.map((elector) => firstValueFrom(elector.state$.pipe(filter(() => elector.isLeader())))));

@@ -1,47 +1,45 @@
-/** Starts bench/apiServerProcess.ts as a child process and asks it for its figures. */
-import { fork } from 'node:child_process';
-import { KubeConfig } from '@kubernetes/client-node';
-import { kubeConfigFor } from '../src/server/kubeconfig.js';
-import type { ServerStats } from './apiServerProcess.js';
+/** `leasehold serve` in a process of its own (node with the tsx loader, no wrapper), for the server benches. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../test/support/freePort.js';
 
 export interface ServerProcess {
   url: string;
-  /** A KubeConfig whose requests the server counts under `who` (its bearer token). */
-  kubeConfig(who: string): KubeConfig;
-  stats(): Promise<ServerStats>;
-  close(): void;
+  child: ChildProcess;
+  /** Resident set size of the server process, MiB. */
+  rssMiB(): number;
+  /** What the server logged to stderr so far. */
+  log(): string;
+  stop(): Promise<void>;
 }
 
-/** `compiled`: run dist/bench/apiServerProcess.js (npm run build first) instead of the source through tsx. */
-export async function startServerProcess({ compiled = false } = {}): Promise<ServerProcess> {
-  const child = compiled
-    ? fork(new URL('../dist/bench/apiServerProcess.js', import.meta.url), [], { execArgv: [], stdio: 'inherit' })
-    : fork(new URL('./apiServerProcess.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  const next = <T>(type: string) =>
-    new Promise<T>((resolve, reject) => {
-      const onMessage = (message: { type: string } & Record<string, unknown>) => {
-        if (message.type !== type) return;
-        child.off('exit', onExit);
-        child.off('message', onMessage);
-        resolve(message as T);
-      };
-      const onExit = (code: number | null) => reject(new Error(`the server process exited (${code}) before "${type}"`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
+export async function startServerProcess(args: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  const root = join(import.meta.dirname, '..');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--port', String(port), '--kubeconfig-out', `/tmp/leasehold-bench-${port}.kubeconfig`, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ctrl-C stops the server.')) resolve();
     });
-  const { url } = await next<{ url: string }>('ready');
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
+  });
   return {
-    url,
-    kubeConfig: (who) => {
-      const kubeConfig = new KubeConfig();
-      kubeConfig.loadFromString(kubeConfigFor(url, who));
-      return kubeConfig;
-    },
-    stats: async () => {
-      const answer = next<{ stats: ServerStats }>('stats');
-      child.send({ type: 'stats' });
-      return (await answer).stats;
-    },
-    close: () => child.disconnect(),
+    url: `http://127.0.0.1:${port}`,
+    child,
+    log: () => log,
+    rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

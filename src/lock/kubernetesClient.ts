@@ -13,7 +13,7 @@
  * read once, when the first request is sent. A kubeconfig reaching the cluster through a SOCKS
  * proxy keeps client-node's own per-request connections.
  */
-import { CoordinationV1Api, KubeConfig, type RequestContext, Watch } from '@kubernetes/client-node';
+import { type ApiConstructor, type ApiType, CoordinationV1Api, KubeConfig, type RequestContext, Watch } from '@kubernetes/client-node';
 import type https from 'node:https';
 import { Agent, buildConnector, type Dispatcher, ProxyAgent } from 'undici';
 
@@ -22,6 +22,8 @@ export interface KubernetesClient {
   api: CoordinationV1Api;
   /** Watches: a pool of their own, a connection per open watch over HTTP/1.1, one for all over HTTP/2. */
   watch: Watch;
+  /** Another client-node API (Events, say) whose calls share the connection of `api`. */
+  makeApiClient<T extends ApiType>(type: ApiConstructor<T>): T;
   /** Closes the pooled connections once their requests are done; later requests open new ones. */
   close(): Promise<void>;
 }
@@ -54,6 +56,7 @@ function createClient(kubeConfig: KubeConfig): KubernetesClient {
   return {
     api: requests.kubeConfig.makeApiClient(CoordinationV1Api),
     watch: new Watch(watches.kubeConfig),
+    makeApiClient: (type) => requests.kubeConfig.makeApiClient(type),
     close: async () => {
       await Promise.all([requests.close(), watches.close()]);
     },

@@ -16,6 +16,7 @@ import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { kubernetesClient } from './kubernetesClient.js';
 import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
+import { type EventRecorderOptions, eventRecorderFor, type KubernetesEventRecorder } from './kubernetesEvents.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './leaseLock.js';
 import { leaseListWatch } from './listWatch.js';
 import { requestOptions } from './requestOptions.js';
@@ -25,6 +26,11 @@ export interface KubernetesLeaseLockOptions {
   clock?: Clock;
   /** Called with every recorded event (also kept in `events`, the last 100). */
   onEvent?: (message: string, lock: KubernetesLeaseLock) => void;
+  /**
+   * Record each event as a Kubernetes Event on the Lease, as client-go's EventRecorder does
+   * (`kubectl get events`); default true, with component "leasehold". false: keep them local.
+   */
+  kubernetesEvents?: boolean | EventRecorderOptions;
   /** First and largest delay before a failed watch reconnects; default 500 ms doubling to 30 s. */
   watchBackoff?: { initial: number; max: number };
   /**
@@ -43,6 +49,7 @@ export class KubernetesLeaseLock implements LeaseLock {
   private readonly clock: Clock;
   /** The last object read or written, so updates keep labels, annotations and owner references. */
   private cached: V1Lease | undefined;
+  private readonly recorder: KubernetesEventRecorder | undefined;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -52,6 +59,8 @@ export class KubernetesLeaseLock implements LeaseLock {
   ) {
     ({ api: this.api, watch: this.watcher } = kubernetesClient(kubeConfig));
     this.clock = options.clock ?? realClock;
+    const events = options.kubernetesEvents ?? true;
+    if (events !== false) this.recorder = eventRecorderFor(kubeConfig, events === true ? {} : events);
   }
 
   describe(): string {
@@ -62,6 +71,13 @@ export class KubernetesLeaseLock implements LeaseLock {
     this.events.push(message);
     if (this.events.length > MAX_EVENTS) this.events.shift();
     this.options.onEvent?.(message, this);
+    if (this.recorder) {
+      const failed = message.startsWith('callback failed');
+      // client-go prefixes the holder's identity: "pod-1 became leader".
+      const text = message.startsWith(this.identity) ? message : `${this.identity} ${message}`;
+      const { uid, resourceVersion } = this.cached?.metadata ?? {};
+      void this.recorder.record({ ...this.ref, uid, resourceVersion }, failed ? 'Warning' : 'Normal', failed ? 'LeaderElectionCallbackFailed' : 'LeaderElection', text);
+    }
   }
 
   get(signal?: AbortSignal): Promise<ObservedLease> {

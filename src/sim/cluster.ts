@@ -183,7 +183,7 @@ export async function runSimulation(schedule: SimSchedule, options: SimOptions =
     processes[slot] = process;
     log(participant.identity, `starts (${participant.kind}, clock offset ${participant.offset} ms, rate ${participant.rate})`, clock);
     if (participant.kind === 'primary') {
-      const primary = new PrimaryLease(lock, runtime(clock));
+      const primary = new PrimaryLease({ lock, ...runtime(clock) });
       trackWindows(process, primary.actor);
       primary.onFatal((error) => {
         log(participant.identity, `fatal: ${error.message}`, clock);
@@ -206,7 +206,7 @@ export async function runSimulation(schedule: SimSchedule, options: SimOptions =
         ...runtime(clock),
       });
       trackWindows(process, elector.actor);
-      void elector.run(controller.signal).then(() => {
+      void elector.run({ signal: controller.signal }).then(() => {
         // Run is one-shot: after losing the lease the operator pod restarts and competes again.
         if (!process.alive || processes[slot] !== process) return;
         process.alive = false;

@@ -43,7 +43,7 @@ describe('connections', () => {
       clock,
       callbacks: { onStartedLeading: () => undefined, onStoppedLeading: () => undefined },
     });
-    const ran = leader.run(stop.signal);
+    const ran = leader.run({ signal: stop.signal });
     cleanups.push(async () => {
       stop.abort();
       await clock.advance(0);

@@ -53,7 +53,7 @@ export async function startTlsProxy(target: string, { http2 = false }: { http2?:
       const answerHeaders = Object.fromEntries(
         Object.entries(answer.headers).filter(([name]) => !['connection', 'keep-alive', 'transfer-encoding'].includes(name)),
       );
-      response.writeHead(answer.statusCode ?? 502, answerHeaders);
+      (response as ServerResponse).writeHead(answer.statusCode ?? 502, answerHeaders);
       // Watches: the client must see the 200 before the first event (HTTP/2 sends headers on writeHead).
       if ('flushHeaders' in response) response.flushHeaders();
       answer.pipe(response as NodeJS.WritableStream);

@@ -1,6 +1,6 @@
 /**
  * The embedded Lease API server in a process of its own, for benchmarks that must tell the
- * client's CPU from the server's. Started by serverProcess.ts over IPC: it reports its URL, then
+ * client's CPU from the server's. Started by countingServer.ts over IPC: it reports its URL, then
  * answers every `stats` message with what it has seen since it started — the TCP connections it
  * accepted, the requests it served by client (each client's bearer token) and verb, and its own CPU.
  */
