@@ -13,20 +13,40 @@
  * token for stores that can check one.
  *
  * States (their names are public vocabulary: diagrams, the inspector, metrics, tests):
- *   idle          created, not competing
- *   acquiring     observe the lease and take it when allowed (watch-driven, timer at exact expiry)
- *   leading       holds the lease; renews every retryPeriod
- *   renewing      one conditional update with the cached resourceVersion; retried until renewDeadline
- *   upgradingHeld about to be replaced in place: keeps renewing, ignores RELEASE, STOP keeps the lease
- *   releasing     hands the lease back (holder "", short duration, transitions kept)
- *   stopped       final
+ *   idle       created, not competing
+ *   acquiring  observe the lease and take it when allowed (watch-driven, timer at exact expiry)
+ *   leading    holds the lease; renews every retryPeriod
+ *   renewing   one conditional update with the cached resourceVersion; retried until renewDeadline
+ *   releasing  hands the lease back (holder "", short duration, transitions kept)
+ *   stopped    final
+ * An in-place upgrade is not a state but the `upgrading` flag of the context (UPGRADE_STARTED,
+ * UPGRADE_ABORTED): while it is set RELEASE is a no-op, so STOP leaves the lease to the successor
+ * with the same identity. (Until 0.1 this was a state, `upgradingHeld`, holding a second copy of
+ * `renewing`; snapshots now show `leading`/`renewing` with `context.upgrading` true.)
+ *
+ * The rules, each named once below (guards and delays) and implemented in src/runtime where it
+ * needs the clock:
+ *   untilObservedExpiry  take over another's lease only after no change for its leaseDurationSeconds
+ *   holderEmpty          a lease held by "" is taken at once
+ *   heldBySelf           a lease naming us is re-adopted without a transition; the window opens
+ *                        only after the first renew lands
+ *   preemptedAfterLoss   after losing the lease, seeing another holder (even "") stops us (fatalOnPreemption)
+ *   pastRenewDeadline    a process that wakes past its window's end stops leading before it writes
+ *   renewSentInTime      a renew that lands counts only if it was sent while the window was open
+ *   stopsAfterLoss       after a loss: stop (one-shot, fatal preemption) or compete again
  *
  * Everything that touches the world is named here and implemented in src/runtime via .provide():
  * actors (readLease, createLease, claimLease, renewLease, releaseLease, watchLease) and the delays
- * that need the clock (untilObservedExpiry, untilRenewDeadline, pollInterval).
+ * and guards that need the clock (untilObservedExpiry, untilRenewDeadline, pollInterval,
+ * pastRenewDeadline).
+ *
+ * Layering: machines/ import only types from src/, plus pure leaf modules of src/lease/ — modules
+ * with no run-time imports, no I/O and no clock (errorKind.ts), so one rule is
+ * written once for the machine and the adapters alike. test/unit/layering.test.ts checks it.
  */
 import { and, assign, fromEventObservable, fromPromise, setup } from 'xstate';
 import type { ParticipantConfig } from '../src/lease/config.js';
+import { errorKind } from '../src/lease/errorKind.js';
 import type { LeaseRecord, ObservedLease } from '../src/lease/record.js';
 
 /** Result of a store call: the lease as written or read, and the local time the call was sent. */
@@ -42,6 +62,12 @@ export interface LeaseCallInput {
   runtime: unknown;
 }
 
+/** The lease as seen at a local time (null: missing). */
+export interface Sighting {
+  lease: ObservedLease | null;
+  at: number;
+}
+
 export type ParticipantEvent =
   /** Start competing; the config is applied by the first ACQUIRE only (CloudNativePG). */
   | { type: 'ACQUIRE'; config?: ParticipantConfig }
@@ -52,7 +78,7 @@ export type ParticipantEvent =
   | { type: 'UPGRADE_STARTED' }
   | { type: 'UPGRADE_ABORTED' }
   /** From the watch: the lease as it is now (null: missing), stamped with the local time. */
-  | { type: 'LEASE_OBSERVED'; lease: ObservedLease | null; at: number }
+  | ({ type: 'LEASE_OBSERVED' } & Sighting)
   /** From the watch: it is down; poll every retryPeriod until it is back. */
   | { type: 'WATCH_DOWN'; reason: string; at: number };
 
@@ -90,6 +116,7 @@ export interface ParticipantContext {
   heldSince: number | null;
   /** Local time our last successful write as holder was sent; the window closes renewDeadline later. */
   lastRenewAt: number | null;
+  /** Being replaced in place: RELEASE is a no-op, so STOP leaves the lease to the successor. */
   upgrading: boolean;
   /** Why we last lost leadership; cleared when we lead again. */
   lastLoss: LossReason | null;
@@ -126,11 +153,14 @@ const callInput = ({ context }: { context: ParticipantContext }): LeaseCallInput
   runtime: context.runtime,
 });
 
-const errorKindOf = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && 'kind' in error ? String((error as { kind: unknown }).kind) : undefined;
+// Parameters of guards and actions, taken from the event that carries them: an invoke's done event
+// (its output), its error event, or a watch delivery. Typed by XState from the transition's event.
+const output = ({ event }: { event: { output: LeaseCallOutput } }): LeaseCallOutput => event.output;
+const failure = ({ event }: { event: { error: unknown } }): unknown => event.error;
+const sighting = ({ event }: { event: Sighting }): Sighting => ({ lease: event.lease, at: event.at });
 
 const describeError = (error: unknown) => ({
-  kind: errorKindOf(error) ?? 'Unknown',
+  kind: errorKind(error) ?? 'Unknown',
   message: error instanceof Error ? error.message : String(error),
 });
 
@@ -146,7 +176,7 @@ function sameRecord(a: LeaseRecord, b: LeaseRecord): boolean {
 }
 
 /** What seeing `lease` at local time `at` does to the context (pure). */
-function observation(context: ParticipantContext, lease: ObservedLease | null, at: number): Partial<ParticipantContext> {
+function observation(context: ParticipantContext, { lease, at }: Sighting): Partial<ParticipantContext> {
   const previous = context.observed;
   const changed = previous === null || lease === null ? previous !== lease : !sameRecord(previous.record, lease.record);
   return {
@@ -202,19 +232,17 @@ export const leaseParticipantMachine = setup({
     preemptedAfterLoss: ({ context }) => context.config.fatalOnPreemption && context.lastLoss !== null,
     watchDown: ({ context }) => !context.watchUp,
     notUpgrading: ({ context }) => !context.upgrading,
-    readHeldBySelf: ({ context, event }) =>
-      (event as unknown as { output: LeaseCallOutput }).output.lease.record.holderIdentity === context.identity,
-    isConflict: ({ event }) => errorKindOf((event as { error?: unknown }).error) === 'Conflict',
-    isNotFound: ({ event }) => errorKindOf((event as { error?: unknown }).error) === 'NotFound',
-    isAlreadyExists: ({ event }) => errorKindOf((event as { error?: unknown }).error) === 'AlreadyExists',
+    readHeldBySelf: ({ context }, read: LeaseCallOutput) => read.lease.record.holderIdentity === context.identity,
+    isConflict: (_, error: unknown) => errorKind(error) === 'Conflict',
+    isNotFound: (_, error: unknown) => errorKind(error) === 'NotFound',
+    isAlreadyExists: (_, error: unknown) => errorKind(error) === 'AlreadyExists',
     /**
      * Our window has closed already: a paused process (GC, suspended VM) wakes with its renew timer
      * overdue. It must not renew and carry on as if nothing happened; leadership ends first.
      */
     pastRenewDeadline: notProvided('pastRenewDeadline'),
     /** The renew that just landed was sent while our window was still open. */
-    renewSentInTime: ({ context, event }) =>
-      (event as unknown as { output: LeaseCallOutput }).output.at <= windowCloses(context),
+    renewSentInTime: ({ context }, renew: LeaseCallOutput) => renew.at <= windowCloses(context),
     stopsAfterLoss: ({ context }, params: { reason: LossReason }) =>
       context.config.afterLoss === 'stop' || (params.reason === 'preempted' && context.config.fatalOnPreemption),
   },
@@ -223,35 +251,26 @@ export const leaseParticipantMachine = setup({
       if (event.type !== 'ACQUIRE' || context.configApplied) return {};
       return { config: event.config ?? context.config, configApplied: true };
     }),
-    observe: assign(({ context, event }) => {
-      if (event.type !== 'LEASE_OBSERVED') return {};
-      return { ...observation(context, event.lease, event.at), watchUp: true };
-    }),
-    observeRead: assign(({ context, event }) => {
-      const { lease, at } = (event as unknown as { output: LeaseCallOutput }).output;
-      return observation(context, lease, at);
-    }),
+    observe: assign(({ context }, seen: Sighting) => observation(context, seen)),
     observeMissing: assign(({ context }) => ({
       observed: null,
       observedAt: context.observed === null ? context.observedAt : null,
       leader: '',
     })),
+    markWatchUp: assign({ watchUp: true }),
     markWatchDown: assign({ watchUp: false }),
     /** Our claim or create landed: the leadership window opens at the moment the write was sent. */
-    acquired: assign(({ context, event }) => {
-      const { lease, at } = (event as unknown as { output: LeaseCallOutput }).output;
-      return {
-        observed: lease,
-        observedAt: at,
-        seenAt: at,
-        leader: context.identity,
-        term: lease.record.leaseTransitions,
-        heldSince: at,
-        lastRenewAt: at,
-        lastLoss: null,
-        counters: { ...context.counters, acquisitions: context.counters.acquisitions + 1 },
-      };
-    }),
+    acquired: assign(({ context }, { lease, at }: LeaseCallOutput) => ({
+      observed: lease,
+      observedAt: at,
+      seenAt: at,
+      leader: context.identity,
+      term: lease.record.leaseTransitions,
+      heldSince: at,
+      lastRenewAt: at,
+      lastLoss: null,
+      counters: { ...context.counters, acquisitions: context.counters.acquisitions + 1 },
+    })),
     /**
      * The lease already names us (a process replaced in place). No transition and no claim; the
      * window opens only after the first renew lands, because nothing tells us when our predecessor
@@ -263,8 +282,7 @@ export const leaseParticipantMachine = setup({
       heldSince: null,
       lastRenewAt: null,
     })),
-    renewed: assign(({ context, event }) => {
-      const { lease, at } = (event as unknown as { output: LeaseCallOutput }).output;
+    renewed: assign(({ context }, { lease, at }: LeaseCallOutput) => {
       const first = context.heldSince === null;
       return {
         observed: lease,
@@ -280,12 +298,12 @@ export const leaseParticipantMachine = setup({
         },
       };
     }),
-    recordError: assign(({ context, event }) => ({
-      lastError: describeError((event as { error?: unknown }).error),
+    recordError: assign(({ context }, error: unknown) => ({
+      lastError: describeError(error),
       counters: { ...context.counters, errors: context.counters.errors + 1 },
     })),
-    recordRenewError: assign(({ context, event }) => ({
-      lastError: describeError((event as { error?: unknown }).error),
+    recordRenewError: assign(({ context }, error: unknown) => ({
+      lastError: describeError(error),
       counters: {
         ...context.counters,
         errors: context.counters.errors + 1,
@@ -308,10 +326,12 @@ export const leaseParticipantMachine = setup({
       ...endOfTenure,
       lastRelease: params.outcome,
     })),
-    releaseWritten: assign(({ event }) => {
-      const { lease } = (event as unknown as { output: LeaseCallOutput }).output;
-      return { ...endOfTenure, observed: lease, leader: '', lastRelease: 'released' as const };
-    }),
+    releaseWritten: assign((_, { lease }: LeaseCallOutput) => ({
+      ...endOfTenure,
+      observed: lease,
+      leader: '',
+      lastRelease: 'released' as const,
+    })),
     markUpgrading: assign({ upgrading: true }),
     clearUpgrading: assign({ upgrading: false }),
   },
@@ -352,12 +372,17 @@ export const leaseParticipantMachine = setup({
     STOP: { target: '.stopped', actions: 'recordStopRequested' },
     UPGRADE_STARTED: { actions: 'markUpgrading' },
     UPGRADE_ABORTED: { actions: 'clearUpgrading' },
+    RELEASE: [
+      { guard: 'notUpgrading', target: '.releasing' },
+      // The lease stays ours: the successor with the same identity re-adopts it, no free window.
+      { description: 'no-op while upgrading in place' },
+    ],
+    WATCH_DOWN: { actions: 'markWatchDown' },
   },
   states: {
     idle: {
       on: {
         ACQUIRE: { target: 'acquiring', actions: 'applyConfig' },
-        RELEASE: { guard: 'notUpgrading', target: 'releasing' },
       },
     },
 
@@ -369,9 +394,7 @@ export const leaseParticipantMachine = setup({
       },
       initial: 'reading',
       on: {
-        LEASE_OBSERVED: { actions: 'observe' },
-        WATCH_DOWN: { actions: 'markWatchDown' },
-        RELEASE: { guard: 'notUpgrading', target: 'releasing' },
+        LEASE_OBSERVED: { actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
       },
       states: {
         reading: {
@@ -379,10 +402,10 @@ export const leaseParticipantMachine = setup({
             id: 'readLease',
             src: 'readLease',
             input: callInput,
-            onDone: { target: 'deciding', actions: 'observeRead' },
+            onDone: { target: 'deciding', actions: { type: 'observe', params: output } },
             onError: [
-              { guard: 'isNotFound', target: 'deciding', actions: 'observeMissing' },
-              { target: 'backoff', actions: 'recordError' },
+              { guard: { type: 'isNotFound', params: failure }, target: 'deciding', actions: 'observeMissing' },
+              { target: 'backoff', actions: { type: 'recordError', params: failure } },
             ],
           },
         },
@@ -402,7 +425,7 @@ export const leaseParticipantMachine = setup({
         },
         waiting: {
           on: {
-            LEASE_OBSERVED: { target: 'deciding', actions: 'observe' },
+            LEASE_OBSERVED: { target: 'deciding', actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
             WATCH_DOWN: { target: 'reading', actions: 'markWatchDown' },
           },
           after: {
@@ -415,10 +438,10 @@ export const leaseParticipantMachine = setup({
             id: 'claimLease',
             src: 'claimLease',
             input: callInput,
-            onDone: { target: '#lease.leading', actions: 'acquired' },
+            onDone: { target: '#lease.leading', actions: { type: 'acquired', params: output } },
             onError: [
-              { guard: 'isConflict', target: 'reading', actions: 'countConflict' },
-              { target: 'backoff', actions: 'recordError' },
+              { guard: { type: 'isConflict', params: failure }, target: 'reading', actions: 'countConflict' },
+              { target: 'backoff', actions: { type: 'recordError', params: failure } },
             ],
           },
         },
@@ -427,10 +450,10 @@ export const leaseParticipantMachine = setup({
             id: 'createLease',
             src: 'createLease',
             input: callInput,
-            onDone: { target: '#lease.leading', actions: 'acquired' },
+            onDone: { target: '#lease.leading', actions: { type: 'acquired', params: output } },
             onError: [
-              { guard: 'isAlreadyExists', target: 'reading', actions: 'countConflict' },
-              { target: 'backoff', actions: 'recordError' },
+              { guard: { type: 'isAlreadyExists', params: failure }, target: 'reading', actions: 'countConflict' },
+              { target: 'backoff', actions: { type: 'recordError', params: failure } },
             ],
           },
         },
@@ -442,33 +465,50 @@ export const leaseParticipantMachine = setup({
 
     leading: {
       after: { renewInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'renewing' }] },
-      on: {
-        RELEASE: { guard: 'notUpgrading', target: 'releasing' },
-        UPGRADE_STARTED: { target: 'upgradingHeld', actions: 'markUpgrading' },
-      },
     },
 
+    /**
+     * One renewal: a conditional update with the cached resourceVersion (no GET). On conflict,
+     * re-read: still ours (someone touched metadata) -> try again with the fresh version; anyone
+     * else -> we were preempted, so leadership ends now rather than at the deadline. Other errors
+     * retry every pollInterval until renewDeadline.
+     */
     renewing: {
       initial: 'attempt',
       after: { untilRenewDeadline: loseLeadership('deadline') },
-      on: {
-        RELEASE: { guard: 'notUpgrading', target: 'releasing' },
-        UPGRADE_STARTED: { target: 'upgradingHeld', actions: 'markUpgrading' },
-      },
-      states: renewCycle('#lease.leading'),
-    },
-
-    upgradingHeld: {
-      initial: 'waiting',
-      after: { untilRenewDeadline: loseLeadership('deadline') },
-      on: {
-        UPGRADE_ABORTED: { target: 'leading', actions: 'clearUpgrading' },
-        // The lease stays ours: the successor with the same identity re-adopts it, no free window.
-        RELEASE: { description: 'no-op while upgrading in place' },
-      },
       states: {
-        waiting: { after: { renewInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'renewing' }] } },
-        renewing: { initial: 'attempt', states: renewCycle('#lease.upgradingHeld.waiting') },
+        attempt: {
+          invoke: {
+            id: 'renewLease',
+            src: 'renewLease',
+            input: callInput,
+            onDone: [
+              { guard: { type: 'renewSentInTime', params: output }, target: '#lease.leading', actions: { type: 'renewed', params: output } },
+              ...loseLeadership('deadline'),
+            ],
+            onError: [
+              { guard: { type: 'isConflict', params: failure }, target: 'rereading', actions: 'countConflict' },
+              { target: 'retrying', actions: { type: 'recordRenewError', params: failure } },
+            ],
+          },
+        },
+        rereading: {
+          invoke: {
+            id: 'rereadLease',
+            src: 'readLease',
+            input: callInput,
+            onDone: [
+              { guard: { type: 'readHeldBySelf', params: output }, target: 'attempt', actions: { type: 'observe', params: output } },
+              { target: 'preempted', actions: { type: 'observe', params: output } },
+            ],
+            onError: [
+              { guard: { type: 'isNotFound', params: failure }, target: 'preempted', actions: 'observeMissing' },
+              { target: 'retrying', actions: { type: 'recordRenewError', params: failure } },
+            ],
+          },
+        },
+        preempted: { always: loseLeadership('preempted') },
+        retrying: { after: { pollInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'attempt' }] } },
       },
     },
 
@@ -477,6 +517,7 @@ export const leaseParticipantMachine = setup({
       after: {
         releaseTimeout: { target: 'idle', actions: { type: 'releaseDone', params: { outcome: 'failed' } } },
       },
+      on: { RELEASE: { description: 'already releasing' } },
       states: {
         deciding: {
           // Our cached record lets the release go out at once (no GET); a conflict re-reads.
@@ -488,15 +529,19 @@ export const leaseParticipantMachine = setup({
             src: 'readLease',
             input: callInput,
             onDone: [
-              { guard: 'readHeldBySelf', target: 'writing', actions: 'observeRead' },
+              { guard: { type: 'readHeldBySelf', params: output }, target: 'writing', actions: { type: 'observe', params: output } },
               {
                 target: '#lease.idle',
-                actions: ['observeRead', { type: 'releaseDone', params: { outcome: 'notHeld' } }],
+                actions: [{ type: 'observe', params: output }, { type: 'releaseDone', params: { outcome: 'notHeld' } }],
               },
             ],
             onError: [
-              { guard: 'isNotFound', target: '#lease.idle', actions: { type: 'releaseDone', params: { outcome: 'notHeld' } } },
-              { target: 'retrying', actions: 'recordError' },
+              {
+                guard: { type: 'isNotFound', params: failure },
+                target: '#lease.idle',
+                actions: { type: 'releaseDone', params: { outcome: 'notHeld' } },
+              },
+              { target: 'retrying', actions: { type: 'recordError', params: failure } },
             ],
           },
         },
@@ -505,10 +550,10 @@ export const leaseParticipantMachine = setup({
             id: 'releaseLease',
             src: 'releaseLease',
             input: callInput,
-            onDone: { target: '#lease.idle', actions: 'releaseWritten' },
+            onDone: { target: '#lease.idle', actions: { type: 'releaseWritten', params: output } },
             onError: [
-              { guard: 'isConflict', target: 'reading', actions: 'countConflict' },
-              { target: 'retrying', actions: 'recordError' },
+              { guard: { type: 'isConflict', params: failure }, target: 'reading', actions: 'countConflict' },
+              { target: 'retrying', actions: { type: 'recordError', params: failure } },
             ],
           },
         },
@@ -540,46 +585,6 @@ function loseLeadership(reason: LossReason, when?: 'pastRenewDeadline') {
 }
 
 /**
- * One renewal: a conditional update with the cached resourceVersion (no GET). On conflict, re-read:
- * still ours (someone touched metadata) -> try again with the fresh version; anyone else -> we were
- * preempted, so leadership ends now rather than at the deadline. Other errors retry every
- * pollInterval until the enclosing state's renewDeadline fires.
- */
-function renewCycle(onRenewed: string) {
-  return {
-    attempt: {
-      invoke: {
-        id: 'renewLease',
-        src: 'renewLease',
-        input: callInput,
-        onDone: [{ guard: 'renewSentInTime', target: onRenewed, actions: 'renewed' }, ...loseLeadership('deadline')],
-        onError: [
-          { guard: 'isConflict', target: 'rereading', actions: 'countConflict' },
-          { target: 'retrying', actions: 'recordRenewError' },
-        ],
-      },
-    },
-    rereading: {
-      invoke: {
-        id: 'rereadLease',
-        src: 'readLease',
-        input: callInput,
-        onDone: [
-          { guard: 'readHeldBySelf', target: 'attempt', actions: 'observeRead' },
-          { actions: 'observeRead', target: 'preempted' },
-        ],
-        onError: [
-          { guard: 'isNotFound', target: 'preempted', actions: 'observeMissing' },
-          { target: 'retrying', actions: 'recordRenewError' },
-        ],
-      },
-    },
-    preempted: { always: loseLeadership('preempted') },
-    retrying: { after: { pollInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'attempt' }] } },
-  } as const;
-}
-
-/**
  * When the current leadership window closes: renewDeadline after our last landed write was sent.
  * While adopting (no write yet, the window is not open) it bounds the adoption attempt instead:
  * renewDeadline after we last saw the lease.
@@ -596,7 +601,7 @@ export function windowCloses(context: ParticipantContext): number {
 export function isLeading(snapshot: { value: unknown; context: ParticipantContext; status: string }): boolean {
   if (snapshot.status !== 'active' || snapshot.context.lastRenewAt === null) return false;
   const top = typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value as object)[0];
-  return top === 'leading' || top === 'renewing' || top === 'upgradingHeld';
+  return top === 'leading' || top === 'renewing';
 }
 
 export type LeaseParticipantMachine = typeof leaseParticipantMachine;

@@ -56,8 +56,8 @@ const after = (delay: string, node: string, overdue?: boolean) => ({
   ...(overdue === undefined ? {} : { overdue }),
 });
 
-/** Renewal events for the renew cycle at `prefix` (renewing, or upgradingHeld.renewing). */
-function renewEvents(context: ParticipantContext, sub: string, prefix: string, deadlineNode: string): ModelEvent[] {
+/** Renewal events in the renew cycle's sub-state `sub`. */
+function renewEvents(context: ParticipantContext, sub: string): ModelEvent[] {
   const base = context.lastRenewAt ?? context.observedAt ?? 0;
   switch (sub) {
     case 'attempt':
@@ -65,17 +65,17 @@ function renewEvents(context: ParticipantContext, sub: string, prefix: string, d
         done('renewLease', { lease: lease(SELF), at: base }),
         done('renewLease', { lease: lease(SELF), at: windowCloses(context) + 1, late: true }),
         ...errors('renewLease', 'Conflict', 'Unavailable'),
-        after('untilRenewDeadline', deadlineNode),
+        after('untilRenewDeadline', 'renewing'),
       ];
     case 'rereading':
       return [
         done('rereadLease', { lease: lease(SELF), at: base }),
         done('rereadLease', { lease: lease('other'), at: base }),
         ...errors('rereadLease', 'NotFound', 'Unavailable'),
-        after('untilRenewDeadline', deadlineNode),
+        after('untilRenewDeadline', 'renewing'),
       ];
     case 'retrying':
-      return [after('pollInterval', `${prefix}.retrying`, false), after('pollInterval', `${prefix}.retrying`, true)];
+      return [after('pollInterval', 'renewing.retrying', false), after('pollInterval', 'renewing.retrying', true)];
     default:
       return [];
   }
@@ -85,19 +85,22 @@ function renewEvents(context: ParticipantContext, sub: string, prefix: string, d
 function modelEvents(snapshot: Snapshot): ModelEvent[] {
   const { context } = snapshot;
   const path = pathOf(snapshot.value).split('.');
-  const [top, sub, leaf] = path;
+  const [top, sub] = path;
   if (snapshot.status !== 'active') return [];
-  const events: ModelEvent[] = [{ type: 'STOP' }, { type: context.upgrading ? 'UPGRADE_ABORTED' : 'UPGRADE_STARTED' }];
+  const events: ModelEvent[] = [
+    { type: 'STOP' },
+    { type: 'RELEASE' },
+    { type: context.upgrading ? 'UPGRADE_ABORTED' : 'UPGRADE_STARTED' },
+  ];
   switch (top) {
     case 'idle':
-      events.push({ type: 'ACQUIRE' }, { type: 'RELEASE' });
+      events.push({ type: 'ACQUIRE' });
       break;
     case 'acquiring':
       events.push(
         ...[SELF, 'other', ''].map((h) => ({ type: 'LEASE_OBSERVED', lease: lease(h), at: 0 })),
         { type: 'LEASE_OBSERVED', lease: null, at: 0 },
         { type: 'WATCH_DOWN', reason: 'model', at: 0 },
-        { type: 'RELEASE' },
       );
       if (sub === 'reading') {
         events.push(...[SELF, 'other', ''].map((h) => done('readLease', { lease: lease(h), at: 0 })));
@@ -118,18 +121,10 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
       if (sub === 'backoff') events.push(after('pollInterval', 'acquiring.backoff'));
       break;
     case 'leading':
-      events.push(after('renewInterval', 'leading', false), after('renewInterval', 'leading', true), { type: 'RELEASE' });
+      events.push(after('renewInterval', 'leading', false), after('renewInterval', 'leading', true));
       break;
     case 'renewing':
-      events.push({ type: 'RELEASE' }, ...renewEvents(context, sub!, 'renewing', 'renewing'));
-      break;
-    case 'upgradingHeld':
-      events.push({ type: 'RELEASE' });
-      if (sub === 'waiting') {
-        events.push(after('renewInterval', 'upgradingHeld.waiting', false), after('renewInterval', 'upgradingHeld.waiting', true));
-      } else {
-        events.push(...renewEvents(context, leaf!, 'upgradingHeld.renewing', 'upgradingHeld'));
-      }
+      events.push(...renewEvents(context, sub!));
       break;
     case 'releasing':
       if (sub === 'reading') {

@@ -63,7 +63,8 @@ describe('PrimaryLease', () => {
     await primary.release();
     expect(world.current()).toEqual(before);
     expect(primary.isHeld).toBe(true);
-    expect(primary.actor.getSnapshot().value).toEqual({ upgradingHeld: 'waiting' });
+    expect(primary.actor.getSnapshot().value).toBe('leading');
+    expect(primary.actor.getSnapshot().context.upgrading).toBe(true);
   });
 
   it('applies the config of the first acquire only', async () => {
