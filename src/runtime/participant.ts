@@ -5,7 +5,7 @@
  * that ends it, so work stops before any other participant could legally take over.
  */
 import type { Observable } from 'rxjs';
-import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom, type Subscription } from 'xstate';
 import { isLeading, leaseParticipantMachine, windowCloses, type ParticipantEvent } from '../../machines/leaseParticipant.js';
 import type { ParticipantConfig } from '../lease/config.js';
 import { LeadershipError } from '../lease/errors.js';
@@ -77,10 +77,11 @@ export class Participant {
       clock,
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });
-    this.actor.subscribe({
-      next: (snapshot) => this.track(snapshot),
-      error: () => this.closeWindow('the participant failed'),
-      complete: () => this.closeWindow('the participant stopped'),
+    // A failure of the actor closes the window (below); here it only must not count as unhandled.
+    this.actor.subscribe({ next: (snapshot) => this.reportLeader(snapshot), error: () => {} });
+    followLeadership(this.actor, {
+      opened: (snapshot) => this.openWindow(snapshot),
+      closed: (why) => this.closeWindow(why),
     });
     this.state$ = snapshots(this.actor);
   }
@@ -150,20 +151,17 @@ export class Participant {
     });
   }
 
-  private track(snapshot: ParticipantSnapshot): void {
+  private reportLeader(snapshot: ParticipantSnapshot): void {
     const { leader } = snapshot.context;
-    if (leader !== this.reportedLeader) {
-      this.reportedLeader = leader;
-      this.guard(() => this.hooks.onNewLeader?.(leader));
-    }
-    const leading = isLeading(snapshot);
-    if (leading && !this.window) {
-      const window = (this.window = new AbortController());
-      if (this.hooks.startedEvent) this.lock.recordEvent(this.hooks.startedEvent);
-      this.guard(() => this.hooks.onStarted?.(window.signal, snapshot.context.term ?? 0));
-    } else if (!leading && this.window) {
-      this.closeWindow(describeEnd(snapshot));
-    }
+    if (leader === this.reportedLeader) return;
+    this.reportedLeader = leader;
+    this.guard(() => this.hooks.onNewLeader?.(leader));
+  }
+
+  private openWindow(snapshot: ParticipantSnapshot): void {
+    const window = (this.window = new AbortController());
+    if (this.hooks.startedEvent) this.lock.recordEvent(this.hooks.startedEvent);
+    this.guard(() => this.hooks.onStarted?.(window.signal, snapshot.context.term ?? 0));
   }
 
   private closeWindow(why: string): void {
@@ -186,6 +184,41 @@ export class Participant {
       report(error);
     }
   }
+}
+
+export interface LeadershipEdges {
+  /** A window opened: the machine holds the lease and a write of this tenure landed. */
+  opened(snapshot: ParticipantSnapshot): void;
+  /** The window closed; `why` says how (released, renewDeadline passed, another holder, stopped). */
+  closed(why: string): void;
+}
+
+/**
+ * The one definition of a leadership window, read from an actor's snapshots: it opens when the
+ * machine starts holding leadership (isLeading) and closes in the same tick as the transition that
+ * ends it, or when the actor stops or fails. Participant aborts the guarded work's signal on it;
+ * the simulator records the windows it checks.
+ */
+export function followLeadership(actor: ParticipantActor, edges: LeadershipEdges): Subscription {
+  let open = false;
+  const close = (why: string) => {
+    if (!open) return;
+    open = false;
+    edges.closed(why);
+  };
+  return actor.subscribe({
+    next: (snapshot) => {
+      const leading = isLeading(snapshot);
+      if (leading && !open) {
+        open = true;
+        edges.opened(snapshot);
+      } else if (!leading && open) {
+        close(describeEnd(snapshot));
+      }
+    },
+    error: () => close('the participant failed'),
+    complete: () => close('the participant stopped'),
+  });
 }
 
 function describeEnd(snapshot: ParticipantSnapshot): string {
