@@ -27,6 +27,8 @@
  * The rules, each named once below (guards and delays) and implemented in src/runtime where it
  * needs the clock:
  *   untilObservedExpiry  take over another's lease only after no change for its leaseDurationSeconds
+ *                        (takeoverAllowedAt); a change seen meanwhile moves the takeover later
+ *                        (waitGoesOn), and a timer armed for an earlier instant re-arms (armedTakeoverHolds)
  *   holderEmpty          a lease held by "" is taken at once
  *   heldBySelf           a lease naming us is re-adopted without a transition; the window opens
  *                        only after the first renew lands
@@ -94,10 +96,14 @@ export interface ParticipantCounters {
   losses: number;
 }
 
+/**
+ * Everything a test or the inspector needs (the lease itself is named by the runtime handle).
+ * Keep it to 19 fields at most: XState copies the context on every assign, and V8 gives the copy
+ * of a wider object slow (dictionary) properties, which made the whole simulation 1.5x slower;
+ * test/unit/participantContext.test.ts holds the line.
+ */
 export interface ParticipantContext {
   identity: string;
-  /** "namespace/name". */
-  lease: string;
   config: ParticipantConfig;
   /** The first ACQUIRE's config has been applied; later ones are ignored. */
   configApplied: boolean;
@@ -107,6 +113,8 @@ export interface ParticipantContext {
   observedAt: number | null;
   /** Local time of the latest observation, changed or not. */
   seenAt: number | null;
+  /** The takeover instant (takeoverAllowedAt) the waiting timer was armed for; null when not waiting. */
+  takeoverArmedFor: number | null;
   watchUp: boolean;
   /** Holder last seen ("" none). */
   leader: string;
@@ -133,7 +141,6 @@ export interface ParticipantContext {
 
 export interface ParticipantInput {
   identity: string;
-  lease: string;
   config: ParticipantConfig;
   runtime?: unknown;
 }
@@ -212,7 +219,7 @@ export const leaseParticipantMachine = setup({
     renewInterval: ({ context }) => context.config.retryPeriod,
     /** Give up a release after this long. */
     releaseTimeout: ({ context }) => context.config.unlockWithRetryPeriod,
-    /** Until observedAt + the record's leaseDurationSeconds on the local clock. */
+    /** Until takeoverAllowedAt(context) on the local clock. */
     untilObservedExpiry: notProvided('untilObservedExpiry'),
     /** Until windowCloses(context): when our leadership window closes. */
     untilRenewDeadline: notProvided('untilRenewDeadline'),
@@ -223,11 +230,18 @@ export const leaseParticipantMachine = setup({
     leaseMissing: ({ context }) => context.observed === null,
     shouldCreate: ({ context }) => context.observed === null && context.config.createIfMissing,
     heldBySelf: ({ context }) => context.observed?.record.holderIdentity === context.identity,
-    heldByOther: ({ context }) => {
-      const holder = context.observed?.record.holderIdentity;
-      return holder !== undefined && holder !== '' && holder !== context.identity;
-    },
+    heldByOther: ({ context }) => heldByAnother(context, context.observed),
     holderEmpty: ({ context }) => context.observed?.record.holderIdentity === '',
+    /**
+     * Waiting on another holder, a delivery that still shows another holder and does not shorten
+     * the wait needs no new decision: it only moves the takeover later (the armed timer re-arms).
+     */
+    waitGoesOn: ({ context }, seen: Sighting) =>
+      heldByAnother(context, context.observed) &&
+      heldByAnother(context, seen.lease) &&
+      takeoverWait(context, seen.lease!.record) >= takeoverWait(context, context.observed!.record),
+    /** The record has not changed since the takeover timer was armed: its instant is the takeover's. */
+    armedTakeoverHolds: ({ context }) => context.takeoverArmedFor === takeoverAllowedAt(context),
     /** CloudNativePG: after losing the lease, any other holder (even "") is fatal. */
     preemptedAfterLoss: ({ context }) => context.config.fatalOnPreemption && context.lastLoss !== null,
     watchDown: ({ context }) => !context.watchUp,
@@ -258,6 +272,8 @@ export const leaseParticipantMachine = setup({
       leader: '',
     })),
     markWatchUp: assign({ watchUp: true }),
+    armTakeover: assign(({ context }) => ({ takeoverArmedFor: takeoverAllowedAt(context) })),
+    disarmTakeover: assign({ takeoverArmedFor: null }),
     markWatchDown: assign({ watchUp: false }),
     /** Our claim or create landed: the leadership window opens at the moment the write was sent. */
     acquired: assign(({ context }, { lease, at }: LeaseCallOutput) => ({
@@ -339,13 +355,13 @@ export const leaseParticipantMachine = setup({
   id: 'lease',
   context: ({ input }) => ({
     identity: input.identity,
-    lease: input.lease,
     config: input.config,
     runtime: input.runtime ?? null,
     configApplied: false,
     observed: null,
     observedAt: null,
     seenAt: null,
+    takeoverArmedFor: null,
     watchUp: false,
     leader: '',
     term: null,
@@ -424,12 +440,20 @@ export const leaseParticipantMachine = setup({
           ],
         },
         waiting: {
+          entry: 'armTakeover',
+          exit: 'disarmTakeover',
           on: {
-            LEASE_OBSERVED: { target: 'deciding', actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
+            LEASE_OBSERVED: [
+              { guard: { type: 'waitGoesOn', params: sighting }, actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
+              { target: 'deciding', actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
+            ],
             WATCH_DOWN: { target: 'reading', actions: 'markWatchDown' },
           },
           after: {
-            untilObservedExpiry: { guard: 'heldByOther', target: 'claiming' },
+            untilObservedExpiry: [
+              { guard: and(['heldByOther', 'armedTakeoverHolds']), target: 'claiming' },
+              { guard: 'heldByOther', target: 'waiting', reenter: true, description: 'changed since armed: wait again' },
+            ],
             pollInterval: { guard: 'watchDown', target: 'reading' },
           },
         },
@@ -592,6 +616,24 @@ function loseLeadership(reason: LossReason, when?: 'pastRenewDeadline') {
 export function windowCloses(context: ParticipantContext): number {
   const base = context.lastRenewAt ?? context.seenAt ?? Number.NEGATIVE_INFINITY;
   return base + context.config.renewDeadline;
+}
+
+/** The lease is held by someone other than us ("" is nobody). */
+function heldByAnother(context: ParticipantContext, lease: ObservedLease | null): boolean {
+  const holder = lease?.record.holderIdentity;
+  return holder !== undefined && holder !== '' && holder !== context.identity;
+}
+
+/** How long a record held by another must stay unchanged before we may take over: its leaseDurationSeconds. */
+function takeoverWait(_context: ParticipantContext, record: LeaseRecord): number {
+  return record.leaseDurationSeconds * 1000;
+}
+
+/** When a candidate may take over the lease it observes held by another (see takeoverWait). */
+export function takeoverAllowedAt(context: ParticipantContext): number {
+  const { observed, observedAt } = context;
+  if (observed === null || observedAt === null) return Number.POSITIVE_INFINITY;
+  return observedAt + takeoverWait(context, observed.record);
 }
 
 /**

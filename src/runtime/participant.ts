@@ -73,7 +73,7 @@ export class Participant {
       ? leaseParticipantMachine.provide(options.implementations(participantImplementations(lock, clock, options.random), { lock, clock }))
       : sharedParticipantMachine;
     this.actor = createActor(machine, {
-      input: { identity: lock.identity, lease: lock.describe(), config, runtime },
+      input: { identity: lock.identity, config, runtime },
       clock,
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });

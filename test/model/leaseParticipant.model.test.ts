@@ -12,6 +12,7 @@ import { createActor, fromPromise, type AnyActorRef, type SnapshotFrom } from 'x
 import { TestModel } from 'xstate/graph';
 import {
   leaseParticipantMachine,
+  takeoverAllowedAt,
   windowCloses,
   type LeaseCallInput,
   type LeaseCallOutput,
@@ -31,8 +32,8 @@ type Snapshot = SnapshotFrom<typeof leaseParticipantMachine>;
 type ModelEvent = { type: string; [key: string]: unknown };
 
 const SELF = 'me';
-const lease = (holder: string): ObservedLease => ({
-  record: { holderIdentity: holder, leaseDurationSeconds: 15, acquireTime: 0, renewTime: 0, leaseTransitions: 1 },
+const lease = (holder: string, leaseDurationSeconds = 15): ObservedLease => ({
+  record: { holderIdentity: holder, leaseDurationSeconds, acquireTime: 0, renewTime: 0, leaseTransitions: 1 },
   resourceVersion: holder || 'free',
 });
 
@@ -99,6 +100,8 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
     case 'acquiring':
       events.push(
         ...[SELF, 'other', ''].map((h) => ({ type: 'LEASE_OBSERVED', lease: lease(h), at: 0 })),
+        // Another holder whose record makes the wait longer, or shorter (it re-decides).
+        ...[30, 5].map((seconds) => ({ type: 'LEASE_OBSERVED', lease: lease('other', seconds), at: 0 })),
         { type: 'LEASE_OBSERVED', lease: null, at: 0 },
         { type: 'WATCH_DOWN', reason: 'model', at: 0 },
       );
@@ -145,7 +148,8 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
 function serializeState(snapshot: Snapshot): string {
   const c = snapshot.context;
   const holder = c.observed === null ? 'none' : c.observed.record.holderIdentity === SELF ? 'self' : c.observed.record.holderIdentity || 'empty';
-  return JSON.stringify([snapshot.value, c.watchUp, c.upgrading, holder, c.lastLoss !== null, c.lastRenewAt !== null]);
+  const armed = c.takeoverArmedFor === takeoverAllowedAt(c);
+  return JSON.stringify([snapshot.value, c.watchUp, c.upgrading, holder, c.observed?.record.leaseDurationSeconds, armed, c.lastLoss !== null, c.lastRenewAt !== null]);
 }
 
 /** The abstract machine: clock-dependent guards read the generated event's `overdue` flag instead. */
@@ -184,7 +188,7 @@ function systemUnderTest(config: ParticipantConfig, coverage: MachineCoverage) {
     },
   });
   const actor = createActor(machine, {
-    input: { identity: SELF, lease: 'm/l', config: { ...config, watch: false } },
+    input: { identity: SELF, config: { ...config, watch: false } },
     clock,
     inspect: coverage.inspect,
   }).start();
@@ -245,7 +249,7 @@ describe('lease participant (model-based)', () => {
       const model = new TestModel(modelMachine(), {
         events: (snapshot) => modelEvents(snapshot as Snapshot) as never,
         serializeState: serialize,
-        input: { identity: SELF, lease: 'm/l', config },
+        input: { identity: SELF, config },
       });
       const shortest = new Map(model.getShortestPaths({ allowDuplicatePaths: true }).map((path) => [serialize(path.state), path]));
       const adjacency = model.getAdjacencyMap();
