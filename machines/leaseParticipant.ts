@@ -10,7 +10,8 @@
  * matter; clock *rates* do: the scheme is safe while the clocks' rates differ by less than
  * leaseDuration / renewDeadline (1.5 with the defaults 15 s / 10 s). The remote renewTime is never
  * compared with the local clock. The term (leaseTransitions at acquisition) is exposed as a fencing
- * token for stores that can check one.
+ * token for stores that can check one; it saturates at 2147483647 (src/lease/records.ts: nextTerm).
+ * leaseTransitions are never written lower than the stored value, whatever its type (src/lease/spec.ts).
  *
  * States (their names are public vocabulary: diagrams, the inspector, metrics, tests):
  *   idle       created, not competing
@@ -26,8 +27,9 @@
  *
  * The rules, each named once below (guards and delays) and implemented in src/runtime where it
  * needs the clock:
- *   untilObservedExpiry  take over another's lease only after no change for its leaseDurationSeconds
- *                        (takeoverAllowedAt); a change seen meanwhile moves the takeover later
+ *   untilObservedExpiry  take over another's lease only after no change for the larger of its
+ *                        leaseDurationSeconds and our own leaseDuration (takeoverWait: a record
+ *                        without a usable duration waits our own); a change seen meanwhile moves the takeover later
  *                        (waitGoesOn), and a timer armed for an earlier instant re-arms (armedTakeoverHolds)
  *   holderEmpty          a lease held by "" is taken at once
  *   heldBySelf           a lease naming us is re-adopted without a transition; the window opens
@@ -624,9 +626,14 @@ function heldByAnother(context: ParticipantContext, lease: ObservedLease | null)
   return holder !== undefined && holder !== '' && holder !== context.identity;
 }
 
-/** How long a record held by another must stay unchanged before we may take over: its leaseDurationSeconds. */
-function takeoverWait(_context: ParticipantContext, record: LeaseRecord): number {
-  return record.leaseDurationSeconds * 1000;
+/**
+ * How long a record held by another must stay unchanged before we may take over: the larger of its
+ * leaseDurationSeconds and our own leaseDuration. A record without a usable duration (missing, 0,
+ * not an integer: read as 0) so waits our own, and a peer writing a shorter duration than ours does
+ * not cut our wait short.
+ */
+function takeoverWait(context: ParticipantContext, record: LeaseRecord): number {
+  return Math.max(record.leaseDurationSeconds * 1000, context.config.leaseDuration);
 }
 
 /** When a candidate may take over the lease it observes held by another (see takeoverWait). */

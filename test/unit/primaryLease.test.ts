@@ -108,17 +108,17 @@ describe('PrimaryLease', () => {
     expect(world.store.requestCount('pod-1', 'update')).toBe(0);
   });
 
-  it('takes over after leaseDuration unchanged: transitions 3 -> 4, duration rewritten', async () => {
+  it("takes over after the record's leaseDuration unchanged: transitions 3 -> 4, duration rewritten", async () => {
     const world = leaseWorld();
-    world.put({ holderIdentity: 'pod-2', leaseDurationSeconds: 15, leaseTransitions: 3 });
+    world.put({ holderIdentity: 'pod-2', leaseDurationSeconds: 20, leaseTransitions: 3 });
     const primary = new PrimaryLease(world.lock('pod-1'), { clock: world.clock });
-    const acquired = track(primary.acquire({ leaseDuration: 20_000 }));
+    const acquired = track(primary.acquire({ leaseDuration: 15_000 }));
     const start = world.clock.now();
     await world.clock.advanceUntil(() => acquired.settled, 60_000);
-    expect(world.clock.now() - start).toBe(15_000);
+    expect(world.clock.now() - start).toBe(20_000);
     expect(world.record()).toEqual({
       holderIdentity: 'pod-1',
-      leaseDurationSeconds: 20,
+      leaseDurationSeconds: 15,
       acquireTime: world.clock.now(),
       renewTime: world.clock.now(),
       leaseTransitions: 4,
