@@ -16,7 +16,7 @@
  * States (their names are public vocabulary: diagrams, the inspector, metrics, tests):
  *   idle       created, not competing
  *   acquiring  observe the lease and take it when allowed (watch-driven, timer at exact expiry)
- *   leading    holds the lease; renews every retryPeriod
+ *   leading    holds the lease; renews every retryPeriod; watches the lease
  *   renewing   one conditional update with the cached resourceVersion; retried until renewDeadline
  *   releasing  hands the lease back (holder "", short duration, transitions kept)
  *   stopped    final
@@ -37,21 +37,27 @@
  *   preemptedAfterLoss   after losing the lease, seeing another holder (even "") stops us (fatalOnPreemption)
  *   pastRenewDeadline    a process that wakes past its window's end stops leading before it writes
  *   renewSentInTime      a renew that lands counts only if it was sent while the window was open
+ *   removedByNewerWrite  a leader watching its lease ends its window on the first delivery of a
+ *                        newer write that names another holder ("" included) or deletes the lease
+ *                        (resourceVersions order writes: src/lease/resourceVersion.ts)
+ *   claimOvertaken       a claim whose lease the watch already shows overwritten opens no window
  *   stopsAfterLoss       after a loss: stop (one-shot, fatal preemption) or compete again
  *
  * Everything that touches the world is named here and implemented in src/runtime via .provide():
  * actors (readLease, createLease, claimLease, renewLease, releaseLease, watchLease) and the delays
  * and guards that need the clock (untilObservedExpiry, untilRenewDeadline, pollInterval,
- * pastRenewDeadline).
+ * pastRenewDeadline). The watch is a child spawned by ACQUIRE and stopped in `idle`, so it keeps
+ * running from `acquiring` through `leading` and `renewing` without reconnecting.
  *
  * Layering: machines/ import only types from src/, plus pure leaf modules of src/lease/ — modules
- * with no run-time imports, no I/O and no clock (errorKind.ts), so one rule is
+ * with no run-time imports, no I/O and no clock (errorKind.ts, resourceVersion.ts), so one rule is
  * written once for the machine and the adapters alike. test/unit/layering.test.ts checks it.
  */
-import { and, assign, fromEventObservable, fromPromise, setup } from 'xstate';
+import { and, assign, fromEventObservable, fromPromise, setup, spawnChild, stopChild } from 'xstate';
 import type { ParticipantConfig } from '../src/lease/config.js';
 import { errorKind } from '../src/lease/errorKind.js';
 import type { LeaseRecord, ObservedLease } from '../src/lease/record.js';
+import { compareResourceVersions } from '../src/lease/resourceVersion.js';
 
 /** Result of a store call: the lease as written or read, and the local time the call was sent. */
 export interface LeaseCallOutput {
@@ -164,6 +170,7 @@ const callInput = ({ context }: { context: ParticipantContext }): LeaseCallInput
 
 // Parameters of guards and actions, taken from the event that carries them: an invoke's done event
 // (its output), its error event, or a watch delivery. Typed by XState from the transition's event.
+// (Guards reading one of the machine's own events narrow `event` by its type instead.)
 const output = ({ event }: { event: { output: LeaseCallOutput } }): LeaseCallOutput => event.output;
 const failure = ({ event }: { event: { error: unknown } }): unknown => event.error;
 const sighting = ({ event }: { event: Sighting }): Sighting => ({ lease: event.lease, at: event.at });
@@ -183,6 +190,15 @@ function sameRecord(a: LeaseRecord, b: LeaseRecord): boolean {
     a.leaseTransitions === b.leaseTransitions
   );
 }
+
+/** `lease` is a later version than `than` (a deletion is later than anything); false when not comparable. */
+function isNewer(lease: ObservedLease | null, than: ObservedLease | null): boolean {
+  if (than === null) return lease !== null;
+  return lease === null || compareResourceVersions(lease.resourceVersion, than.resourceVersion) === 1;
+}
+
+/** The later of two versions of the lease, keeping `b` when they cannot be ordered. */
+const newest = (a: ObservedLease | null, b: ObservedLease): ObservedLease => (a !== null && isNewer(a, b) ? a : b);
 
 /** What seeing `lease` at local time `at` does to the context (pure). */
 function observation(context: ParticipantContext, { lease, at }: Sighting): Partial<ParticipantContext> {
@@ -238,10 +254,11 @@ export const leaseParticipantMachine = setup({
      * Waiting on another holder, a delivery that still shows another holder and does not shorten
      * the wait needs no new decision: it only moves the takeover later (the armed timer re-arms).
      */
-    waitGoesOn: ({ context }, seen: Sighting) =>
+    waitGoesOn: ({ context, event }) =>
+      event.type === 'LEASE_OBSERVED' &&
       heldByAnother(context, context.observed) &&
-      heldByAnother(context, seen.lease) &&
-      takeoverWait(context, seen.lease!.record) >= takeoverWait(context, context.observed!.record),
+      heldByAnother(context, event.lease) &&
+      takeoverWait(context, event.lease!.record) >= takeoverWait(context, context.observed!.record),
     /** The record has not changed since the takeover timer was armed: its instant is the takeover's. */
     armedTakeoverHolds: ({ context }) => context.takeoverArmedFor === takeoverAllowedAt(context),
     /** CloudNativePG: after losing the lease, any other holder (even "") is fatal. */
@@ -259,6 +276,13 @@ export const leaseParticipantMachine = setup({
     pastRenewDeadline: notProvided('pastRenewDeadline'),
     /** The renew that just landed was sent while our window was still open. */
     renewSentInTime: ({ context }, renew: LeaseCallOutput) => renew.at <= windowCloses(context),
+    /** A watch delivery newer than what we hold (our own writes echoed back and late deliveries are not). */
+    newerSighting: ({ context, event }) => event.type === 'LEASE_OBSERVED' && isNewer(event.lease, context.observed),
+    /** A newer write names another holder ("" included) or deleted the lease: someone removed us. */
+    removedByNewerWrite: ({ context, event }) =>
+      event.type === 'LEASE_OBSERVED' && isNewer(event.lease, context.observed) && event.lease?.record.holderIdentity !== context.identity,
+    /** The watch already delivered a write made after our claim landed: that write decides, not the claim. */
+    claimOvertaken: ({ context }, claim: LeaseCallOutput) => context.observed !== null && isNewer(context.observed, claim.lease),
     stopsAfterLoss: ({ context }, params: { reason: LossReason }) =>
       context.config.afterLoss === 'stop' || (params.reason === 'preempted' && context.config.fatalOnPreemption),
   },
@@ -267,6 +291,8 @@ export const leaseParticipantMachine = setup({
       if (event.type !== 'ACQUIRE' || context.configApplied) return {};
       return { config: event.config ?? context.config, configApplied: true };
     }),
+    startWatching: spawnChild('watchLease', { id: 'watchLease', input: callInput }),
+    stopWatching: stopChild('watchLease'),
     observe: assign(({ context }, seen: Sighting) => observation(context, seen)),
     observeMissing: assign(({ context }) => ({
       observed: null,
@@ -303,7 +329,8 @@ export const leaseParticipantMachine = setup({
     renewed: assign(({ context }, { lease, at }: LeaseCallOutput) => {
       const first = context.heldSince === null;
       return {
-        observed: lease,
+        // A newer version the watch delivered while the renew was in flight stays the one we know.
+        observed: newest(context.observed, lease),
         observedAt: at,
         seenAt: at,
         lastRenewAt: at,
@@ -399,17 +426,13 @@ export const leaseParticipantMachine = setup({
   },
   states: {
     idle: {
+      entry: ['stopWatching', 'markWatchDown'],
       on: {
-        ACQUIRE: { target: 'acquiring', actions: 'applyConfig' },
+        ACQUIRE: { target: 'acquiring', actions: ['applyConfig', 'startWatching'] },
       },
     },
 
     acquiring: {
-      invoke: {
-        id: 'watchLease',
-        src: 'watchLease',
-        input: callInput,
-      },
       initial: 'reading',
       on: {
         LEASE_OBSERVED: { actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
@@ -446,7 +469,7 @@ export const leaseParticipantMachine = setup({
           exit: 'disarmTakeover',
           on: {
             LEASE_OBSERVED: [
-              { guard: { type: 'waitGoesOn', params: sighting }, actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
+              { guard: 'waitGoesOn', actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
               { target: 'deciding', actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
             ],
             WATCH_DOWN: { target: 'reading', actions: 'markWatchDown' },
@@ -464,7 +487,10 @@ export const leaseParticipantMachine = setup({
             id: 'claimLease',
             src: 'claimLease',
             input: callInput,
-            onDone: { target: '#lease.leading', actions: { type: 'acquired', params: output } },
+            onDone: [
+              { guard: { type: 'claimOvertaken', params: output }, target: 'deciding' },
+              { target: '#lease.leading', actions: { type: 'acquired', params: output } },
+            ],
             onError: [
               { guard: { type: 'isConflict', params: failure }, target: 'reading', actions: 'countConflict' },
               { target: 'backoff', actions: { type: 'recordError', params: failure } },
@@ -476,7 +502,10 @@ export const leaseParticipantMachine = setup({
             id: 'createLease',
             src: 'createLease',
             input: callInput,
-            onDone: { target: '#lease.leading', actions: { type: 'acquired', params: output } },
+            onDone: [
+              { guard: { type: 'claimOvertaken', params: output }, target: 'deciding' },
+              { target: '#lease.leading', actions: { type: 'acquired', params: output } },
+            ],
             onError: [
               { guard: { type: 'isAlreadyExists', params: failure }, target: 'reading', actions: 'countConflict' },
               { target: 'backoff', actions: { type: 'recordError', params: failure } },
@@ -491,6 +520,7 @@ export const leaseParticipantMachine = setup({
 
     leading: {
       after: { renewInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'renewing' }] },
+      on: { LEASE_OBSERVED: watchedWhileHeld() },
     },
 
     /**
@@ -502,6 +532,7 @@ export const leaseParticipantMachine = setup({
     renewing: {
       initial: 'attempt',
       after: { untilRenewDeadline: loseLeadership('deadline') },
+      on: { LEASE_OBSERVED: watchedWhileHeld() },
       states: {
         attempt: {
           invoke: {
@@ -607,6 +638,29 @@ function loseLeadership(reason: LossReason, when?: 'pastRenewDeadline') {
       ],
     },
     { guard: when, target: '#lease.acquiring', actions: { type: 'recordLoss', params: { reason } } },
+  ] as const;
+}
+
+/**
+ * A watch delivery while we hold the lease (leading and renewing, which share no parent below the
+ * machine: their names are public). A newer write naming anyone else ends leadership at once —
+ * within one watch delivery, not at the next renew; a newer one naming us (metadata touched)
+ * becomes the version we renew from; our own writes echoed back and late deliveries of older
+ * versions change nothing.
+ */
+function watchedWhileHeld() {
+  const seen = { type: 'observe', params: sighting } as const;
+  const removed = 'removedByNewerWrite';
+  const stops = { type: 'stopsAfterLoss', params: { reason: 'preempted' } } as const;
+  return [
+    {
+      guard: and([removed, stops]),
+      target: '#lease.stopped',
+      actions: [seen, { type: 'recordLoss', params: { reason: 'preempted' } }, { type: 'recordStop', params: { reason: 'preempted' } }],
+    },
+    { guard: removed, target: '#lease.acquiring', actions: [seen, { type: 'recordLoss', params: { reason: 'preempted' } }] },
+    { guard: 'newerSighting', actions: [seen, 'markWatchUp'] },
+    { actions: 'markWatchUp' },
   ] as const;
 }
 

@@ -32,10 +32,13 @@ type Snapshot = SnapshotFrom<typeof leaseParticipantMachine>;
 type ModelEvent = { type: string; [key: string]: unknown };
 
 const SELF = 'me';
-const lease = (holder: string, leaseDurationSeconds = 15): ObservedLease => ({
+/** Every version the model writes or reads is 5; NEWER is a later write by someone. */
+const NEWER = 9;
+const lease = (holder: string, leaseDurationSeconds = 15, version = 5): ObservedLease => ({
   record: { holderIdentity: holder, leaseDurationSeconds, acquireTime: 0, renewTime: 0, leaseTransitions: 1 },
-  resourceVersion: holder || 'free',
+  resourceVersion: String(version),
 });
+const observed = (lease: ObservedLease | null) => ({ type: 'LEASE_OBSERVED', lease, at: 0 });
 
 /**
  * The facades' configurations: client-go (create, stop after loss), CloudNativePG (never create,
@@ -82,6 +85,17 @@ function renewEvents(context: ParticipantContext, sub: string): ModelEvent[] {
   }
 }
 
+/**
+ * Watch deliveries to a holder: a newer write naming another, "" or us, the lease deleted, and our
+ * own version echoed back (as ours, and as another's: not newer, so ignored either way).
+ */
+const whileHeld = (): ModelEvent[] => [
+  ...['other', '', SELF].map((h) => observed(lease(h, 15, NEWER))),
+  observed(null),
+  observed(lease(SELF)),
+  observed(lease('other')),
+];
+
 /** Every event the model may take in `snapshot`, with the payload variants its guards branch on. */
 function modelEvents(snapshot: Snapshot): ModelEvent[] {
   const { context } = snapshot;
@@ -99,10 +113,12 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
       break;
     case 'acquiring':
       events.push(
-        ...[SELF, 'other', ''].map((h) => ({ type: 'LEASE_OBSERVED', lease: lease(h), at: 0 })),
+        ...[SELF, 'other', ''].map((h) => observed(lease(h))),
         // Another holder whose record makes the wait longer, or shorter (it re-decides).
-        ...[30, 5].map((seconds) => ({ type: 'LEASE_OBSERVED', lease: lease('other', seconds), at: 0 })),
-        { type: 'LEASE_OBSERVED', lease: null, at: 0 },
+        ...[30, 5].map((seconds) => observed(lease('other', seconds))),
+        // A write after the one we act on (a claim in flight is overtaken by it).
+        observed(lease('other', 15, NEWER)),
+        observed(null),
         { type: 'WATCH_DOWN', reason: 'model', at: 0 },
       );
       if (sub === 'reading') {
@@ -124,10 +140,10 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
       if (sub === 'backoff') events.push(after('pollInterval', 'acquiring.backoff'));
       break;
     case 'leading':
-      events.push(after('renewInterval', 'leading', false), after('renewInterval', 'leading', true));
+      events.push(after('renewInterval', 'leading', false), after('renewInterval', 'leading', true), ...whileHeld());
       break;
     case 'renewing':
-      events.push(...renewEvents(context, sub!));
+      events.push(...renewEvents(context, sub!), ...whileHeld());
       break;
     case 'releasing':
       if (sub === 'reading') {
@@ -149,7 +165,8 @@ function serializeState(snapshot: Snapshot): string {
   const c = snapshot.context;
   const holder = c.observed === null ? 'none' : c.observed.record.holderIdentity === SELF ? 'self' : c.observed.record.holderIdentity || 'empty';
   const armed = c.takeoverArmedFor === takeoverAllowedAt(c);
-  return JSON.stringify([snapshot.value, c.watchUp, c.upgrading, holder, c.observed?.record.leaseDurationSeconds, armed, c.lastLoss !== null, c.lastRenewAt !== null]);
+  const version = c.observed?.resourceVersion;
+  return JSON.stringify([snapshot.value, c.watchUp, c.upgrading, holder, version, c.observed?.record.leaseDurationSeconds, armed, c.lastLoss !== null, c.lastRenewAt !== null]);
 }
 
 /** The abstract machine: clock-dependent guards read the generated event's `overdue` flag instead. */
