@@ -36,15 +36,28 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+export interface PrimaryLeaseOptions extends RuntimeOptions {
+  /**
+   * leaseDurationSeconds written by release(), in ms (whole seconds, default 1 s): used also by an
+   * instance that never acquired, as CloudNativePG's Release uses the configured value. An
+   * acquire() config that sets it wins.
+   */
+  releasedLeaseDuration?: number;
+}
+
 export class PrimaryLease {
   private readonly participant: Participant;
   private readonly fatalListeners = new Set<(error: LeadershipError) => void>();
+  /** What acquire() fills in: CloudNativePG's defaults and the constructor's releasedLeaseDuration. */
+  private readonly defaults: ParticipantConfig;
 
   constructor(
     readonly lock: LeaseLock,
-    options: RuntimeOptions = {},
+    options: PrimaryLeaseOptions = {},
   ) {
-    this.participant = new Participant(lock, PRIMARY_LEASE_DEFAULTS, options, {
+    const context = { lease: lock.describe(), identity: lock.identity };
+    this.defaults = resolveConfig({ releasedLeaseDuration: options.releasedLeaseDuration }, PRIMARY_LEASE_DEFAULTS, context);
+    this.participant = new Participant(lock, this.defaults, options, {
       startedEvent: 'acquired primary lease',
       stoppedEvent: 'lost primary lease',
     });
@@ -76,7 +89,7 @@ export class PrimaryLease {
   async acquire(config: Partial<PrimaryLeaseConfig> = {}, { signal }: CallOptions = {}): Promise<void> {
     if (!this.snapshot.context.configApplied) {
       const context = { lease: this.lock.describe(), identity: this.lock.identity };
-      const resolved = resolveConfig(config, PRIMARY_LEASE_DEFAULTS, context);
+      const resolved = resolveConfig(config, this.defaults, context);
       validateAtLeastOneSecond(resolved, context);
       this.participant.send({ type: 'ACQUIRE', config: resolved });
     } else {

@@ -111,14 +111,15 @@ export class Participant {
   }
 
   /**
-   * The machine believes it leads but has not renewed for longer than `tolerance` beyond the lease
-   * duration: its renewal is stuck (client-go's healthz check). Null when healthy.
+   * client-go's health check: the last record seen names us (client-go's IsLeader) and has not
+   * changed for longer than leaseDuration + `tolerance`, so this process's renewal is stuck. It
+   * keeps failing after a renew loop that gave up (the record it saw last still names it), until
+   * the process is restarted, which is what a liveness probe is for. Null when healthy.
    */
   stuckFor(tolerance: number): number | null {
-    const snapshot = this.snapshot;
-    const { lastRenewAt, config } = snapshot.context;
-    if (!isLeading(snapshot) || lastRenewAt === null) return null;
-    const overdue = this.clock.now() - lastRenewAt - config.leaseDuration - tolerance;
+    const { observed, observedAt, identity, config } = this.snapshot.context;
+    if (observed?.record.holderIdentity !== identity || observedAt === null) return null;
+    const overdue = this.clock.now() - observedAt - config.leaseDuration - tolerance;
     return overdue > 0 ? overdue : null;
   }
 

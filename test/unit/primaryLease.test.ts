@@ -51,6 +51,27 @@ describe('PrimaryLease', () => {
     expect(primary.isHeld).toBe(false);
   });
 
+  it('releases with the releasedLeaseDuration given at construction (5 s), even if never acquired in this process', async () => {
+    const world = leaseWorld();
+    world.put({ holderIdentity: 'pod-1', leaseTransitions: 7 });
+    const primary = new PrimaryLease(world.lock('pod-1'), { clock: world.clock, releasedLeaseDuration: 5_000 });
+    await primary.release();
+    expect(world.record()).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 5, leaseTransitions: 7 });
+  });
+
+  it('the first acquire config overrides the constructor releasedLeaseDuration; an invalid one is refused at construction', async () => {
+    const world = leaseWorld();
+    world.put({ holderIdentity: '' });
+    const primary = new PrimaryLease(world.lock('pod-1'), { clock: world.clock, releasedLeaseDuration: 5_000 });
+    await primary.acquire({ releasedLeaseDuration: 3_000 });
+    await primary.release();
+    expect(world.record().leaseDurationSeconds).toBe(3);
+    expect(() => new PrimaryLease(world.lock('pod-2'), { clock: world.clock, releasedLeaseDuration: 1_500 })).toThrow(ConfigError);
+    expect(() => new PrimaryLease(world.lock('pod-2'), { clock: world.clock, releasedLeaseDuration: 1_500 })).toThrow(
+      'releasedLeaseDuration must be a whole number of seconds',
+    );
+  });
+
   it('keeps the lease on release while upgrading in place', async () => {
     const world = leaseWorld();
     world.put({ holderIdentity: '' });
