@@ -93,6 +93,12 @@ export class MemoryLeaseStore implements LeaseLockFactory {
     return this.partitioned.has(identity);
   }
 
+  /** True while a watch stream of `identity` on the lease is attached: it will be told of every change. */
+  isWatching(ref: LeaseRef, identity: string): boolean {
+    for (const stream of this.watchers.get(keyOf(ref)) ?? []) if (stream.identity === identity) return true;
+    return false;
+  }
+
   /** Ends watch streams (all, or those of matching identities) with a 'down' event. */
   dropWatches(matchIdentity: (identity: string) => boolean = () => true): void {
     for (const set of this.watchers.values()) {

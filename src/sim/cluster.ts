@@ -5,15 +5,16 @@
  * phase turns every fault off and restarts the dead, and the record (record.ts) holds what
  * happened on true time; the invariants are checked elsewhere (invariants.ts).
  */
-import type { LeaseRef } from '../lease/record.js';
+import { formatMicroTime } from '../lease/microTime.js';
+import { INT32_MAX, type LeaseRef } from '../lease/record.js';
 import { MemoryLeaseStore, type StoreChange } from '../lock/memoryLeaseStore.js';
 import type { RuntimeOptions } from '../runtime/participant.js';
 import { SkewedClock } from '../time/skewedClock.js';
 import { VirtualClock } from '../time/virtualClock.js';
 import { startProcess, type SimProcess } from './processes.js';
 import { seededRandom } from './random.js';
-import { SimRecorder, type SimRecord } from './record.js';
-import type { SimEvent, SimSchedule } from './schedule.js';
+import { SimRecorder, THIRD_PARTY, type SimRecord } from './record.js';
+import type { SimEvent, SimSchedule, ThirdPartyWrite } from './schedule.js';
 
 export type { CommittedWrite, LeadershipWindow, SimRecord, TimelineEntry } from './record.js';
 
@@ -45,6 +46,10 @@ class SimulatedCluster {
   private readonly processes: (SimProcess | undefined)[] = [];
   private readonly partitioned = new Set<string>();
   private serial = 0;
+  /** The stored leaseTransitions as a number, whatever type it was written with. */
+  private storedTerm: number | null = null;
+  /** The term a third-party write about to be committed stores (its spec may not be a number). */
+  private thirdPartyTerm = 0;
 
   constructor(
     private readonly schedule: SimSchedule,
@@ -110,14 +115,46 @@ class SimulatedCluster {
   }
 
   private recordWrite({ call, before, after }: StoreChange): void {
+    const thirdParty = call.identity === THIRD_PARTY;
+    const holderBefore = before?.record.holderIdentity ?? null;
+    const transitionsAfter = thirdParty ? this.thirdPartyTerm : (after?.record.leaseTransitions ?? null);
     this.recorder.write({
       by: call.identity,
       verb: call.verb,
-      holderBefore: before?.record.holderIdentity ?? null,
+      holderBefore,
       holderAfter: after?.record.holderIdentity ?? null,
-      transitionsBefore: before?.record.leaseTransitions ?? null,
-      transitionsAfter: after?.record.leaseTransitions ?? null,
+      transitionsBefore: this.storedTerm,
+      transitionsAfter,
+      thirdParty,
+      holderWatching: thirdParty && holderBefore !== null && this.store.isWatching(LEASE, holderBefore),
+      malformed: after?.malformed === true,
     });
+    this.storedTerm = transitionsAfter;
+  }
+
+  /**
+   * Another client writes the lease raw, whoever holds it: what kubectl edit or a peer with bugs
+   * can leave there. Its term relative to the stored one decides leaseTransitions.
+   */
+  private writeAsThirdParty(write: ThirdPartyWrite): void {
+    const holder = this.store.peek(LEASE)?.record.holderIdentity ?? '';
+    const term = this.storedTerm ?? 0;
+    // No API server stores a leaseTransitions beyond the int32 maximum, whatever its type.
+    const within = (value: number) => Math.min(INT32_MAX, value);
+    const terms = { kept: term, next: within(term + 1), string: within(term + 1), fraction: within(term + 0.5), max: INT32_MAX };
+    this.thirdPartyTerm = terms[write.transitions];
+    const now = formatMicroTime(this.truth.now());
+    const spec: Record<string, unknown> = {
+      holderIdentity: { nobody: '', intruder: 'intruder', same: holder, wrongType: 7 }[write.holder],
+      acquireTime: now,
+      renewTime: now,
+      leaseTransitions: write.transitions === 'string' ? String(this.thirdPartyTerm) : this.thirdPartyTerm,
+    };
+    if (write.duration !== 'missing') {
+      spec.leaseDurationSeconds = write.duration === 'zero' ? 0 : write.duration === 'string' ? '15' : write.duration;
+    }
+    this.recorder.log('third party', `writes ${JSON.stringify(spec)}`);
+    this.store.putRaw(LEASE, spec);
   }
 
   private get faultFree(): boolean {
@@ -194,6 +231,9 @@ class SimulatedCluster {
       case 'dropWatch':
         this.recorder.log(who, 'watch dropped');
         this.store.dropWatches((identity) => identity === who);
+        return;
+      case 'thirdParty':
+        if (event.write) this.writeAsThirdParty(event.write);
         return;
     }
   }

@@ -26,10 +26,21 @@ export interface CommittedWrite {
   by: string;
   verb: string;
   holderBefore: string | null;
+  /** The holder as participants read it (a holder of the wrong type reads as ""). */
   holderAfter: string | null;
+  /** The stored leaseTransitions as written, whatever its type, as a number ("7" is 7, 7.5 is 7.5). */
   transitionsBefore: number | null;
   transitionsAfter: number | null;
+  /** Written by another client (THIRD_PARTY), not a participant. */
+  thirdParty: boolean;
+  /** For a third-party write: the holder before it had a watch attached, so it is told at once. */
+  holderWatching: boolean;
+  /** The store reads the written spec as malformed. */
+  malformed: boolean;
 }
+
+/** Who writes the lease besides the participants (the memory store's identity for raw writes). */
+export const THIRD_PARTY = '(test)';
 
 export interface TimelineEntry {
   at: number;
