@@ -25,8 +25,8 @@ export interface SimOptions {
   quietFor?: number;
 }
 
-/** An elector pod restarts this long after its Run returned. */
-const ELECTOR_RESTART_DELAY = 1_000;
+/** A pod restarts this long after its process exited on its own. */
+const RESTART_DELAY = 1_000;
 const LEASE: LeaseRef = { namespace: 'sim', name: 'lease' };
 
 export async function runSimulation(schedule: SimSchedule, options: SimOptions = {}): Promise<SimRecord> {
@@ -183,17 +183,20 @@ class SimulatedCluster {
         ...(this.options.implementations ? { implementations: this.options.implementations } : {}),
       },
       recorder: this.recorder,
-      onElectorExit: (exited) => this.restartLater(exited),
+      onExit: (exited) => this.restartLater(exited),
     });
     this.processes[slot] = process;
     return process;
   }
 
-  /** Run is one-shot: after losing the lease the operator pod restarts and competes again. */
+  /**
+   * A process that exits on its own is restarted by its pod, as the kubelet does: an elector's Run
+   * is one-shot, and an instance manager exits on a fatal preemption.
+   */
   private restartLater(exited: SimProcess): void {
     if (!exited.alive || this.processes[exited.slot] !== exited) return;
     exited.alive = false;
-    this.truth.setTimeout(() => this.processes[exited.slot] === exited && this.start(exited.slot), ELECTOR_RESTART_DELAY);
+    this.truth.setTimeout(() => this.processes[exited.slot] === exited && this.start(exited.slot), RESTART_DELAY);
   }
 
   private apply(event: SimEvent): void {

@@ -41,8 +41,8 @@ export interface ProcessSetup {
   timing: LeaseTiming;
   runtime: RuntimeOptions;
   recorder: SimRecorder;
-  /** An elector's Run returned after it lost the lease: its pod restarts it. */
-  onElectorExit(process: SimProcess): void;
+  /** The process exited on its own (a fatal preemption, an elector's Run returning): its pod restarts it. */
+  onExit(process: SimProcess): void;
 }
 
 export function startProcess(setup: ProcessSetup): SimProcess {
@@ -65,7 +65,7 @@ function startPrimary(setup: ProcessSetup): SimProcess {
   });
   primary.onFatal((error) => {
     recorder.log(participant.identity, `fatal: ${error.message}`, clock);
-    process.alive = false;
+    setup.onExit(process);
   });
   primary.acquire(timing).catch(() => undefined); // a stopped process's acquire rejects: expected
   return process;
@@ -89,7 +89,7 @@ function startElector(setup: ProcessSetup): SimProcess {
     release: () => controller.abort(),
     upgrade: (restart) => restart(),
   });
-  void elector.run(controller.signal).then(() => setup.onElectorExit(process));
+  void elector.run(controller.signal).then(() => setup.onExit(process));
   return process;
 }
 
