@@ -48,9 +48,9 @@ for (const [what, key] of [['graceful hand-over', 'handOver'], ['crash failover 
 console.error('measuring steady-state request rates...');
 const steady = async (watch: boolean) => {
   const ref = { namespace: 'default', name: `steady-${watch}` };
-  const leader = new LeaseLocker(locksFor(`leader-${watch}`), ref, 'leader', { ...DEFAULT_TIMING, leaseDuration: 15_000, watch });
+  const leader = new LeaseLocker({ locks: locksFor(`leader-${watch}`), lease: ref, owner: 'leader', ...DEFAULT_TIMING, leaseDuration: 15_000, watch });
   await leader.lock();
-  const candidate = new LeaseLocker(locksFor(`candidate-${watch}`), ref, 'candidate', { ...DEFAULT_TIMING, watch });
+  const candidate = new LeaseLocker({ locks: locksFor(`candidate-${watch}`), lease: ref, owner: 'candidate', ...DEFAULT_TIMING, watch });
   candidate.lock().catch(() => undefined);
   return () => {
     leader.actor.stop();

@@ -27,7 +27,7 @@ const store = new MemoryLeaseStore(clock);
 const before = heapUsed();
 const lockers = Array.from(
   { length: PARTICIPANTS },
-  (_, i) => new LeaseLocker(store, { namespace: 'default', name: `lease-${i}` }, 'holder', DEFAULT_TIMING, { clock }),
+  (_, i) => new LeaseLocker({ locks: store, lease: { namespace: 'default', name: `lease-${i}` }, owner: 'holder', ...DEFAULT_TIMING, clock }),
 );
 await Promise.all(lockers.map((locker) => locker.lock()));
 const held = heapUsed();

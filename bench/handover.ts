@@ -56,10 +56,10 @@ export async function measureHandOvers(
   const ref = { namespace: 'default', name: `bench-${crash ? 'crash' : 'release'}${timing.watch === false ? '-poll' : ''}` };
   const samples: number[] = [];
   const options = { clock };
-  let holder = new LeaseLocker(locks, ref, 'p0', timing, options);
+  let holder = new LeaseLocker({ locks, lease: ref, owner: 'p0', ...timing, ...options });
   await world.run(holder.lock());
   for (let i = 1; i <= runs; i++) {
-    const candidate = new LeaseLocker(locks, ref, `p${i}`, timing, options);
+    const candidate = new LeaseLocker({ locks, lease: ref, owner: `p${i}`, ...timing, ...options });
     const led = leadsNow(candidate);
     const watching = firstValueFrom(candidate.state$.pipe(filter((s) => s.matches({ acquiring: 'waiting' }))));
     candidate.lock().catch(() => undefined); // the bench stops lockers without unlocking

@@ -43,11 +43,11 @@ async function holdThroughPollers(): Promise<() => number> {
   const store = new MemoryLeaseStore(realClock);
   const lockers = Array.from(
     { length: LEASES },
-    (_, i) => new LeaseLocker(store, { namespace: 'default', name: `lease-${i}` }, 'holder', { ...DEFAULT_TIMING, watch: false }),
+    (_, i) => new LeaseLocker({ locks: store, lease: { namespace: 'default', name: `lease-${i}` }, owner: 'holder', ...DEFAULT_TIMING, watch: false }),
   );
   await Promise.all(lockers.map((locker) => locker.lock()));
   return () => {
-    const held = lockers.filter((locker) => locker.isLocked).length;
+    const held = lockers.filter((locker) => locker.isLeader()).length;
     for (const locker of lockers) locker.actor.stop();
     return held;
   };

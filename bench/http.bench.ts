@@ -20,9 +20,9 @@ const handOvers = await measureHandOvers(realWorld, locks, FAST_TIMING, RUNS, fa
 const failovers = await measureHandOvers(realWorld, locks, FAST_TIMING, RUNS, true, lastRenew);
 
 const ref = { namespace: 'default', name: 'bench-steady' };
-const leader = new LeaseLocker(locksFor('leader'), ref, 'leader', { leaseDuration: 15_000 });
+const leader = new LeaseLocker({ locks: locksFor('leader'), lease: ref, owner: 'leader', leaseDuration: 15_000 });
 await leader.lock();
-const candidate = new LeaseLocker(locksFor('candidate'), ref, 'candidate', { leaseDuration: 15_000 });
+const candidate = new LeaseLocker({ locks: locksFor('candidate'), lease: ref, owner: 'candidate', leaseDuration: 15_000 });
 candidate.lock().catch(() => undefined);
 await sleep(3_000); // both in steady state
 requests.clear();

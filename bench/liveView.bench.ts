@@ -7,14 +7,14 @@
  * the DOM, and to the next animation frame after that (the update on screen). Both ends read the
  * same wall clock; the page's offset from this process is measured and subtracted.
  *
- * Render: Graphviz start-up (WebAssembly), then every machine in visualize/machines.ts to DOT and
- * SVG: the first time, then 20 more.
+ * Render: Graphviz start-up (WebAssembly), then every machine in visualize/machines.ts to all its
+ * diagrams (overview and details), DOT and SVG: the first time, then 20 more.
  */
 import { PrimaryLease } from '../src/api/PrimaryLease.js';
 import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
 import { realClock } from '../src/time/realClock.js';
 import { launchChromium } from '../test/browser/chromium.js';
-import { machineToDot } from '../visualize/dot.js';
+import { machineDiagrams } from '../visualize/diagrams.js';
 import { startLiveView } from '../visualize/liveView.js';
 import { diagramMachines } from '../visualize/machines.js';
 import { svgRenderer } from '../visualize/renderSvg.js';
@@ -38,16 +38,19 @@ async function renderTimes() {
   const loading = performance.now();
   const render = await svgRenderer();
   const startup = performance.now() - loading;
-  const machines = diagramMachines.map(({ name, machine }) => {
+  const machines = diagramMachines.map((entry) => {
     const times: number[] = [];
+    let diagrams = 0;
     for (let run = 0; run <= 20; run++) {
       const started = performance.now();
-      render(machineToDot(machine));
+      const drawn = machineDiagrams(entry);
+      for (const diagram of drawn) render(diagram.dot);
       times.push(performance.now() - started);
+      diagrams = drawn.length;
     }
     // The first render of a Graphviz instance also compiles its code paths: reported apart.
     const [first, ...warm] = times as [number, ...number[]];
-    return { name, first, warm };
+    return { name: entry.name, diagrams, first, warm };
   });
   return { startup, machines };
 }
@@ -59,7 +62,7 @@ async function liveViewLatency() {
   store.put(ref, { holderIdentity: '', leaseDurationSeconds: 3, acquireTime: null, renewTime: null, leaseTransitions: 0 });
   const participants = new Map<string, PrimaryLease>();
   const join = (identity: string) => {
-    const participant = new PrimaryLease(store.lockFor(ref, identity), { inspect: view.inspect });
+    const participant = new PrimaryLease({ lock: store.lockFor(ref, identity), inspect: view.inspect });
     participants.set(identity, participant);
     view.register(identity, participant.actor);
     void participant.acquire(TIMING).catch(() => {});
@@ -95,7 +98,7 @@ async function liveViewLatency() {
     };
     for (let handOvers = 0; (await transitions()).length < TRANSITIONS; handOvers++) {
       if (handOvers > TRANSITIONS * 4) throw new Error('the participants stopped producing transitions');
-      const leader = [...participants].find(([, participant]) => participant.isHeld)?.[0];
+      const leader = [...participants].find(([, participant]) => participant.isLeader())?.[0];
       if (leader) {
         await participants.get(leader)!.release();
         participants.get(leader)!.stop();
@@ -117,8 +120,9 @@ async function liveViewLatency() {
 const renders = await renderTimes();
 console.log(`Graphviz (WebAssembly) start-up: ${ms(renders.startup)}`);
 printTable(
-  renders.machines.map(({ name, first, warm }) => ({
+  renders.machines.map(({ name, diagrams, first, warm }) => ({
     'machine -> DOT -> SVG': name,
+    diagrams,
     first: ms(first),
     'then runs': warm.length,
     p50: ms(percentile(warm, 50)),
@@ -127,7 +131,7 @@ printTable(
 );
 const cold = renders.startup + renders.machines.reduce((sum, { first }) => sum + first, 0);
 const warm = renders.machines.reduce((sum, { warm }) => sum + percentile(warm, 50), 0);
-console.log(`all ${renders.machines.length} diagram(s): ${ms(cold)} cold (start-up + first renders), ${ms(warm)} warm (sum of p50s)\n`);
+console.log(`all ${renders.machines.length} machine(s): ${ms(cold)} cold (start-up + first renders), ${ms(warm)} warm (sum of p50s)\n`);
 
 const latency = await liveViewLatency();
 console.log(`page clock offset ${latency.offset.toFixed(2)} ms ± ${latency.uncertainty.toFixed(2)} ms (subtracted)`);

@@ -15,7 +15,7 @@ const step = option('step', 100);
 
 async function measure(spacing: 'global' | 'perCluster', seconds: number) {
   const clock = new VirtualClock();
-  const manager = new RolloutManager({ clusterRolloutDelay: 10_000, instanceRolloutDelay: 5_000, spacing }, { clock });
+  const manager = new RolloutManager({ clusterRolloutDelay: 10_000, instanceRolloutDelay: 5_000, spacing, clock });
   const deadline = performance.now() + seconds * 1000;
   let allowed = 0;
   let denied = 0;

@@ -41,6 +41,7 @@
  *                        newer write that names another holder ("" included) or deletes the lease
  *                        (resourceVersions order writes: src/lease/resourceVersion.ts)
  *   claimOvertaken       a claim whose lease the watch already shows overwritten opens no window
+ *                        (it reads again, as after a conflict)
  *   stopsAfterLoss       after a loss: stop (one-shot, fatal preemption) or compete again
  *
  * Everything that touches the world is named here and implemented in src/runtime via .provide():
@@ -276,8 +277,6 @@ export const leaseParticipantMachine = setup({
     pastRenewDeadline: notProvided('pastRenewDeadline'),
     /** The renew that just landed was sent while our window was still open. */
     renewSentInTime: ({ context }, renew: LeaseCallOutput) => renew.at <= windowCloses(context),
-    /** A watch delivery newer than what we hold (our own writes echoed back and late deliveries are not). */
-    newerSighting: ({ context, event }) => event.type === 'LEASE_OBSERVED' && isNewer(event.lease, context.observed),
     /** A newer write names another holder ("" included) or deleted the lease: someone removed us. */
     removedByNewerWrite: ({ context, event }) =>
       event.type === 'LEASE_OBSERVED' && isNewer(event.lease, context.observed) && event.lease?.record.holderIdentity !== context.identity,
@@ -294,12 +293,21 @@ export const leaseParticipantMachine = setup({
     startWatching: spawnChild('watchLease', { id: 'watchLease', input: callInput }),
     stopWatching: stopChild('watchLease'),
     observe: assign(({ context }, seen: Sighting) => observation(context, seen)),
+    /** A watch delivery: what it shows, and that the watch is up. */
+    observeWatch: assign(({ context }, seen: Sighting) => ({ ...observation(context, seen), watchUp: true })),
+    /**
+     * While holding: a newer version (naming us) becomes the one we renew from; our own writes
+     * echoed back and late deliveries of older versions only say that the watch is up.
+     */
+    observeIfNewer: assign(({ context }, seen: Sighting) => ({
+      ...(isNewer(seen.lease, context.observed) ? observation(context, seen) : {}),
+      watchUp: true,
+    })),
     observeMissing: assign(({ context }) => ({
       observed: null,
       observedAt: context.observed === null ? context.observedAt : null,
       leader: '',
     })),
-    markWatchUp: assign({ watchUp: true }),
     armTakeover: assign(({ context }) => ({ takeoverArmedFor: takeoverAllowedAt(context) })),
     disarmTakeover: assign({ takeoverArmedFor: null }),
     markWatchDown: assign({ watchUp: false }),
@@ -435,7 +443,7 @@ export const leaseParticipantMachine = setup({
     acquiring: {
       initial: 'reading',
       on: {
-        LEASE_OBSERVED: { actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
+        LEASE_OBSERVED: { actions: { type: 'observeWatch', params: sighting } },
       },
       states: {
         reading: {
@@ -469,8 +477,8 @@ export const leaseParticipantMachine = setup({
           exit: 'disarmTakeover',
           on: {
             LEASE_OBSERVED: [
-              { guard: 'waitGoesOn', actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
-              { target: 'deciding', actions: [{ type: 'observe', params: sighting }, 'markWatchUp'] },
+              { guard: 'waitGoesOn', actions: { type: 'observeWatch', params: sighting } },
+              { target: 'deciding', actions: { type: 'observeWatch', params: sighting } },
             ],
             WATCH_DOWN: { target: 'reading', actions: 'markWatchDown' },
           },
@@ -488,7 +496,7 @@ export const leaseParticipantMachine = setup({
             src: 'claimLease',
             input: callInput,
             onDone: [
-              { guard: { type: 'claimOvertaken', params: output }, target: 'deciding' },
+              { guard: { type: 'claimOvertaken', params: output }, target: 'reading' },
               { target: '#lease.leading', actions: { type: 'acquired', params: output } },
             ],
             onError: [
@@ -503,7 +511,7 @@ export const leaseParticipantMachine = setup({
             src: 'createLease',
             input: callInput,
             onDone: [
-              { guard: { type: 'claimOvertaken', params: output }, target: 'deciding' },
+              { guard: { type: 'claimOvertaken', params: output }, target: 'reading' },
               { target: '#lease.leading', actions: { type: 'acquired', params: output } },
             ],
             onError: [
@@ -644,23 +652,15 @@ function loseLeadership(reason: LossReason, when?: 'pastRenewDeadline') {
 /**
  * A watch delivery while we hold the lease (leading and renewing, which share no parent below the
  * machine: their names are public). A newer write naming anyone else ends leadership at once —
- * within one watch delivery, not at the next renew; a newer one naming us (metadata touched)
- * becomes the version we renew from; our own writes echoed back and late deliveries of older
- * versions change nothing.
+ * within one watch delivery, not at the next renew — through the same `renewing.preempted` a
+ * re-read that finds another holder goes to; a newer one naming us (metadata touched) becomes the
+ * version we renew from; our own writes echoed back and late deliveries of older versions change
+ * nothing.
  */
 function watchedWhileHeld() {
-  const seen = { type: 'observe', params: sighting } as const;
-  const removed = 'removedByNewerWrite';
-  const stops = { type: 'stopsAfterLoss', params: { reason: 'preempted' } } as const;
   return [
-    {
-      guard: and([removed, stops]),
-      target: '#lease.stopped',
-      actions: [seen, { type: 'recordLoss', params: { reason: 'preempted' } }, { type: 'recordStop', params: { reason: 'preempted' } }],
-    },
-    { guard: removed, target: '#lease.acquiring', actions: [seen, { type: 'recordLoss', params: { reason: 'preempted' } }] },
-    { guard: 'newerSighting', actions: [seen, 'markWatchUp'] },
-    { actions: 'markWatchUp' },
+    { guard: 'removedByNewerWrite', target: '#lease.renewing.preempted', actions: { type: 'observeWatch', params: sighting } },
+    { actions: { type: 'observeIfNewer', params: sighting } },
   ] as const;
 }
 

@@ -1,11 +1,24 @@
-// The public API of leasehold: the only import path users need.
-export { PrimaryLease, PRIMARY_LEASE_DEFAULTS, type PrimaryLeaseConfig, type CallOptions } from './api/PrimaryLease.js';
+/**
+ * leasehold: lease-based leadership for Kubernetes. The main entry: the facades, the Kubernetes
+ * adapters, time, logging, metrics and errors. Test doubles are in 'leasehold/testing', the
+ * embedded Lease API server in 'leasehold/server', the live view in 'leasehold/live-view' and the
+ * machine definitions in 'leasehold/machines'.
+ */
+
+// One lease, one identity: the facades.
+export { type CallOptions } from './api/leaseFacade.js';
+export { PrimaryLease, PRIMARY_LEASE_DEFAULTS, type PrimaryLeaseConfig, type PrimaryLeaseOptions } from './api/PrimaryLease.js';
 export { LeaderElector, runOrThrow, type LeaderCallbacks, type LeaderElectionConfig } from './api/LeaderElector.js';
-export { HealthzAdaptor } from './api/HealthzAdaptor.js';
-export { LeaseMetrics } from './metrics.js';
-export { LeaseLocker, LEASE_LOCKER_DEFAULTS, type LeaseLockerConfig } from './api/LeaseLocker.js';
+export { HealthzAdaptor, type HealthCheckable, type HealthzAdaptorOptions } from './api/HealthzAdaptor.js';
+export { LeaseLocker, LEASE_LOCKER_DEFAULTS, type LeaseLockerConfig, type LeaseLockerOptions } from './api/LeaseLocker.js';
+export type { ParticipantActor, ParticipantSnapshot, Inspector, RuntimeOptions } from './runtime/participant.js';
+export type { ParticipantConfig, LeaseTiming } from './lease/config.js';
+
+// Many leases, many holders; rollout spacing.
 export {
   LeaseManager,
+  type LeaseManagerActor,
+  type LeaseManagerSnapshot,
   type LeaseManagerOptions,
   type LeaseManagerReport,
   type Claimer,
@@ -15,38 +28,62 @@ export {
   type Pinner,
   type Reader,
 } from './api/LeaseManager.js';
-export { leaseManagerMachine, type LeaseManagerContext, type LeaseManagerEvent } from '../machines/leaseManager.js';
 export { defaultSecretaryFinder, genericSecretary, applicationLeadershipSecretary, type Secretary, type SecretaryFinder } from './lease/secretary.js';
-export { leaseKeyString, type LeaseKey, type ManagedLease, type ManagedLeaseStore } from './lock/managedLeaseStore.js';
-export { MemoryManagedLeaseStore } from './lock/memoryManagedLeaseStore.js';
-export { KubernetesManagedLeaseStore, type KubernetesManagedLeaseStoreOptions } from './lock/kubernetesManagedLeaseStore.js';
+export {
+  RolloutManager,
+  ROLLOUT_ENV,
+  type RolloutManagerActor,
+  type RolloutManagerConfig,
+  type RolloutManagerOptions,
+  type RolloutRuntimeOptions,
+  type RolloutManagerSnapshot,
+} from './api/RolloutManager.js';
+export type { RolloutDecision, RolloutSpacing } from '../machines/rolloutManager.js';
 
-export { Participant, type ParticipantActor, type ParticipantSnapshot, type RuntimeOptions, type Inspector, type LeadershipHooks } from './runtime/participant.js';
-export { leaseParticipantMachine, isLeading, windowCloses, type ParticipantContext, type ParticipantEvent } from '../machines/leaseParticipant.js';
-
+// Storage: the ports and the Kubernetes adapters.
 export type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './lock/leaseLock.js';
-export { MemoryLeaseStore, type InjectedFault, type StoreCall, type StoreChange, type StoreVerb } from './lock/memoryLeaseStore.js';
-export { MemoryLeaseLock } from './lock/memoryLeaseLock.js';
-
+export type {
+  ClaimOutcome,
+  ExpireOutcome,
+  LeaseKey,
+  ManagedLease,
+  ManagedLeaseChange,
+  ManagedLeaseStore,
+  PinOutcome,
+  RevokeOutcome,
+} from './lock/managedLeaseStore.js';
+export { KubernetesLeaseLock, KubernetesLeaseLocks, type KubernetesLeaseLockOptions } from './lock/kubernetesLeaseLock.js';
+export type { EventRecorderOptions } from './lock/kubernetesEvents.js';
+export { KubernetesManagedLeaseStore, type KubernetesManagedLeaseStoreOptions } from './lock/kubernetesManagedLeaseStore.js';
+export { loadKubeConfig } from './lock/kubeConfig.js';
 export type { LeaseRecord, LeaseRef, ObservedLease } from './lease/record.js';
 export { leaseSpecToLockRecord, lockRecordToLeaseSpec, type LeaseSpecJson } from './lease/spec.js';
-export { formatMicroTime, parseTime } from './lease/microTime.js';
 export { parseDuration, formatDuration } from './lease/duration.js';
-export { BASE_DEFAULTS, JITTER_FACTOR, resolveConfig, validateTiming, type LeaseTiming, type ParticipantConfig } from './lease/config.js';
-export * from './lease/errors.js';
 
+// Time, logging, metrics, errors.
 export type { Clock } from './time/clock.js';
 export { realClock } from './time/realClock.js';
-export { VirtualClock } from './time/virtualClock.js';
-
-export { KubernetesLeaseLock, KubernetesLeaseLocks, type KubernetesLeaseLockOptions } from './lock/kubernetesLeaseLock.js';
-export { loadKubeConfig } from './lock/kubeConfig.js';
-export { startLeaseApiServer, type LeaseApiServer, type LeaseApiServerOptions } from './server/index.js';
-export { SkewedClock } from './time/skewedClock.js';
-
-export { startLiveView, type LiveView, type LiveViewOptions, type LeaseView, type RegisterOptions } from '../visualize/liveView.js';
-
-export { RolloutManager, ROLLOUT_ENV, type RolloutManagerActor, type RolloutManagerConfig, type RolloutManagerOptions, type RolloutManagerSnapshot } from './api/RolloutManager.js';
-export { rolloutManagerMachine, remainingWait, type RolloutContext, type RolloutDecision, type RolloutEvent, type RolloutSpacing } from '../machines/rolloutManager.js';
-
 export { createLogger, silentLogger, withFields, type ConsoleLoggerOptions, type LogFields, type Logger, type LogLevel } from './log/logger.js';
+export { LeaseMetrics } from './metrics.js';
+export {
+  LeaseholdError,
+  ConfigError,
+  LeaseApiError,
+  LeaseNotFoundError,
+  LeaseConflictError,
+  LeaseAlreadyExistsError,
+  LeaseInvalidError,
+  LeaseForbiddenError,
+  LeaseUnavailableError,
+  LeadershipError,
+  RolloutManagerError,
+  LeaseManagerError,
+  InvalidLeaseRequestError,
+  ClaimDeniedError,
+  NotHeldError,
+  LeaseTimeoutError,
+  WaitCancelledError,
+  LeaseManagerStoppedError,
+  type LeaseErrorContext,
+  type LeaseErrorKind,
+} from './lease/errors.js';

@@ -1,103 +1,140 @@
 /**
- * An XState v5 machine as a Graphviz DOT digraph, read from the machine's own state nodes — never a
- * hand-drawn copy, so a diagram cannot drift from the code.
+ * One level of a machine (levels.ts) as a Graphviz DOT digraph, drawn left to right.
  *
- * - compound and parallel states are clusters; atomic, final and history states are nodes;
- * - each compound state has an initial marker (a dot) pointing at its initial child;
- * - edges carry the event: `EVENT`, `after <delay>` (delayed transitions), `done: <id>` /
- *   `error: <id>` (an invoke's onDone / onError), `always`; the guard follows in brackets;
- * - transitions that stay inside their source (no target, or a target within it) are listed in the
- *   source's own label, since Graphviz cannot draw an edge from a cluster into itself.
+ * - a box per child state; a box with children lists them (its detail diagram draws them) and
+ *   links to that diagram; an atomic box lists what it invokes and the transitions that stay in it;
+ * - one edge per pair of ends, labelled with every transition it stands for: `EVENT`, `after
+ *   <delay>`, `done: <id>` / `error: <id>` (an invoke's outcome), `always`, the guard in brackets;
+ * - a dot marks where the level starts; dashed "any state" markers carry the transitions written
+ *   on the state itself; exits (a detail's way out) are plain arrows to the state's name;
+ * - `columns` fixes the boxes' order left to right (the overview's declared order), exits sit in
+ *   the last column.
  *
- * Every state node's DOT name is its state id (`lease.acquiring.reading`; clusters prefix
- * `cluster_`) and carries class "state", so a page can find and highlight the SVG element of the
- * state an actor is in. The output depends only on the machine: same machine, same bytes.
+ * Every box's DOT name is its state id and carries class "state", and each listed child's row has
+ * the SVG id `a_<child id>`, so a page can highlight the state an actor is in. The output depends
+ * only on the machine and the options: same input, same bytes.
  */
-import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
+import type { AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { describeEventType } from './eventNames.js';
+import { type End, type Level, type LevelEdge, children, hasChildren, pathOf, stayingTransitions } from './levels.js';
 
 const FONT = 'Helvetica';
+const INK = '#30343b';
+const MUTED = '#5b6270';
 
-export function machineToDot(machine: AnyStateMachine): string {
+export interface LevelDrawing {
+  /** Columns left to right, each the ids of the boxes stacked in it top to bottom. */
+  columns?: ReadonlyArray<readonly string[]>;
+  /** The file a box's detail diagram is in, for boxes with children. */
+  detailLink?: (state: AnyStateNode) => string;
+}
+
+export function levelToDot(level: Level, { columns = [], detailLink }: LevelDrawing = {}): string {
+  const isRoot = level.state.parent === undefined;
   const lines = [
-    `digraph ${quote(machine.id)} {`,
-    '  compound=true;',
+    `digraph ${quote(level.state.id)} {`,
     '  rankdir=LR;',
-    '  nodesep=0.35;',
-    '  ranksep=0.45;',
-    `  graph [fontname=${quote(FONT)}, fontsize=12, style="rounded", color="#8a8f98", penwidth=1.2];`,
-    `  node [fontname=${quote(FONT)}, fontsize=11, shape=box, style="rounded,filled", fillcolor="#ffffff", color="#5b6270", penwidth=1.2, class="state"];`,
-    `  edge [fontname=${quote(FONT)}, fontsize=9, color="#5b6270", fontcolor="#30343b", arrowsize=0.7];`,
+    '  newrank=true;',
+    '  nodesep=0.3;',
+    '  ranksep=0.25;',
+    `  graph [fontname=${quote(FONT)}, fontsize=13, fontcolor=${quote(INK)}, labelloc=t, labeljust=l, style="rounded,dashed", color="#aab0ba"];`,
+    `  node [fontname=${quote(FONT)}, fontsize=12, shape=box, style="rounded,filled", fillcolor="#ffffff", color=${quote(MUTED)}, penwidth=1.3, margin="0.12,0.06"];`,
+    `  edge [fontname=${quote(FONT)}, fontsize=9, color=${quote(MUTED)}, fontcolor=${quote(INK)}, arrowsize=0.7];`,
   ];
-  const edges = new Edges();
-  writeState(machine.root, 1, lines, edges);
-  return [...lines, ...edges.lines(), '}', ''].join('\n');
-}
+  if (!isRoot) lines.push(`  label=${quote(`${level.state.machine.id}: inside ${pathOf(level.state)}`)};`);
 
-/** Edges with the same ends are drawn once, their labels stacked in definition order. */
-class Edges {
-  private readonly byEnds = new Map<string, { ends: string; labels: string[] }>();
-
-  add(from: string, source: AnyStateNode, target: AnyStateNode, label: string): void {
-    const attributes: string[] = [];
-    if (isCluster(source) && !isDescendant(target, source)) attributes.push(`ltail=${quote(clusterName(source))}`);
-    if (isCluster(target) && !isDescendant(source, target)) attributes.push(`lhead=${quote(clusterName(target))}`);
-    const ends = `${quote(from)} -> ${quote(nodeName(target))}${attributes.length ? ` [${attributes.join(', ')}]` : ''}`;
-    const existing = this.byEnds.get(ends) ?? { ends, labels: [] };
-    if (label) existing.labels.push(label);
-    this.byEnds.set(ends, existing);
-  }
-
-  lines(): string[] {
-    return [...this.byEnds.values()].map(({ ends, labels }) => {
-      if (labels.length === 0) return `  ${ends};`;
-      const label = `label=${quote(labels.join('\n'))}`;
-      return ends.endsWith(']') ? `  ${ends.slice(0, -1)}, ${label}];` : `  ${ends} [${label}];`;
-    });
-  }
-}
-
-function writeState(node: AnyStateNode, depth: number, lines: string[], edges: Edges): void {
-  const pad = '  '.repeat(depth);
-  const internal = transitionsOf(node).filter((t) => staysInside(t, node));
-  if (isCluster(node)) {
-    lines.push(`${pad}subgraph ${quote(clusterName(node))} {`);
-    lines.push(`${pad}  label=${htmlLabel(node, internal)};`);
-    lines.push(`${pad}  class="state";`);
-    lines.push(`${pad}  labeljust=l;`);
-    if (node.type === 'parallel') lines.push(`${pad}  style="rounded,dashed";`);
-    // The anchor edges attach to: the initial marker, or an invisible point for parallel states.
-    const initial = initialTargets(node);
-    lines.push(
-      initial.length > 0
-        ? `${pad}  ${quote(anchorName(node))} [shape=point, width=0.1, style=filled, fillcolor="#30343b", color="#30343b", label="", class="initial"];`
-        : `${pad}  ${quote(anchorName(node))} [shape=point, width=0.01, style=invis, label="", class="anchor"];`,
-    );
-    for (const target of initial) edges.add(anchorName(node), node, target, '');
-    for (const child of Object.values(node.states) as AnyStateNode[]) writeState(child, depth + 1, lines, edges);
-    lines.push(`${pad}}`);
-  } else {
-    const attributes = [`label=${htmlLabel(node, internal)}`];
-    if (node.type === 'final') attributes.push('peripheries=2');
-    if (node.type === 'history') attributes.push('shape=circle', 'style=filled');
-    lines.push(`${pad}${quote(node.id)} [${attributes.join(', ')}];`);
-  }
-  for (const transition of transitionsOf(node)) {
-    if (staysInside(transition, node)) continue;
-    for (const target of transition.target ?? []) {
-      edges.add(nodeName(node), node, target, transitionLabel(transition));
+  for (const container of level.containers) {
+    const region = container.state !== level.state;
+    const pad = region ? '    ' : '  ';
+    if (region) lines.push(`  subgraph ${quote(`cluster_${container.state.id}`)} {`, `    label=${quote(container.state.key)};`);
+    if (container.initial.length > 0) {
+      lines.push(`${pad}${quote(initialName(container.state))} [shape=point, width=0.12, style=filled, fillcolor=${quote(INK)}, color=${quote(INK)}, label=""];`);
     }
+    for (const box of container.boxes) lines.push(`${pad}${quote(box.id)} [${boxAttributes(box, detailLink).join(', ')}];`);
+    const staying = stayingTransitions(container.state);
+    if (level.edges.some((edge) => edge.from.kind === 'any' && edge.from.container === container.state) || staying.length > 0) {
+      const title = container.state.parent === undefined ? 'in any state' : `in any state of ${container.state.key}`;
+      lines.push(`${pad}${quote(anyName(container.state))} [style="rounded,dashed", color="#8a8f98", fontcolor=${quote(MUTED)}, label=${htmlLabel(`<i>${escapeHtml(title)}</i>`, staying.map(stayingRow))}];`);
+    }
+    if (region) lines.push('  }');
   }
+  for (const exit of level.exits) {
+    lines.push(`  ${quote(exitName(exit))} [shape=plaintext, style="", fontcolor=${quote(MUTED)}, label=${quote(`to ${pathOf(exit)}`)}];`);
+  }
+
+  // The declared order: one rank per column, held left to right by an invisible chain.
+  const placed = columns.filter((column) => column.length > 0);
+  for (const column of placed) {
+    if (column.length > 1) lines.push(`  { rank=same; ${column.map(quote).join('; ')}; }`);
+    for (let i = 1; i < column.length; i++) lines.push(`  ${quote(column[i - 1]!)} -> ${quote(column[i]!)} [style=invis];`);
+  }
+  for (let i = 1; i < placed.length; i++) lines.push(`  ${quote(placed[i - 1]![0]!)} -> ${quote(placed[i]![0]!)} [style=invis, weight=10];`);
+  if (level.exits.length > 0) lines.push(`  { rank=max; ${level.exits.map((exit) => quote(exitName(exit))).join('; ')}; }`);
+
+  for (const container of level.containers) {
+    for (const target of container.initial) lines.push(`  ${quote(initialName(container.state))} -> ${quote(target.id)};`);
+  }
+  // With a declared order, its main line (each column's first state to the next column's) is drawn
+  // bold and the other edges lighter, so the eye follows the way a run goes.
+  const heads = placed.map((column) => column[0]!);
+  for (const edge of level.edges) {
+    const from = heads.indexOf(endName(edge.from));
+    const role = heads.length < 2 ? 'plain' : from >= 0 && heads[from + 1] === endName(edge.to) ? 'main' : 'aside';
+    lines.push(`  ${edgeLine(edge, role)}`);
+  }
+  return [...lines, '}', ''].join('\n');
 }
 
-/** All transitions leaving `node` in definition order: on/after/onDone/onError, then always. */
-function transitionsOf(node: AnyStateNode): AnyTransitionDefinition[] {
-  return [...[...node.transitions.values()].flat(), ...(node.always ?? [])];
+function boxAttributes(box: AnyStateNode, detailLink: LevelDrawing['detailLink']): string[] {
+  const invokes = box.invoke.map((invoke) => `<font point-size="9" color="${MUTED}">invoke ${escapeHtml(invoke.id)}</font>`);
+  const attributes = ['class="state"'];
+  if (hasChildren(box) && detailLink) {
+    const link = detailLink(box);
+    const rows = children(box).map(
+      (child) => `<td align="left" href="${escapeHtml(link)}" tooltip="${escapeHtml(pathOf(child))}" id="${escapeHtml(child.id)}"><font point-size="10" color="${INK}">${escapeHtml(child.key)}</font></td>`,
+    );
+    attributes.push('fillcolor="#f3f5f8"', `href=${quote(link)}`, `tooltip=${quote(`${pathOf(box)}: open its detail diagram`)}`);
+    attributes.push(`label=${htmlTable(`<b>${escapeHtml(box.key)}</b>`, [...invokes.map(cell), ...rows])}`);
+  } else {
+    attributes.push(`label=${htmlLabel(`<b>${escapeHtml(box.key)}</b>`, [...invokes, ...stayingTransitions(box).map(stayingRow)])}`);
+  }
+  if (box.type === 'final') attributes.push('peripheries=2');
+  if (box.type === 'history') attributes.push('shape=circle');
+  return attributes;
 }
 
-function staysInside(transition: AnyTransitionDefinition, source: AnyStateNode): boolean {
-  const targets = transition.target ?? [];
-  return targets.length === 0 || (isCluster(source) && targets.every((target) => isDescendant(target, source)));
+const EDGE_STYLE = { plain: '', main: ', penwidth=1.8, color="#30343b"', aside: ', color="#979ca5", fontcolor="#4b5059"' } as const;
+
+function edgeLine(edge: LevelEdge, role: keyof typeof EDGE_STYLE): string {
+  // A box with children shows the guards in its detail diagram; here its events are enough.
+  const summary = edge.from.kind === 'box' && hasChildren(edge.from.state);
+  const labels = [...new Set(edge.transitions.map((transition) => (summary ? eventName(transition) : wrapGuard(transition))))];
+  return `${quote(endName(edge.from))} -> ${quote(endName(edge.to))} [label=${quote(labels.join('\n'))}${EDGE_STYLE[role]}];`;
+}
+
+/** `EVENT [guard]`, the guard on lines of its own when long, so labels stay narrow. */
+function wrapGuard(transition: AnyTransitionDefinition): string {
+  const event = eventName(transition);
+  if (transition.guard === undefined) return event;
+  const guard = guardName(transition.guard);
+  if (event.length + guard.length <= 28) return `${event} [${guard}]`;
+  return `${event}\n[${guard.replace(/ (&&|\|\|) /g, ' $1\n ')}]`;
+}
+
+function endName(end: End): string {
+  if (end.kind === 'any') return anyName(end.container);
+  return end.kind === 'exit' ? exitName(end.state) : end.state.id;
+}
+
+const initialName = (state: AnyStateNode) => `initial:${state.id}`;
+const anyName = (state: AnyStateNode) => `any:${state.id}`;
+const exitName = (state: AnyStateNode) => `exit:${state.id}`;
+
+/** A transition that stays in its state, as UML writes it: `EVENT [guard] / action, action`. */
+function stayingRow(transition: AnyTransitionDefinition): string {
+  const actions = actionNames(transition);
+  const description = transition.description ? ` (${transition.description})` : '';
+  return `<font point-size="9" color="${INK}">${escapeHtml(`${transitionLabel(transition)}${actions.length ? ` / ${actions.join(', ')}` : ''}${description}`)}</font>`;
 }
 
 export function transitionLabel(transition: AnyTransitionDefinition): string {
@@ -134,50 +171,28 @@ export function guardName(guard: unknown): string {
   return 'guard';
 }
 
-/** The state's key in bold, then what it invokes and the transitions that stay inside it. */
-function htmlLabel(node: AnyStateNode, internal: AnyTransitionDefinition[]): string {
-  const rows = [`<b>${escapeHtml(node.key)}</b>`];
-  for (const invoke of node.invoke) rows.push(`<font point-size="9" color="#5b6270">invoke ${escapeHtml(invoke.id)}</font>`);
-  for (const transition of internal) {
-    const targets = (transition.target ?? []).map((target) => relativeName(target, node));
-    const description = transition.description ? ` (${transition.description})` : '';
-    const to = targets.length ? ` -> ${targets.join(', ')}` : '';
-    rows.push(`<font point-size="9" color="#30343b">${escapeHtml(`${transitionLabel(transition)}${to}${description}`)}</font>`);
-  }
-  return `<${rows.join('<br align="left"/>')}${rows.length > 1 ? '<br align="left"/>' : ''}>`;
+/** Named actions by name; inline functions by their function name, if they have one. */
+function actionNames(transition: AnyTransitionDefinition): string[] {
+  return (transition.actions ?? []).flatMap((action: unknown) => {
+    if (typeof action === 'string') return [action];
+    if (typeof action === 'function') return action.name ? [action.name] : [];
+    if (typeof action === 'object' && action !== null && 'type' in action) return [String((action as { type: unknown }).type)];
+    return [];
+  });
 }
 
-function initialTargets(node: AnyStateNode): AnyStateNode[] {
-  return node.type === 'compound' ? [...(node.initial?.target ?? [])] : [];
+/** A bold title, then smaller rows, left-aligned. */
+function htmlLabel(title: string, rows: string[]): string {
+  return `<${[title, ...rows].join('<br align="left"/>')}${rows.length > 0 ? '<br align="left"/>' : ''}>`;
 }
 
-function isCluster(node: AnyStateNode): boolean {
-  return node.type === 'compound' || node.type === 'parallel';
+/** A bold title over table cells: a table, so each cell can carry an SVG id and a link. */
+function htmlTable(title: string, cells: string[]): string {
+  const rows = [`<tr><td align="left">${title}</td></tr>`, ...cells.map((row) => `<tr>${row}</tr>`)];
+  return `<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">${rows.join('')}</table>>`;
 }
 
-function isDescendant(node: AnyStateNode, ancestor: AnyStateNode): boolean {
-  for (let current: AnyStateNode | undefined = node; current; current = current.parent) {
-    if (current === ancestor) return true;
-  }
-  return false;
-}
-
-/** What edges attach to: the node itself, or a compound state's anchor inside its cluster. */
-function nodeName(node: AnyStateNode): string {
-  return isCluster(node) ? anchorName(node) : node.id;
-}
-
-function anchorName(node: AnyStateNode): string {
-  return `${node.id}:${node.type === 'compound' ? 'initial' : 'anchor'}`;
-}
-
-function clusterName(node: AnyStateNode): string {
-  return `cluster_${node.id}`;
-}
-
-function relativeName(target: AnyStateNode, ancestor: AnyStateNode): string {
-  return target.id.startsWith(`${ancestor.id}.`) ? target.id.slice(ancestor.id.length + 1) : target.id;
-}
+const cell = (content: string) => `<td align="left">${content}</td>`;
 
 function quote(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;

@@ -5,16 +5,16 @@
  * relay forwards the events to it, replaying the last 200 to a page opened late.
  */
 import { createInspectorServer } from '@statelyai/inspect/server';
-import { parseFlags, portFlag } from '../src/cli/flags.js';
+import { parseCommandLine, portFlag } from '../src/cli/flags.js';
 import { ConfigError } from '../src/lease/errors.js';
 
 function parseArgs(args: string[]): { port: number; open: boolean } {
   try {
-    const flags = parseFlags(args, { values: ['port'], switches: ['open'] }, 'inspectorRelay');
-    const port = portFlag(flags.values.get('port'), 'inspectorRelay') ?? 8080;
+    const line = parseCommandLine({ name: 'inspectorRelay', usage: '', flags: { port: { type: 'string' }, open: { type: 'boolean' } } }, args);
+    const port = portFlag(line, 'port') ?? 8080;
     // The relay's page needs the port it will listen on, and it cannot report one picked for it.
     if (port === 0) throw new ConfigError('inspectorRelay: --port must name a port, not 0', 'port');
-    return { port, open: flags.switches.has('open') };
+    return { port, open: line.values.open === true };
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\nusage: npx tsx visualize/inspectorRelay.ts [--port 8080] [--open]`);
     process.exit(2);

@@ -1,8 +1,9 @@
 /**
- * The offline live view: a page on 127.0.0.1 showing every registered actor's diagram with its
- * current state highlighted, the leases it is told about, and a scrolling log of transitions —
- * updated live over server-sent events from the actors' own XState inspection events. No internet:
- * the page, its script and the diagrams (rendered here, see dot.ts) are served inline.
+ * The offline live view: a page on 127.0.0.1 showing every registered actor's overview diagram with
+ * its current state highlighted and its sub-state named, the detail diagram of a compound state on
+ * a click, the leases it is told about, and a scrolling log of transitions — updated live over
+ * server-sent events from the actors' own XState inspection events. No internet: the page, its
+ * script and the diagrams (rendered here, see diagrams.ts) are served by the view itself.
  *
  * Generic: `register(id, actor)` any actor running a state machine; actors are matched to inspection
  * events by session, so pass `liveView.inspect` to createActor (or a facade's `inspect` option)
@@ -14,7 +15,7 @@ import type { AnyActor, AnyStateMachine, InspectionEvent, Snapshot, StateValue }
 import type { Clock } from '../src/time/clock.js';
 import { realClock } from '../src/time/realClock.js';
 import { activeStateIds, describeStateValue } from './activeStates.js';
-import { machineToDot } from './dot.js';
+import { drawingOf, machineDiagrams } from './diagrams.js';
 import { describeEventType } from './eventNames.js';
 import { liveViewPage } from './page.js';
 import { svgRenderer } from './renderSvg.js';
@@ -53,7 +54,8 @@ export interface LiveView {
 
 /** What the page receives; `emittedAt` (epoch ms, sub-ms) is when the inspection event arrived. */
 export type LiveViewMessage =
-  | { type: 'diagram'; key: string; svg: string }
+  /** A machine's overview and, by state id, the detail diagram of each compound state. */
+  | { type: 'diagram'; key: string; overview: string; details: Record<string, string> }
   | { type: 'actor'; id: string; diagram: string; root: string; state: string; active: string[]; status: string; summary: string; seq: number; emittedAt: number }
   | { type: 'state'; id: string; state: string; active: string[]; status: string; summary: string; seq: number; emittedAt: number }
   | { type: 'lease'; name: string; holder: string; term: number; expiresInMs: number | null }
@@ -82,7 +84,9 @@ function isStateMachine(logic: unknown): logic is AnyStateMachine {
 export async function startLiveView({ host = '127.0.0.1', port = 0, clock = realClock, title = 'leasehold live view' }: LiveViewOptions = {}): Promise<LiveView> {
   const render = await svgRenderer();
   const started = clock.now();
-  const diagrams = new Map<string, { key: string; svg: string }>();
+  const diagrams = new Map<unknown, Extract<LiveViewMessage, { type: 'diagram' }>>();
+  /** Every diagram by file name, so the SVGs' links to each other work here too. */
+  const files = new Map<string, string>();
   const cards = new Map<string, Card>();
   const bySession = new Map<string, Card>();
   const leases = new Map<string, LeaseView>();
@@ -114,13 +118,18 @@ export async function startLiveView({ host = '127.0.0.1', port = 0, clock = real
     emittedAt,
   });
 
+  // One set of diagrams per machine definition: a machine with implementations provided shares it.
   const diagramFor = (machine: AnyStateMachine) => {
-    const dot = machineToDot(machine);
-    let diagram = diagrams.get(dot);
+    let diagram = diagrams.get(machine.config);
     if (!diagram) {
-      diagram = { key: `d${diagrams.size}`, svg: render(dot) };
-      diagrams.set(dot, diagram);
-      broadcast({ type: 'diagram', ...diagram });
+      const drawing = drawingOf(machine);
+      const taken = files.has(`${drawing.name}.svg`);
+      const drawn = machineDiagrams(taken ? { ...drawing, name: `${drawing.name}-${diagrams.size}` } : drawing).map((each) => ({ ...each, svg: render(each.dot) }));
+      for (const each of drawn) files.set(`${each.file}.svg`, each.svg);
+      const [overview, ...details] = drawn;
+      diagram = { type: 'diagram', key: `d${diagrams.size}`, overview: overview!.svg, details: Object.fromEntries(details.map((each) => [each.state.id, each.svg])) };
+      diagrams.set(machine.config, diagram);
+      broadcast(diagram);
     }
     return diagram.key;
   };
@@ -160,12 +169,14 @@ export async function startLiveView({ host = '127.0.0.1', port = 0, clock = real
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
     } else if (path === '/events') {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-      for (const diagram of diagrams.values()) send(response, { type: 'diagram', ...diagram });
+      for (const diagram of diagrams.values()) send(response, diagram);
       for (const card of cards.values()) send(response, actorMessage(card, wallTime()));
       for (const [name, lease] of leases) send(response, leaseMessage(name, lease));
       for (const entry of log) send(response, entry);
       clients.add(response);
       request.on('close', () => clients.delete(response));
+    } else if (files.has(path.slice(1))) {
+      response.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'no-store' }).end(files.get(path.slice(1)));
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

@@ -1,29 +1,41 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LeadershipError } from '../lease/errors.js';
+
+/** What a HealthzAdaptor checks: a LeaderElector (or anything with client-go's Check). */
+export interface HealthCheckable {
+  check(maxTolerableExpiredLease: number): LeadershipError | null;
+}
+
+/** What `new HealthzAdaptor(...)` takes. */
+export interface HealthzAdaptorOptions {
+  /** How far past the lease's expiry a stuck leader is tolerated; default 20 s (client-go's typical value). */
+  timeout?: number;
+}
+
 /**
  * client-go's HealthzAdaptor: a health check that fails when this process leads but has not
  * renewed for leaseDuration + timeout (the renewal is stuck). Usable as a plain HTTP handler.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
-interface Checkable {
-  check(maxTolerableExpiredLease: number): Error | null;
-}
-
 export class HealthzAdaptor {
-  private elector: Checkable | null = null;
+  readonly timeout: number;
+  private elector: HealthCheckable | null = null;
 
-  /** @param timeout how far past the lease's expiry a stuck leader is tolerated (typically 20 s). */
-  constructor(readonly timeout: number) {}
+  constructor({ timeout = 20_000 }: HealthzAdaptorOptions = {}) {
+    this.timeout = timeout;
+  }
 
+  /** The check's name, as client-go's adaptor reports it. */
   name(): string {
     return 'leaderElection';
   }
 
-  setLeaderElection(elector: Checkable): void {
+  /** Called by LeaderElector when given this adaptor as `watchdog`. */
+  setLeaderElection(elector: HealthCheckable): void {
     this.elector = elector;
   }
 
   /** null when healthy (or not yet wired to an elector), the error otherwise. */
-  check(): Error | null {
+  check(): LeadershipError | null {
     return this.elector?.check(this.timeout) ?? null;
   }
 

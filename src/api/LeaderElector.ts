@@ -1,16 +1,11 @@
-/**
- * client-go's leader election, TypeScript-shaped: AbortSignal for context.Context, milliseconds for
- * time.Duration. `run(signal)` competes once: it returns when leadership is lost or `signal`
- * aborts, and never re-contends (create a new elector for that). Unlike client-go, candidates wake
- * on a watch of the lease and at the exact local expiry, so hand-over after a release is one watch
- * delivery plus one write instead of up to one jittered retryPeriod.
- */
 import { BASE_DEFAULTS, type ParticipantConfig, resolveConfig } from '../lease/config.js';
-import { ConfigError, LeaseholdError } from '../lease/errors.js';
+import { ConfigError, LeadershipError } from '../lease/errors.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
 import { Participant, type RuntimeOptions } from '../runtime/participant.js';
 import type { HealthzAdaptor } from './HealthzAdaptor.js';
+import { type CallOptions, LeaseFacade } from './leaseFacade.js';
 
+/** client-go's LeaderCallbacks. A callback that throws is logged and never stops the elector. */
 export interface LeaderCallbacks {
   /** Called when we become leader; `signal` aborts the moment leadership ends. */
   onStartedLeading(signal: AbortSignal): void | Promise<void>;
@@ -20,6 +15,7 @@ export interface LeaderCallbacks {
   onNewLeader?(identity: string): void;
 }
 
+/** client-go's LeaderElectionConfig, in milliseconds; validated at construction with client-go's messages. */
 export interface LeaderElectionConfig extends RuntimeOptions {
   lock: LeaseLock;
   /** How long candidates wait, without seeing a change, before taking over. Core clients use 15 s. */
@@ -39,14 +35,22 @@ export interface LeaderElectionConfig extends RuntimeOptions {
   watch?: boolean;
 }
 
-export class LeaderElector {
+/**
+ * client-go's leader election, TypeScript-shaped: AbortSignal for context.Context, milliseconds for
+ * time.Duration. `run(signal)` competes once: it returns when leadership is lost or `signal`
+ * aborts, and never re-contends (create a new elector for that). Unlike client-go, candidates wake
+ * on a watch of the lease and at the exact local expiry, so hand-over after a release is one watch
+ * delivery plus one write instead of up to one jittered retryPeriod.
+ */
+export class LeaderElector extends LeaseFacade {
   readonly name: string;
-  private readonly participant: Participant;
+  protected readonly participant: Participant;
   private readonly config: ParticipantConfig;
   private ran = false;
 
   /** Validates like client-go's NewLeaderElector: same rules, order and messages. */
   constructor(private readonly options: LeaderElectionConfig) {
+    super();
     const { lock, callbacks } = options;
     const context = lock ? { lease: lock.describe(), identity: lock.identity } : {};
     const watch = options.watch ?? true;
@@ -76,21 +80,13 @@ export class LeaderElector {
     options.watchdog?.setLeaderElection(this);
   }
 
-  get actor() {
-    return this.participant.actor;
-  }
-
-  get state$() {
-    return this.participant.state$;
-  }
-
   /**
-   * Competes for the lease until leadership is lost or `signal` aborts, then calls
-   * onStoppedLeading. With releaseOnCancel, an abort while leading releases the lease first.
+   * Competes for the lease until leadership is lost, `signal` aborts or stop() is called, then
+   * calls onStoppedLeading. With releaseOnCancel, an abort while leading releases the lease first.
    */
-  async run(signal?: AbortSignal): Promise<void> {
+  async run({ signal }: CallOptions = {}): Promise<void> {
     if (this.ran) {
-      throw new LeaseholdError('run() may be called once: create a new LeaderElector to compete again', {
+      throw new LeadershipError('run() may be called once: create a new LeaderElector to compete again', {
         lease: this.options.lock.describe(),
         identity: this.options.lock.identity,
       });
@@ -103,16 +99,21 @@ export class LeaderElector {
       // run()'s signal aborted: release if asked to and we lead, then stop.
       if (this.options.releaseOnCancel && this.participant.leading) {
         this.participant.send({ type: 'RELEASE' });
-        await this.participant.until((s) => s.matches('idle'));
+        const released = await this.participant.until((s) => s.matches('idle'));
+        if (released.context.lastRelease === 'failed') {
+          this.participant.log.warn('release on cancel failed: the lease expires by itself', {
+            error: released.context.lastError?.message ?? 'timed out',
+          });
+        }
       }
       this.participant.stop();
     } finally {
-      this.options.callbacks.onStoppedLeading();
+      try {
+        this.options.callbacks.onStoppedLeading();
+      } catch (error) {
+        this.participant.log.error('onStoppedLeading callback failed', { error });
+      }
     }
-  }
-
-  isLeader(): boolean {
-    return this.participant.leading;
   }
 
   /** The identity of the holder last observed ("" if none). */
@@ -124,14 +125,13 @@ export class LeaderElector {
    * Health check: an error when we lead but have not renewed for leaseDuration + maxTolerableExpiredLease
    * (a stuck leader), null otherwise.
    */
-  check(maxTolerableExpiredLease: number): Error | null {
+  check(maxTolerableExpiredLease: number): LeadershipError | null {
     if (this.participant.stuckFor(maxTolerableExpiredLease) === null) return null;
-    return new LeaseholdError(`failed election to renew leadership on lease ${this.name}`, { identity: this.options.lock.identity });
+    return new LeadershipError(`failed election to renew leadership on lease ${this.name}`, { identity: this.options.lock.identity });
   }
-
 }
 
 /** client-go's RunOrDie: validates (throwing ConfigError instead of panicking), then runs. */
-export async function runOrThrow(config: LeaderElectionConfig, signal?: AbortSignal): Promise<void> {
-  await new LeaderElector(config).run(signal);
+export async function runOrThrow(config: LeaderElectionConfig, options: CallOptions = {}): Promise<void> {
+  await new LeaderElector(config).run(options);
 }

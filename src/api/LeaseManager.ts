@@ -1,13 +1,3 @@
-/**
- * LeaseManager: many leases, many holders, one actor and one timer (Juju's lease manager).
- *
- * Facades per (namespace, model): `claimer` (claim, waitUntilExpired), `checker` (token checks),
- * `revoker`, `pinner` and `reader`. A secretary per namespace validates lease names, holders and
- * durations before anything reaches the machine. Transient store errors are retried with jittered
- * backoff (50 ms x1.6, 10 tries) and then fail the one request with LeaseTimeoutError; any other
- * store error stops the manager, and every caller still waiting gets LeaseManagerStoppedError with
- * that error as its `cause`.
- */
 import type { Registry } from 'prom-client';
 import type { Observable } from 'rxjs';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
@@ -32,14 +22,19 @@ import { defaultSecretaryFinder, type Secretary, type SecretaryFinder } from '..
 import { leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
 import { registerLeaseManagerMetrics } from '../leaseManagerMetrics.js';
 import { leaseManagerImplementations, type LeaseManagerImplementations } from '../runtime/leaseManagerImplementations.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import type { CallOptions } from './leaseFacade.js';
 import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { snapshots } from '../runtime/snapshots.js';
 
+/** The lease manager's XState actor. */
 export type LeaseManagerActor = Actor<typeof leaseManagerMachine>;
+/** A snapshot of the lease manager's actor. */
 export type LeaseManagerSnapshot = SnapshotFrom<typeof leaseManagerMachine>;
 
+/** What `new LeaseManager(...)` takes: the store, and optional tuning, clock, inspection, logging and metrics. */
 export interface LeaseManagerOptions {
   store: ManagedLeaseStore;
   clock?: Clock;
@@ -51,8 +46,8 @@ export interface LeaseManagerOptions {
   retryAttempts?: number;
   /** Secretaries by lease namespace; default: Juju's application-leadership rules, generic otherwise. */
   secretaryFinder?: SecretaryFinder;
-  /** Told about requests that timed out and about the manager stopping on a store error. */
-  logger?: (message: string) => void;
+  /** Told about requests that timed out and about the manager stopping on a store error; default silent. */
+  logger?: Logger;
   inspect?: Inspector;
   random?: () => number;
   /** prom-client registry to publish the manager's metrics in (see src/leaseManagerMetrics.ts). */
@@ -61,40 +56,49 @@ export interface LeaseManagerOptions {
   implementations?: (defaults: LeaseManagerImplementations) => LeaseManagerImplementations;
 }
 
+/** Claims and extends leases of one (namespace, model); Juju's Claimer. */
 export interface Claimer {
   /** Claims a free lease or extends one `holder` holds; ClaimDeniedError when another holds it. */
   claim(lease: string, holder: string, durationMs: number): Promise<void>;
   /** Resolves once the lease is gone (expired or revoked); WaitCancelledError when `signal` aborts. */
-  waitUntilExpired(lease: string, signal?: AbortSignal): Promise<void>;
+  waitUntilExpired(lease: string, options?: CallOptions): Promise<void>;
 }
 
+/** A check that a holder holds a lease, made by `Checker.token`. */
 export interface Token {
   /** Throws NotHeldError unless `holder` holds the lease now (not lapsed on the local clock). */
   check(): void;
 }
 
+/** Checks leadership of one (namespace, model); Juju's Checker. */
 export interface Checker {
+  /** A token that checks `holder` holds `lease`. */
   token(lease: string, holder: string): Token;
 }
 
+/** Ends leases of one (namespace, model) early; Juju's Revoker. */
 export interface Revoker {
   /** Ends the holder's lease at once; NotHeldError if it is not theirs, LeaseManagerError if pinned. */
   revoke(lease: string, holder: string): Promise<void>;
 }
 
+/** Freezes leases of one (namespace, model), e.g. during an upgrade; Juju's Pinner. */
 export interface Pinner {
   /** While any entity pins a lease it never expires and cannot be revoked. */
   pin(lease: string, entity: string): Promise<void>;
+  /** Removes `entity`'s pin; the lease expires normally once nobody pins it. */
   unpin(lease: string, entity: string): Promise<void>;
   /** Pinned leases of this model and who pins them. */
   pinned(): Record<string, string[]>;
 }
 
+/** Lists the leases of one (namespace, model); Juju's Reader. */
 export interface Reader {
   /** Every live lease of this model: holder and local expiry. */
   leases(): Record<string, { holder: string; expiry: number }>;
 }
 
+/** What `report()` returns: sizes, queue, waiters, next wake-up and counters. */
 export interface LeaseManagerReport {
   state: unknown;
   leases: number;
@@ -120,13 +124,23 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 const DEFAULTS = { maxSleep: 60_000, expirySlack: 1_000, retryAttempts: 10 };
 
+/**
+ * LeaseManager: many leases, many holders, one actor and one timer (Juju's lease manager).
+ *
+ * Facades per (namespace, model): `claimer` (claim, waitUntilExpired), `checker` (token checks),
+ * `revoker`, `pinner` and `reader`. A secretary per namespace validates lease names, holders and
+ * durations before anything reaches the machine. Transient store errors are retried with jittered
+ * backoff (50 ms x1.6, 10 tries) and then fail the one request with LeaseTimeoutError; any other
+ * store error stops the manager, and every caller still waiting gets LeaseManagerStoppedError with
+ * that error as its `cause`.
+ */
 export class LeaseManager {
   readonly actor: LeaseManagerActor;
   /** The current snapshot, then every change. */
   readonly state$: Observable<LeaseManagerSnapshot>;
   private readonly clock: Clock;
   private readonly secretaryFinder: SecretaryFinder;
-  private readonly log: (message: string) => void;
+  private readonly log: Logger;
   private readonly pending = new Map<number, Pending>();
   private readonly waiters = new Map<number, Waiter>();
   private nextId = 1;
@@ -140,7 +154,7 @@ export class LeaseManager {
     };
     this.clock = options.clock ?? realClock;
     this.secretaryFinder = options.secretaryFinder ?? defaultSecretaryFinder;
-    this.log = options.logger ?? (() => {});
+    this.log = options.logger ?? silentLogger;
     const defaults = leaseManagerImplementations(options.store, this.clock, options.random);
     this.actor = createActor(leaseManagerMachine.provide(options.implementations?.(defaults) ?? defaults), {
       input,
@@ -150,7 +164,7 @@ export class LeaseManager {
     this.actor.on('settled', ({ id, result }) => this.take(id)?.resolve(result));
     this.actor.on('timedOut', ({ id, error, attempts }) => {
       const message = `the lease store stayed unavailable through ${attempts} tries`;
-      this.log(`${message}: ${String(error)}`);
+      this.log.warn(message, { lease: options.store.describe(), error });
       this.take(id)?.reject(new LeaseTimeoutError(message, { lease: options.store.describe() }, { cause: error }));
     });
     this.actor.on('released', ({ ids }) => ids.forEach((id) => this.takeWaiter(id)?.resolve()));
@@ -161,6 +175,7 @@ export class LeaseManager {
     if (options.registry) registerLeaseManagerMetrics(options.registry, () => this.report());
   }
 
+  /** Claims for leases in `namespace` (a secretary validates them) of `model`. */
   claimer(namespace: string, model: string): Claimer {
     const secretary = this.secretary(namespace);
     return {
@@ -174,13 +189,14 @@ export class LeaseManager {
           throw new ClaimDeniedError(`claim denied: held by ${result.holder}`, { lease: leaseKeyString(key), identity: holder }, result.holder);
         }
       },
-      waitUntilExpired: (lease, signal) => {
+      waitUntilExpired: (lease, { signal } = {}) => {
         secretary.checkLease(lease);
         return this.waitUntilExpired({ namespace, model, lease }, signal);
       },
     };
   }
 
+  /** Token checks for leases in `namespace` of `model`. */
   checker(namespace: string, model: string): Checker {
     const secretary = this.secretary(namespace);
     return {
@@ -201,6 +217,7 @@ export class LeaseManager {
     };
   }
 
+  /** Revocations for leases in `namespace` of `model`. */
   revoker(namespace: string, model: string): Revoker {
     const secretary = this.secretary(namespace);
     return {
@@ -216,6 +233,7 @@ export class LeaseManager {
     };
   }
 
+  /** Pins for leases in `namespace` of `model`. */
   pinner(namespace: string, model: string): Pinner {
     const secretary = this.secretary(namespace);
     const change = (kind: 'pin' | 'unpin') => async (lease: string, entity: string) => {
@@ -237,6 +255,7 @@ export class LeaseManager {
     };
   }
 
+  /** Reads of the leases in `namespace` of `model`. */
   reader(namespace: string, model: string): Reader {
     this.secretary(namespace);
     return {
@@ -245,6 +264,7 @@ export class LeaseManager {
     };
   }
 
+  /** The manager's state now, for logs, metrics and tests. */
   report(): LeaseManagerReport {
     const { value, context } = this.actor.getSnapshot();
     const queued = { claims: 0, revokes: 0, pins: 0 };
@@ -322,7 +342,7 @@ export class LeaseManager {
   }
 
   private failEveryone(cause: unknown): void {
-    if (cause) this.log(`lease manager stopped: ${String(cause)}`);
+    if (cause) this.log.error('lease manager stopped on a store error', { error: cause });
     this.stopError = new LeaseManagerStoppedError('lease manager stopped', {}, cause ? { cause } : undefined);
     for (const pending of this.pending.values()) pending.reject(this.stopError);
     for (const waiter of this.waiters.values()) waiter.reject(this.stopError);

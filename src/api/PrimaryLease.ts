@@ -1,19 +1,10 @@
-/**
- * CloudNativePG's primary lease, as the instance manager uses it: whoever holds the lease named
- * after the cluster may run PostgreSQL as primary.
- *
- * - The lease is never created here (the operator creates it); a missing lease is "not acquired".
- * - `acquire(config)` applies the config of the first call only and resolves once held.
- * - A lease already naming this identity is re-adopted without a transition (in-place upgrade).
- * - After leadership is lost, seeing another holder (even "") is fatal: `onFatal` listeners run
- *   and the participant stops; the instance manager must stop PostgreSQL.
- * - `release()` is a no-op unless we hold the lease, and keeps it while `setUpgrading(true)`.
- */
 import { BASE_DEFAULTS, type ParticipantConfig, resolveConfig, validateAtLeastOneSecond } from '../lease/config.js';
 import { LeadershipError, LeaseUnavailableError } from '../lease/errors.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
 import { Participant, type ParticipantSnapshot, type RuntimeOptions } from '../runtime/participant.js';
+import { type CallOptions, LeaseFacade } from './leaseFacade.js';
 
+/** The timing an `acquire` applies (first call only); every value at least 1 s. */
 export interface PrimaryLeaseConfig {
   /** Default 15 s. */
   leaseDuration: number;
@@ -25,6 +16,18 @@ export interface PrimaryLeaseConfig {
   releasedLeaseDuration: number;
 }
 
+/** What `new PrimaryLease(...)` takes: the lock, plus clock, inspect and logger. */
+export interface PrimaryLeaseOptions extends RuntimeOptions {
+  /** The lease named after the cluster, under this instance's identity (the pod name). */
+  lock: LeaseLock;
+  /**
+   * leaseDurationSeconds written on release, also by an instance that never acquired (CloudNativePG's
+   * Release uses the configured value); default 1 s. An `acquire` config's own value wins.
+   */
+  releasedLeaseDuration?: number;
+}
+
+/** CloudNativePG's defaults: 15 s / 10 s / 2 s, released 1 s; never creates the lease; fatal on preemption. */
 export const PRIMARY_LEASE_DEFAULTS: ParticipantConfig = {
   ...BASE_DEFAULTS,
   createIfMissing: false,
@@ -32,32 +35,29 @@ export const PRIMARY_LEASE_DEFAULTS: ParticipantConfig = {
   fatalOnPreemption: true,
 };
 
-export interface CallOptions {
-  signal?: AbortSignal;
-}
-
-export interface PrimaryLeaseOptions extends RuntimeOptions {
-  /**
-   * leaseDurationSeconds written by release(), in ms (whole seconds, default 1 s): used also by an
-   * instance that never acquired, as CloudNativePG's Release uses the configured value. An
-   * acquire() config that sets it wins.
-   */
-  releasedLeaseDuration?: number;
-}
-
-export class PrimaryLease {
-  private readonly participant: Participant;
-  private readonly fatalListeners = new Set<(error: LeadershipError) => void>();
-  /** What acquire() fills in: CloudNativePG's defaults and the constructor's releasedLeaseDuration. */
+/**
+ * CloudNativePG's primary lease, as the instance manager uses it: whoever holds the lease named
+ * after the cluster may run PostgreSQL as primary.
+ *
+ * - The lease is never created here (the operator creates it); a missing lease is "not acquired".
+ * - `acquire(config)` applies the config of the first call only and resolves once held.
+ * - A lease already naming this identity is re-adopted without a transition (in-place upgrade).
+ * - After leadership is lost, seeing another holder (even "") is fatal: `onFatal` listeners run
+ *   and the participant stops; the instance manager must stop PostgreSQL.
+ * - `release()` is a no-op unless we hold the lease, and keeps it while `setUpgrading(true)`.
+ */
+export class PrimaryLease extends LeaseFacade {
+  readonly lock: LeaseLock;
+  protected readonly participant: Participant;
   private readonly defaults: ParticipantConfig;
+  private readonly fatalListeners = new Set<(error: LeadershipError) => void>();
 
-  constructor(
-    readonly lock: LeaseLock,
-    options: PrimaryLeaseOptions = {},
-  ) {
-    const context = { lease: lock.describe(), identity: lock.identity };
-    this.defaults = resolveConfig({ releasedLeaseDuration: options.releasedLeaseDuration }, PRIMARY_LEASE_DEFAULTS, context);
-    this.participant = new Participant(lock, this.defaults, options, {
+  constructor(options: PrimaryLeaseOptions) {
+    super();
+    const { lock, releasedLeaseDuration, ...runtime } = options;
+    this.lock = lock;
+    this.defaults = resolveConfig({ releasedLeaseDuration }, PRIMARY_LEASE_DEFAULTS, this.context);
+    this.participant = new Participant(lock, this.defaults, runtime, {
       startedEvent: 'acquired primary lease',
       stoppedEvent: 'lost primary lease',
     });
@@ -69,16 +69,12 @@ export class PrimaryLease {
     this.participant.start();
   }
 
-  get actor() {
-    return this.participant.actor;
-  }
-
-  get state$() {
-    return this.participant.state$;
-  }
-
   private get snapshot(): ParticipantSnapshot {
     return this.participant.snapshot;
+  }
+
+  private get context() {
+    return { lease: this.lock.describe(), identity: this.lock.identity };
   }
 
   /**
@@ -88,9 +84,8 @@ export class PrimaryLease {
    */
   async acquire(config: Partial<PrimaryLeaseConfig> = {}, { signal }: CallOptions = {}): Promise<void> {
     if (!this.snapshot.context.configApplied) {
-      const context = { lease: this.lock.describe(), identity: this.lock.identity };
-      const resolved = resolveConfig(config, this.defaults, context);
-      validateAtLeastOneSecond(resolved, context);
+      const resolved = resolveConfig(config, this.defaults, this.context);
+      validateAtLeastOneSecond(resolved, this.context);
       this.participant.send({ type: 'ACQUIRE', config: resolved });
     } else {
       this.participant.send({ type: 'ACQUIRE' });
@@ -102,46 +97,22 @@ export class PrimaryLease {
   /**
    * Hands the lease back if we hold it: holder "", leaseDurationSeconds = releasedLeaseDuration,
    * transitions kept. A no-op when the lease is missing, held by another, or we are upgrading.
+   * Rejects with LeaseUnavailableError when the store refused the release for unlockWithRetryPeriod.
    */
   async release({ signal }: CallOptions = {}): Promise<void> {
     if (this.snapshot.context.upgrading || this.snapshot.status !== 'active') return;
     this.participant.send({ type: 'RELEASE' });
     const snapshot = await this.participant.until((s) => s.matches('idle'), signal);
     if (snapshot.context.lastRelease === 'failed') {
-      throw new LeaseUnavailableError(`release failed: ${snapshot.context.lastError?.message ?? 'timed out'}`, {
-        lease: this.lock.describe(),
-        identity: this.lock.identity,
-      });
+      const error = new LeaseUnavailableError(`release failed: ${snapshot.context.lastError?.message ?? 'timed out'}`, this.context);
+      this.participant.log.warn('release failed', { error });
+      throw error;
     }
   }
 
   /** While upgrading in place, release() keeps the lease for the successor with our identity. */
   setUpgrading(upgrading: boolean): void {
     this.participant.send({ type: upgrading ? 'UPGRADE_STARTED' : 'UPGRADE_ABORTED' });
-  }
-
-  /** Stops without releasing (the process is about to be replaced, or is shutting down hard). */
-  stop(): void {
-    this.participant.stop();
-  }
-
-  get isHeld(): boolean {
-    return this.participant.leading;
-  }
-
-  /** Local time (epoch ms) the current tenure began, or null. */
-  get heldSince(): number | null {
-    return this.participant.leading ? this.snapshot.context.heldSince : null;
-  }
-
-  /** Fencing token: the lease's transitions count for our tenure, or null when not held. */
-  get term(): number | null {
-    return this.participant.leading ? this.snapshot.context.term : null;
-  }
-
-  /** Aborts the moment the current tenure ends; undefined when not held. */
-  get heldSignal(): AbortSignal | undefined {
-    return this.participant.leadershipSignal;
   }
 
   /** Runs `listener` when another holder is seen after we lost the lease: stop being primary. */
@@ -151,17 +122,23 @@ export class PrimaryLease {
   }
 
   private fatalError(snapshot: ParticipantSnapshot): LeadershipError {
-    const context = { lease: this.lock.describe(), identity: this.lock.identity };
-    if (snapshot.context.stopReason !== 'preempted') return new LeadershipError('the participant was stopped', context);
+    if (snapshot.context.stopReason !== 'preempted') return new LeadershipError('the participant was stopped', this.context);
     const holder = snapshot.context.leader;
     return new LeadershipError(
       `the lease is held by ${holder ? JSON.stringify(holder) : 'nobody ("")'} after we lost it; stopping`,
-      context,
+      this.context,
     );
   }
 
   private emitFatal(): void {
     const error = this.fatalError(this.snapshot);
-    for (const listener of this.fatalListeners) listener(error);
+    this.participant.log.error('preempted after losing the lease: stop acting as primary', { error });
+    for (const listener of this.fatalListeners) {
+      try {
+        listener(error);
+      } catch (failure) {
+        this.participant.log.error('onFatal listener failed', { error: failure });
+      }
+    }
   }
 }

@@ -1,19 +1,3 @@
-/**
- * CloudNativePG's rollout manager: one process-wide decision of which Pod rollout may go next, so
- * that an operator upgrade or an image change does not restart every PostgreSQL instance at once.
- * The rule lives in machines/rolloutManager.ts (default: exactly CloudNativePG's; opt-in
- * `spacing: 'perCluster'`).
- *
- * Call coordinateRollout() only right before really rolling an instance out. A caller that will
- * not roll — a cluster with a supervised primary update waiting for a user's switchover — must not
- * call it: an allowed answer claims the slot, and asking again on every reconciliation would keep
- * claiming it and starve every other cluster (a bug CloudNativePG had and fixed).
- *
- * Safe for any number of concurrent callers in one process without a lock: coordinateRollout is
- * synchronous — it reads the clock, sends one event and reads the answer without yielding — and
- * JavaScript runs each call to completion, so no other caller can run between the check and the
- * claim. (CloudNativePG needs a mutex for the same thing.) Each worker thread has its own manager.
- */
 import type { Observable } from 'rxjs';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
@@ -22,16 +6,20 @@ import {
   type RolloutSpacing,
 } from '../../machines/rolloutManager.js';
 import { parseDuration } from '../lease/duration.js';
-import { ConfigError } from '../lease/errors.js';
+import { ConfigError, RolloutManagerError } from '../lease/errors.js';
 import { describeLease, type LeaseRef } from '../lease/record.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { Inspector } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { snapshots } from '../runtime/snapshots.js';
 
+/** The rollout manager's XState actor. */
 export type RolloutManagerActor = Actor<typeof rolloutManagerMachine>;
+/** A snapshot of the rollout manager's actor. */
 export type RolloutManagerSnapshot = SnapshotFrom<typeof rolloutManagerMachine>;
 
+/** The two delays (CloudNativePG's CLUSTERS_ROLLOUT_DELAY and INSTANCES_ROLLOUT_DELAY) and the spacing rule. */
 export interface RolloutManagerConfig {
   /** Milliseconds between rollouts of different clusters (CLUSTERS_ROLLOUT_DELAY); 0: none. */
   clusterRolloutDelay: number;
@@ -46,13 +34,20 @@ export interface RolloutManagerConfig {
   rollingWindow?: number;
 }
 
-export interface RolloutManagerOptions {
+/** What the manager runs with, besides its delays (also what fromEnv takes). */
+export interface RolloutRuntimeOptions {
   /** Stamps every request; default realClock. */
   clock?: Clock;
-  /** XState inspection (the Stately inspector, the live view, a logger). */
+  /** XState inspection (the Stately inspector, the live view). */
   inspect?: Inspector;
+  /** Told about every decision (debug); default silent. */
+  logger?: Logger;
 }
 
+/** What `new RolloutManager(...)` takes: the delays and what it runs with. */
+export interface RolloutManagerOptions extends RolloutManagerConfig, RolloutRuntimeOptions {}
+
+/** The environment variables `RolloutManager.fromEnv` reads. */
 export const ROLLOUT_ENV = {
   clusterRolloutDelay: 'CLUSTERS_ROLLOUT_DELAY',
   instanceRolloutDelay: 'INSTANCES_ROLLOUT_DELAY',
@@ -107,17 +102,35 @@ function validate(config: RolloutManagerConfig): void {
   }
 }
 
+/**
+ * CloudNativePG's rollout manager: one process-wide decision of which Pod rollout may go next, so
+ * that an operator upgrade or an image change does not restart every PostgreSQL instance at once.
+ * The rule lives in machines/rolloutManager.ts (default: exactly CloudNativePG's; opt-in
+ * `spacing: 'perCluster'`).
+ *
+ * Call coordinateRollout() only right before really rolling an instance out. A caller that will
+ * not roll — a cluster with a supervised primary update waiting for a user's switchover — must not
+ * call it: an allowed answer claims the slot, and asking again on every reconciliation would keep
+ * claiming it and starve every other cluster (a bug CloudNativePG had and fixed).
+ *
+ * Safe for any number of concurrent callers in one process without a lock: coordinateRollout is
+ * synchronous — it reads the clock, sends one event and reads the answer without yielding — and
+ * JavaScript runs each call to completion, so no other caller can run between the check and the
+ * claim. (CloudNativePG needs a mutex for the same thing.) Each worker thread has its own manager.
+ */
 export class RolloutManager {
   readonly actor: RolloutManagerActor;
   /** The current snapshot, then every change. */
   readonly state$: Observable<RolloutManagerSnapshot>;
   private readonly clock: Clock;
+  private readonly log: Logger;
   /** True while a coordinateRollout call is sending: a nested call would get a stale answer. */
   private deciding = false;
 
-  constructor(config: RolloutManagerConfig, options: RolloutManagerOptions = {}) {
+  constructor(config: RolloutManagerOptions) {
     validate(config);
-    this.clock = options.clock ?? realClock;
+    this.clock = config.clock ?? realClock;
+    this.log = config.logger ?? silentLogger;
     this.actor = createActor(rolloutManagerMachine, {
       input: {
         clusterRolloutDelay: config.clusterRolloutDelay,
@@ -125,14 +138,14 @@ export class RolloutManager {
         spacing: config.spacing ?? 'global',
         ...(config.rollingWindow === undefined ? {} : { rollingWindow: config.rollingWindow }),
       },
-      ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(config.inspect ? { inspect: config.inspect } : {}),
     }).start();
     this.state$ = snapshots(this.actor);
   }
 
   /** Reads CLUSTERS_ROLLOUT_DELAY and INSTANCES_ROLLOUT_DELAY (see delaysFromEnv). */
-  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: RolloutManagerOptions = {}): RolloutManager {
-    return new RolloutManager(RolloutManager.delaysFromEnv(env), options);
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: RolloutRuntimeOptions & Pick<RolloutManagerConfig, 'spacing' | 'rollingWindow'> = {}): RolloutManager {
+    return new RolloutManager({ ...options, ...RolloutManager.delaysFromEnv(env) });
   }
 
   /**
@@ -153,11 +166,13 @@ export class RolloutManager {
    * not this call's, when called from inside the manager's own subscriber or inspector, or after stop().
    */
   coordinateRollout(cluster: LeaseRef, instance: string): RolloutDecision {
-    const request = `coordinateRollout(${describeLease(cluster)}, ${instance})`;
-    if (this.actor.getSnapshot().status !== 'active') throw new Error(`${request}: the rollout manager is stopped`);
+    const context = { lease: describeLease(cluster), identity: instance };
+    if (this.actor.getSnapshot().status !== 'active') throw new RolloutManagerError('coordinateRollout: the rollout manager is stopped', context);
     // Sending now would queue the event behind the one being decided: it would claim the slot
     // later, with nobody to hear the answer.
-    if (this.deciding) throw new Error(`${request} called re-entrantly from a subscriber or inspector of the rollout manager`);
+    if (this.deciding) {
+      throw new RolloutManagerError('coordinateRollout called re-entrantly from a subscriber or inspector of the rollout manager', context);
+    }
     const before = this.actor.getSnapshot().context.decisions;
     this.deciding = true;
     try {
@@ -168,11 +183,13 @@ export class RolloutManager {
     const { decision, decisions } = this.actor.getSnapshot().context;
     // Not answered yet: the actor was busy with an event sent to it directly, and our event waits in its queue.
     if (decisions !== before + 1 || decision === null) {
-      throw new Error(`${request} called re-entrantly while the rollout manager was deciding another event: no answer`);
+      throw new RolloutManagerError('coordinateRollout called re-entrantly while the rollout manager was deciding another event: no answer', context);
     }
+    this.log.debug(decision.rolloutAllowed ? 'rollout allowed' : 'rollout must wait', { ...context, timeToWait: decision.timeToWait });
     return { ...decision };
   }
 
+  /** Stops the manager; later coordinateRollout calls throw RolloutManagerError. */
   stop(): void {
     this.actor.stop();
   }

@@ -1,32 +1,38 @@
 /**
- * Where the CLI's leases live: the kubeconfig given (--kubeconfig, else $KUBECONFIG, as kubectl),
- * or, with neither, an embedded server started in this process — its kubeconfig is written so other
- * commands can join it.
+ * Where the CLI's leases live: the cluster found as kubectl finds it (src/lock/kubeConfig.ts), or,
+ * only when asked with --embedded, a Lease API server inside this process. The embedded server is
+ * private to the process (no other replica can see it), so it is never a silent fallback, and no
+ * kubeconfig is written for it.
  */
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../lock/kubeConfig.js';
+import { ConfigError } from '../lease/errors.js';
+import { findKubeConfig } from '../lock/kubeConfig.js';
+import type { Logger } from '../log/logger.js';
 import { startLeaseApiServer } from '../server/index.js';
 
 export interface Connection {
   kubeConfig: KubeConfig;
-  description: string;
+  /** --namespace, else the service account's, else the kubeconfig context's, else "default". */
+  namespace: string;
   close(): Promise<void>;
 }
 
-export async function connect(kubeconfigFlag: string | undefined, print: (line: string) => void): Promise<Connection> {
-  const file = kubeconfigFlag ?? process.env.KUBECONFIG;
-  if (file) {
-    const kubeConfig = loadKubeConfig(kubeconfigFlag);
-    return { kubeConfig, description: `${kubeConfig.getCurrentCluster()?.server} (${file})`, close: async () => {} };
+export interface ConnectOptions {
+  kubeconfig: string | undefined;
+  namespace: string | undefined;
+  embedded?: boolean;
+}
+
+export async function connect({ kubeconfig, namespace, embedded = false }: ConnectOptions, logger: Logger): Promise<Connection> {
+  if (embedded) {
+    if (kubeconfig !== undefined) throw new ConfigError('--embedded and --kubeconfig exclude each other', '--embedded');
+    const server = await startLeaseApiServer();
+    logger.warn('--embedded: leases live in a Lease API server inside this process; no other process can share them', { url: server.url });
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(server.kubeConfig());
+    return { kubeConfig, namespace: namespace ?? 'default', close: () => server.close() };
   }
-  const server = await startLeaseApiServer();
-  const path = join(tmpdir(), `leasehold-${process.pid}.kubeconfig`);
-  writeFileSync(path, server.kubeConfig(), { mode: 0o600 });
-  print(`no kubeconfig given: using an embedded Lease API server at ${server.url} (others can join with --kubeconfig ${path})`);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(server.kubeConfig());
-  return { kubeConfig, description: server.url, close: () => server.close() };
+  const found = findKubeConfig({ file: kubeconfig, fileLabel: '--kubeconfig' });
+  logger.info('cluster found', { server: found.kubeConfig.getCurrentCluster()?.server, from: found.source });
+  return { kubeConfig: found.kubeConfig, namespace: namespace ?? found.namespace, close: async () => {} };
 }

@@ -94,7 +94,7 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
   const instances = new Map<string, PrimaryLease>();
   let finished = false;
   const start = (identity: string) => {
-    const instance = new PrimaryLease(store.lockFor(ref, identity), { clock, inspect: hooks.inspect });
+    const instance = new PrimaryLease({ lock: store.lockFor(ref, identity), clock, inspect: hooks.inspect });
     instances.set(identity, instance);
     hooks.onParticipant?.(identity, instance);
     return instance;
@@ -110,7 +110,7 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
   /** Waits until someone other than `except` is primary; returns who and how long it took. */
   const nextPrimary = async (except: string, since: number) => {
     for (;;) {
-      const leader = [...instances].find(([id, p]) => id !== except && p.isHeld);
+      const leader = [...instances].find(([id, p]) => id !== except && p.isLeader());
       if (leader) return { identity: leader[0], after: clock.now() - since };
       if (clock.now() - since > LIMIT) throw new Error('the demo ran out of time');
       await step(1);

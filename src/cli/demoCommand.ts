@@ -1,41 +1,50 @@
 /**
- * `leasehold demo [--ui] [--ui-port N] [--inspect ws://HOST:PORT]`: the demo story, optionally
- * watched. --inspect sends every participant's inspection events to the Stately inspector's relay;
- * --ui serves the offline live view (diagrams with the current state, the lease, a transition log)
- * and keeps handing the lease over until SIGINT/SIGTERM so a person can watch; a rollout manager and
- * a lease manager decide beside the participants (demoManagers.ts).
+ * `leasehold demo [--ui] [--ui-port N] [--inspect ws://HOST:PORT]`: the demo story, on an embedded
+ * Lease API server in this process, optionally watched. --inspect sends every participant's
+ * inspection events to the Stately inspector's relay; --ui serves the offline live view (diagrams
+ * with the current state, the lease, a transition log) and keeps handing the lease over until
+ * SIGINT/SIGTERM so a person can watch; a rollout manager and a lease manager decide beside the
+ * participants (demoManagers.ts). The demo, the live view and the inspector load only when used.
  */
-import { startLiveView } from '../../visualize/liveView.js';
 import { ConfigError } from '../lease/errors.js';
 import type { ParticipantSnapshot } from '../runtime/participant.js';
-import { realClock } from '../time/realClock.js';
 import type { LeaseManager } from '../api/LeaseManager.js';
 import type { RolloutManager } from '../api/RolloutManager.js';
-import { demo } from './demo.js';
-import { startDemoManagers } from './demoManagers.js';
-import { parseFlags, portFlag } from './flags.js';
-import { inspectAll, inspectFlag, webSocketInspector } from './inspection.js';
+import { type CommandLine, type CommandSpec, inspectFlag, portFlag } from './flags.js';
 
-export const DEMO_USAGE = `usage: leasehold demo [--ui] [--ui-port N] [--inspect ws://HOST:PORT]
+export const spec: CommandSpec = {
+  name: 'demo',
+  flags: { ui: { type: 'boolean' }, 'ui-port': { type: 'string' }, inspect: { type: 'string' } },
+  usage: `usage: leasehold demo [--ui] [--ui-port N] [--inspect ws://HOST:PORT]
 
---ui serves a live view on http://127.0.0.1 (any free port, or --ui-port N) and keeps handing the
-lease over until Ctrl-C. --inspect sends XState inspection events to a Stately inspector relay.
-`;
+Three instance managers compete for one lease on an embedded Lease API server in this process:
+election, hand-over, crash failover, in-place upgrade. --ui serves a live view on http://127.0.0.1
+(any free port, or --ui-port N) and keeps handing the lease over until Ctrl-C. --inspect sends
+XState inspection events to a Stately inspector relay.
+`,
+};
 
-export async function demoCommand(args: readonly string[], print: (line: string) => void = console.log): Promise<void> {
-  const flags = parseFlags(args, { values: ['inspect', 'ui-port'], switches: ['ui'] }, 'demo');
-  const inspectUrl = inspectFlag(flags.values.get('inspect'), 'demo');
-  const uiPort = portFlag(flags.values.get('ui-port'), 'demo');
-  const ui = flags.switches.has('ui');
-  if (uiPort !== undefined && !ui) throw new ConfigError('demo: --ui-port needs --ui', 'ui-port');
+export async function main(line: CommandLine, print: (line: string) => void = console.log): Promise<number> {
+  const inspectUrl = inspectFlag(line);
+  const uiPort = portFlag(line, 'ui-port');
+  const ui = line.values.ui === true;
+  if (uiPort !== undefined && !ui) throw new ConfigError('--ui-port needs --ui', '--ui-port');
 
-  const stately = inspectUrl === undefined ? undefined : webSocketInspector(inspectUrl);
+  const { demo } = await import('./demo.js');
+  const inspection = inspectUrl === undefined ? undefined : await import('./inspection.js');
+  const stately = inspectUrl === undefined ? undefined : inspection!.webSocketInspector(inspectUrl);
   if (inspectUrl) print(`inspection events go to ${inspectUrl} (the Stately inspector relay; see README "Stately inspector")`);
   if (!ui) {
     await demo({ print, inspect: stately });
-    return;
+    return 0;
   }
 
+  const [{ startLiveView }, { startDemoManagers }, { inspectAll }, { realClock }] = await Promise.all([
+    import('../../visualize/liveView.js'),
+    import('./demoManagers.js'),
+    import('./inspection.js'),
+    import('../time/realClock.js'),
+  ]);
   const liveView = await startLiveView({ port: uiPort ?? 0, title: 'leasehold demo' });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -71,6 +80,7 @@ export async function demoCommand(args: readonly string[], print: (line: string)
     process.off('SIGTERM', onSignal);
     await liveView.close();
   }
+  return 0;
 }
 
 function describeParticipant(snapshot: ParticipantSnapshot): string {

@@ -20,7 +20,7 @@ const MODEL = 'demo';
 const STEP_MS = 1_500;
 
 export function startDemoManagers(clock: Clock, inspect: Inspector, signal: AbortSignal, onStarted: (managers: DemoManagers) => void): void {
-  const rollout = new RolloutManager({ clusterRolloutDelay: 6_000, instanceRolloutDelay: 3_000 }, { clock, inspect });
+  const rollout = new RolloutManager({ clusterRolloutDelay: 6_000, instanceRolloutDelay: 3_000, clock, inspect });
   const leases = new LeaseManager({ store: new MemoryManagedLeaseStore(clock), clock, maxSleep: 10_000, inspect });
   onStarted({ rollout, leases });
   const claimer = leases.claimer(NAMESPACE, MODEL);
@@ -32,7 +32,7 @@ export function startDemoManagers(clock: Clock, inspect: Inspector, signal: Abor
     const holder = units[Math.floor(step / 4) % 2]!;
     // Every fourth step the holder steps down; the other unit, blocked until then, takes over.
     const act = step % 4 === 3 ? leases.revoker(NAMESPACE, MODEL).revoke('web', holder) : claimer.claim('web', holder, 5_000);
-    act.catch(() => claimer.waitUntilExpired('web', signal)).catch(() => undefined);
+    act.catch(() => claimer.waitUntilExpired('web', { signal })).catch(() => undefined);
     step++;
     timer = clock.setTimeout(tick, STEP_MS);
   }, STEP_MS);

@@ -1,51 +1,64 @@
 #!/usr/bin/env node
-/** The `leasehold` command. */
+/**
+ * The `leasehold` command. Each subcommand's module is imported only when it is invoked, and its
+ * heavy parts (the Kubernetes client, the live view, the inspector) only once its flags are good:
+ * `--help` and a bad flag answer without loading them.
+ */
 import { ConfigError } from '../lease/errors.js';
-import { DEMO_USAGE, demoCommand } from './demoCommand.js';
-import { RUN_USAGE, run } from './run.js';
-import { SERVE_USAGE, serve } from './serve.js';
-import { STATUS_USAGE, status } from './status.js';
+import { type CommandLine, type CommandSpec, parseCommandLine } from './flags.js';
+
+interface CommandModule {
+  spec: CommandSpec;
+  main(line: CommandLine): Promise<number>;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  demo: { summary: 'three instance managers competing for one lease over HTTP: election, hand-over, failover, upgrade', load: () => import('./demoCommand.js') },
+  serve: { summary: 'the embedded kube-compatible Lease API server, with a kubeconfig for kubectl', load: () => import('./serve.js') },
+  run: { summary: 'run a command only while holding a lease (the leader-election sidecar)', load: () => import('./run.js') },
+  status: { summary: 'who holds a lease, since when, until when; --watch streams changes', load: () => import('./status.js') },
+};
 
 const USAGE = `usage: leasehold <command> [flags]
 
 commands:
-  demo    three instance managers competing for one lease over HTTP: election, hand-over, failover, upgrade
-  serve   the embedded kube-compatible Lease API server, with a kubeconfig for kubectl
-  run     run a command only while holding a lease (the leader-election sidecar)
-  status  who holds a lease, since when, until when; --watch streams changes
+${Object.entries(COMMANDS)
+  .map(([name, { summary }]) => `  ${name.padEnd(7)} ${summary}`)
+  .join('\n')}
 
-${DEMO_USAGE}
-${SERVE_USAGE}
-${RUN_USAGE}
-${STATUS_USAGE}`;
+leasehold <command> --help shows a command's flags.
+`;
 
-async function main([command, ...args]: string[]): Promise<number> {
-  switch (command) {
-    case 'demo':
-      await demoCommand(args);
+async function main([name, ...args]: string[]): Promise<number> {
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    if (name === 'help' && args[0] && COMMANDS[args[0]]) return main([args[0], '--help']);
+    (name === undefined ? process.stderr : process.stdout).write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`leasehold: unknown command ${JSON.stringify(name)}\n${USAGE}`);
+    return 2;
+  }
+  const module = await command.load();
+  try {
+    const line = parseCommandLine(module.spec, args);
+    if (line.help) {
+      process.stdout.write(module.spec.usage);
       return 0;
-    case 'serve':
-      await serve(args);
-      return 0;
-    case 'run':
-      return run(args);
-    case 'status':
-      return status(args);
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      process.stderr.write(`${command === undefined ? '' : `leasehold: unknown command ${JSON.stringify(command)}\n`}${USAGE}`);
-      return 2;
+    }
+    return await module.main(line);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`leasehold ${name}: ${error.message}\n`);
+    return 2;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`leasehold: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(error instanceof ConfigError ? 2 : 1);
-  },
-);
+// Errors end the command with one line, never a stack trace.
+const fail = (error: unknown) => {
+  process.stderr.write(`leasehold: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', fail);
+main(process.argv.slice(2)).then((code) => process.exit(code), fail);

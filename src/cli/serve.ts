@@ -1,26 +1,40 @@
 /** `leasehold serve`: the embedded Lease API server, with a kubeconfig for kubectl and client-node. */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createLogger } from '../log/logger.js';
 import { startLeaseApiServer } from '../server/index.js';
-import { parseFlags, portFlag } from './flags.js';
+import { type CommandLine, type CommandSpec, portFlag, stringFlag } from './flags.js';
 
-export const SERVE_USAGE = `usage: leasehold serve [--port N] [--host 127.0.0.1] [--token T] [--kubeconfig-out FILE]
+export const spec: CommandSpec = {
+  name: 'serve',
+  flags: { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'kubeconfig-out': { type: 'string' }, 'data-dir': { type: 'string' } },
+  usage: `usage: leasehold serve [--port N] [--host 127.0.0.1] [--token T] [--kubeconfig-out FILE] [--data-dir DIR]
 
 Serves coordination.k8s.io/v1 Leases on 127.0.0.1 (a non-loopback --host needs --token) and writes
 a kubeconfig (default ./leasehold.kubeconfig) that kubectl and @kubernetes/client-node accept.
-`;
+Without --data-dir everything is kept in memory and lost when the server stops; with it, every
+acknowledged write is fsynced to DIR first and recovered on the next start.
+`,
+};
 
-export async function serve(args: readonly string[], print: (line: string) => void = console.log): Promise<void> {
-  const flags = parseFlags(args, { values: ['port', 'host', 'token', 'kubeconfig-out'] }, 'serve');
-  const token = flags.values.get('token');
+export async function main(line: CommandLine, print: (line: string) => void = console.log): Promise<number> {
+  const token = stringFlag(line, 'token');
+  const dataDir = stringFlag(line, 'data-dir');
   const server = await startLeaseApiServer({
-    host: flags.values.get('host') ?? '127.0.0.1',
-    port: portFlag(flags.values.get('port'), 'serve') ?? 0,
+    host: stringFlag(line, 'host') ?? '127.0.0.1',
+    port: portFlag(line, 'port') ?? 0,
     ...(token ? { token } : {}),
+    ...(dataDir ? { dataDir } : {}),
+    logger: createLogger(),
   });
-  const kubeconfig = resolve(flags.values.get('kubeconfig-out') ?? 'leasehold.kubeconfig');
+  const kubeconfig = resolve(stringFlag(line, 'kubeconfig-out') ?? 'leasehold.kubeconfig');
   writeFileSync(kubeconfig, server.kubeConfig(), { mode: 0o600 });
   print(`leasehold: serving coordination.k8s.io/v1 Leases at ${server.url}`);
+  print(
+    server.dataDir
+      ? `durable: every acknowledged write is fsynced to ${server.dataDir} and kept across restarts`
+      : 'in memory: leases and events are lost when the server stops (--data-dir DIR keeps them)',
+  );
   print(`kubeconfig written to ${kubeconfig}; try:`);
   print(`  KUBECONFIG=${kubeconfig} kubectl get leases`);
   print(`  KUBECONFIG=${kubeconfig} kubectl get leases -w`);
@@ -34,4 +48,5 @@ export async function serve(args: readonly string[], print: (line: string) => vo
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  return 0;
 }

@@ -1,14 +1,23 @@
-/** `leasehold status --lease NAME [--watch]`: who holds a lease, since when, and until when. */
+/**
+ * `leasehold status --lease NAME [--watch]`: who holds a lease, since when, and until when. The
+ * cluster is found as `run` finds it; the Kubernetes client loads only once the flags are good.
+ */
 import { formatDuration } from '../lease/duration.js';
 import { ConfigError, LeaseNotFoundError } from '../lease/errors.js';
 import type { ObservedLease } from '../lease/record.js';
-import { KubernetesLeaseLock } from '../lock/kubernetesLeaseLock.js';
-import { realClock } from '../time/realClock.js';
-import { connect } from './connection.js';
-import { parseFlags } from './flags.js';
+import { type CommandLine, type CommandSpec, LOG_FLAGS, logUsage, logFlags, stringFlag } from './flags.js';
 
-export const STATUS_USAGE = `usage: leasehold status --lease NAME [--namespace default] [--kubeconfig FILE] [--watch]
-`;
+export const spec: CommandSpec = {
+  name: 'status',
+  flags: { lease: { type: 'string' }, namespace: { type: 'string' }, kubeconfig: { type: 'string' }, watch: { type: 'boolean' }, ...LOG_FLAGS },
+  usage: `usage: leasehold status --lease NAME [--namespace NS] [--kubeconfig FILE] [--watch]
+
+Prints the lease's holder, term (leaseTransitions), acquired and renewed ages and an expiry estimate
+(from the holder's renewTime); --watch prints it again on every change, until Ctrl-C. The cluster and
+the namespace are found as \`leasehold run\` finds them. Exit status 1 when the lease does not exist.
+${logUsage('warn')}
+`,
+};
 
 const ago = (time: number | null, now: number) => (time === null ? 'unknown' : `${formatDuration(Math.max(0, Math.round(now - time)))} ago`);
 
@@ -30,15 +39,20 @@ export function describeStatus(name: string, lease: ObservedLease | null, now: n
   ].join('\n');
 }
 
-export async function status(args: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  const flags = parseFlags(args, { values: ['lease', 'namespace', 'kubeconfig'], switches: ['watch'] }, 'status');
-  const name = flags.values.get('lease');
-  if (!name) throw new ConfigError('status: --lease NAME is required', 'lease');
-  const ref = { namespace: flags.values.get('namespace') ?? 'default', name };
-  const connection = await connect(flags.values.get('kubeconfig'), print);
-  const lock = new KubernetesLeaseLock(connection.kubeConfig, ref, 'leasehold-status');
+export async function main(line: CommandLine, print: (line: string) => void = console.log): Promise<number> {
+  const name = stringFlag(line, 'lease');
+  if (!name) throw new ConfigError('--lease NAME is required', '--lease');
+  const [{ KubernetesLeaseLock }, { connect }, { createLogger }, { realClock }] = await Promise.all([
+    import('../lock/kubernetesLeaseLock.js'),
+    import('./connection.js'),
+    import('../log/logger.js'),
+    import('../time/realClock.js'),
+  ]);
+  const logger = createLogger(logFlags(line, 'warn'));
+  const connection = await connect({ kubeconfig: stringFlag(line, 'kubeconfig'), namespace: stringFlag(line, 'namespace') }, logger);
+  const lock = new KubernetesLeaseLock(connection.kubeConfig, { namespace: connection.namespace, name }, 'leasehold-status');
   try {
-    if (!flags.switches.has('watch')) {
+    if (line.values.watch !== true) {
       const lease = await lock.get().catch((error: unknown) => {
         if (error instanceof LeaseNotFoundError) return null;
         throw error;

@@ -11,7 +11,8 @@
  * │   ├── LeaseInvalidError        400/422: the store refused the object; `causes` lists why
  * │   ├── LeaseForbiddenError      401/403: credentials or RBAC; `hint` names what is missing
  * │   └── LeaseUnavailableError    5xx, timeouts, network: transient, retried
- * ├── LeadershipError          leadership was lost or refused (fatal preemption, health check)
+ * ├── LeadershipError          leadership was lost or refused (fatal preemption, health check, run twice)
+ * ├── RolloutManagerError      coordinateRollout could not answer (stopped, or called re-entrantly)
  * └── LeaseManagerError        the multi-lease manager refused or could not finish a request
  *     ├── InvalidLeaseRequestError the secretary rejected a lease name, holder or duration
  *     ├── ClaimDeniedError         another holder has the lease
@@ -25,6 +26,7 @@ import type { LeaseErrorKind } from './errorKind.js';
 
 export { errorKind, type LeaseErrorKind } from './errorKind.js';
 
+/** Who failed on what: every error carries it. */
 export interface LeaseErrorContext {
   /** `namespace/name` of the lease. */
   lease?: string;
@@ -36,6 +38,7 @@ function describeContext({ lease, identity }: LeaseErrorContext): string {
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
+/** The root of every error leasehold throws; the message ends with the lease and the identity. */
 export class LeaseholdError extends Error {
   readonly lease: string | undefined;
   readonly identity: string | undefined;
@@ -59,6 +62,7 @@ export class ConfigError extends LeaseholdError {
   }
 }
 
+/** A call to the lease store failed; `kind` says how, `transient` whether retrying may help. */
 export abstract class LeaseApiError extends LeaseholdError {
   abstract readonly kind: LeaseErrorKind;
   /** True when retrying the same call later may succeed. */
@@ -67,18 +71,22 @@ export abstract class LeaseApiError extends LeaseholdError {
   }
 }
 
+/** 404: no such lease. */
 export class LeaseNotFoundError extends LeaseApiError {
   readonly kind = 'NotFound';
 }
 
+/** 409 Conflict: the resourceVersion is stale (someone wrote first). */
 export class LeaseConflictError extends LeaseApiError {
   readonly kind = 'Conflict';
 }
 
+/** 409 AlreadyExists: create of a name that exists. */
 export class LeaseAlreadyExistsError extends LeaseApiError {
   readonly kind = 'AlreadyExists';
 }
 
+/** 400/422: the store refused the object; `causes` lists why. */
 export class LeaseInvalidError extends LeaseApiError {
   readonly kind = 'Invalid';
   constructor(
@@ -90,6 +98,7 @@ export class LeaseInvalidError extends LeaseApiError {
   }
 }
 
+/** 401/403: credentials or RBAC; `hint` names the missing verb. */
 export class LeaseForbiddenError extends LeaseApiError {
   readonly kind = 'Forbidden';
   constructor(
@@ -101,6 +110,7 @@ export class LeaseForbiddenError extends LeaseApiError {
   }
 }
 
+/** 5xx, 429, timeouts and network failures: transient, retried. */
 export class LeaseUnavailableError extends LeaseApiError {
   readonly kind = 'Unavailable';
 }
@@ -108,8 +118,14 @@ export class LeaseUnavailableError extends LeaseApiError {
 /** Leadership was lost or refused, e.g. another holder took the lease while we believed we led. */
 export class LeadershipError extends LeaseholdError {}
 
+/** coordinateRollout could not give this call's answer; `lease` is the cluster, `identity` the instance. */
+export class RolloutManagerError extends LeaseholdError {}
+
+/** The multi-lease manager refused or could not finish a request (also: revoke of a pinned lease). */
 export class LeaseManagerError extends LeaseholdError {}
+/** The secretary rejected a lease name, holder or duration. */
 export class InvalidLeaseRequestError extends LeaseManagerError {}
+/** Another holder has the lease; `holder` names it. */
 export class ClaimDeniedError extends LeaseManagerError {
   constructor(
     message: string,
@@ -120,9 +136,13 @@ export class ClaimDeniedError extends LeaseManagerError {
     super(message, context);
   }
 }
+/** The holder does not hold the lease (check, revoke, pin). */
 export class NotHeldError extends LeaseManagerError {}
+/** The store stayed unavailable through every retry. */
 export class LeaseTimeoutError extends LeaseManagerError {}
+/** waitUntilExpired was aborted by its signal. */
 export class WaitCancelledError extends LeaseManagerError {}
+/** The manager stopped: stop(), or a fatal store error (as `cause`). */
 export class LeaseManagerStoppedError extends LeaseManagerError {}
 
 const byKind: Record<LeaseErrorKind, new (message: string, context?: LeaseErrorContext) => LeaseApiError> = {

@@ -15,6 +15,7 @@ import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
+import { type EventRecorderOptions, eventRecorderFor, type KubernetesEventRecorder } from './kubernetesEvents.js';
 import { abortableBy } from './requestOptions.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './leaseLock.js';
 
@@ -23,6 +24,11 @@ export interface KubernetesLeaseLockOptions {
   clock?: Clock;
   /** Called with every recorded event (also kept in `events`, the last 100). */
   onEvent?: (message: string, lock: KubernetesLeaseLock) => void;
+  /**
+   * Record each event as a Kubernetes Event on the Lease, as client-go's EventRecorder does
+   * (`kubectl get events`); default true, with component "leasehold". false: keep them local.
+   */
+  kubernetesEvents?: boolean | EventRecorderOptions;
   /** First and largest delay before a failed watch reconnects; default 500 ms doubling to 30 s. */
   watchBackoff?: { initial: number; max: number };
   /**
@@ -40,6 +46,7 @@ export class KubernetesLeaseLock implements LeaseLock {
   private readonly clock: Clock;
   /** The last object read or written, so updates keep labels, annotations and owner references. */
   private cached: V1Lease | undefined;
+  private readonly recorder: KubernetesEventRecorder | undefined;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -49,6 +56,8 @@ export class KubernetesLeaseLock implements LeaseLock {
   ) {
     this.api = kubeConfig.makeApiClient(CoordinationV1Api);
     this.clock = options.clock ?? realClock;
+    const events = options.kubernetesEvents ?? true;
+    if (events !== false) this.recorder = eventRecorderFor(kubeConfig, events === true ? {} : events);
   }
 
   describe(): string {
@@ -59,6 +68,13 @@ export class KubernetesLeaseLock implements LeaseLock {
     this.events.push(message);
     if (this.events.length > MAX_EVENTS) this.events.shift();
     this.options.onEvent?.(message, this);
+    if (this.recorder) {
+      const failed = message.startsWith('callback failed');
+      // client-go prefixes the holder's identity: "pod-1 became leader".
+      const text = message.startsWith(this.identity) ? message : `${this.identity} ${message}`;
+      const { uid, resourceVersion } = this.cached?.metadata ?? {};
+      void this.recorder.record({ ...this.ref, uid, resourceVersion }, failed ? 'Warning' : 'Normal', failed ? 'LeaderElectionCallbackFailed' : 'LeaderElection', text);
+    }
   }
 
   get(signal?: AbortSignal): Promise<ObservedLease> {

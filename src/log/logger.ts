@@ -6,6 +6,7 @@
  */
 import { realClock } from '../time/realClock.js';
 
+/** Severity of a log entry, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Structured fields of one entry. `error` is printed as its message (and its kind, if typed). */
@@ -17,10 +18,15 @@ export interface LogFields {
   [field: string]: unknown;
 }
 
+/** Where leasehold reports what it does: leadership changes (info), store failures (warn), failing callbacks (error). */
 export interface Logger {
+  /** Detail for diagnosing: every observed holder change, every rollout decision. */
   debug(message: string, fields?: LogFields): void;
+  /** Leadership started or stopped. */
   info(message: string, fields?: LogFields): void;
+  /** A store call or a release failed; leasehold retries or carries on. */
   warn(message: string, fields?: LogFields): void;
+  /** A user callback threw, or the participant was preempted: something needs attention. */
   error(message: string, fields?: LogFields): void;
 }
 
@@ -29,6 +35,7 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 /** Discards everything: the library's default. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** What `createLogger` takes. */
 export interface ConsoleLoggerOptions {
   /** Entries below this level are dropped; default 'info'. */
   level?: LogLevel;

@@ -10,6 +10,7 @@ import { isLeading, leaseParticipantMachine, windowCloses, type ParticipantEvent
 import type { ParticipantConfig } from '../lease/config.js';
 import { LeadershipError } from '../lease/errors.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
+import { type Logger, silentLogger, withFields } from '../log/logger.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import {
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** XState inspection (the Stately inspector, the live view, a logger). */
   inspect?: Inspector;
+  /** Where leadership changes, store errors and failing callbacks are reported; default silent. */
+  logger?: Logger;
   /** Randomness for poll jitter; default Math.random. */
   random?: () => number;
   /**
@@ -58,7 +61,10 @@ export class Participant {
   readonly state$: Observable<ParticipantSnapshot>;
   private window: AbortController | null = null;
   private reportedLeader = '';
+  private reportedErrors = 0;
   private readonly clock: Clock;
+  /** The logger given, bound to this lease and identity. */
+  readonly log: Logger;
 
   constructor(
     readonly lock: LeaseLock,
@@ -67,6 +73,7 @@ export class Participant {
     private readonly hooks: LeadershipHooks = {},
   ) {
     const clock = (this.clock = options.clock ?? realClock);
+    this.log = withFields(options.logger ?? silentLogger, { lease: lock.describe(), identity: lock.identity });
     const runtime = new ParticipantRuntime(lock, clock, options.random);
     // Replacing implementations needs a machine of its own; everyone else shares one (a copy is ~67 KiB).
     const machine = options.implementations
@@ -78,7 +85,7 @@ export class Participant {
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });
     // A failure of the actor closes the window (below); here it only must not count as unhandled.
-    this.actor.subscribe({ next: (snapshot) => this.reportLeader(snapshot), error: () => {} });
+    this.actor.subscribe({ next: (snapshot) => this.report(snapshot), error: () => {} });
     followLeadership(this.actor, {
       opened: (snapshot) => this.openWindow(snapshot),
       closed: (why) => this.closeWindow(why),
@@ -152,17 +159,26 @@ export class Participant {
     });
   }
 
-  private reportLeader(snapshot: ParticipantSnapshot): void {
-    const { leader } = snapshot.context;
-    if (leader === this.reportedLeader) return;
-    this.reportedLeader = leader;
-    this.guard(() => this.hooks.onNewLeader?.(leader));
+  /** What the snapshots say besides the window: store errors (logged) and a change of holder. */
+  private report(snapshot: ParticipantSnapshot): void {
+    const { leader, counters, lastError } = snapshot.context;
+    if (counters.errors !== this.reportedErrors) {
+      this.reportedErrors = counters.errors;
+      if (lastError) this.log.warn('lease store call failed', { kind: lastError.kind, error: lastError.message, state: stateName(snapshot) });
+    }
+    if (leader !== this.reportedLeader) {
+      this.reportedLeader = leader;
+      this.log.debug('observed a new holder', { holder: leader });
+      this.guard('onNewLeader', () => this.hooks.onNewLeader?.(leader));
+    }
   }
 
   private openWindow(snapshot: ParticipantSnapshot): void {
     const window = (this.window = new AbortController());
+    const term = snapshot.context.term ?? 0;
+    this.log.info('started leading', { term });
     if (this.hooks.startedEvent) this.lock.recordEvent(this.hooks.startedEvent);
-    this.guard(() => this.hooks.onStarted?.(window.signal, snapshot.context.term ?? 0));
+    this.guard('onStartedLeading', () => this.hooks.onStarted?.(window.signal, term));
   }
 
   private closeWindow(why: string): void {
@@ -170,14 +186,17 @@ export class Participant {
     if (!window) return;
     this.window = null;
     window.abort(new LeadershipError(`leadership ended: ${why}`, { lease: this.lock.describe(), identity: this.lock.identity }));
+    this.log.info('stopped leading', { reason: why });
     if (this.hooks.stoppedEvent) this.lock.recordEvent(this.hooks.stoppedEvent);
-    this.guard(() => this.hooks.onStopped?.());
+    this.guard('onStoppedLeading', () => this.hooks.onStopped?.());
   }
 
-  /** A user callback must never crash the participant; its failure becomes a lease event. */
-  private guard(callback: () => unknown): void {
-    const report = (error: unknown) =>
+  /** A user callback must never crash the participant; its failure is logged and becomes a lease event. */
+  private guard(name: string, callback: () => unknown): void {
+    const report = (error: unknown) => {
+      this.log.error(`${name} callback failed`, { error });
       this.lock.recordEvent(`callback failed: ${error instanceof Error ? error.message : String(error)}`);
+    };
     try {
       const result = callback();
       if (result instanceof Promise) result.catch(report);
@@ -220,6 +239,10 @@ export function followLeadership(actor: ParticipantActor, edges: LeadershipEdges
     error: () => close('the participant failed'),
     complete: () => close('the participant stopped'),
   });
+}
+
+function stateName(snapshot: ParticipantSnapshot): string {
+  return typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value);
 }
 
 function describeEnd(snapshot: ParticipantSnapshot): string {

@@ -18,32 +18,53 @@ export const coreVersions = (serverAddress: string) => ({
   serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
 });
 
-export const coreResources = {
+const OBJECT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export interface DiscoveredResource {
+  group: string;
+  name: string;
+  singularName: string;
+  namespaced: boolean;
+  kind: string;
+  verbs: string[];
+  shortNames?: string[];
+}
+
+/** Every resource served, with its verbs: discovery lists them and access reviews answer from them. */
+export const resources: DiscoveredResource[] = [
+  { group: '', name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] },
+  { group: '', name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: OBJECT_VERBS, shortNames: ['ev'] },
+  { group: 'coordination.k8s.io', name: 'leases', singularName: 'lease', namespaced: true, kind: 'Lease', verbs: OBJECT_VERBS },
+  { group: 'events.k8s.io', name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: OBJECT_VERBS, shortNames: ['ev'] },
+  { group: 'authorization.k8s.io', name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
+  { group: 'authorization.k8s.io', name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] },
+];
+
+const resourceList = (group: string) => ({
   kind: 'APIResourceList',
-  groupVersion: 'v1',
-  resources: [{ name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] }],
-};
-
-const groupVersion = { groupVersion: 'coordination.k8s.io/v1', version: 'v1' };
-
-export const coordinationGroup = {
-  kind: 'APIGroup',
   apiVersion: 'v1',
-  name: 'coordination.k8s.io',
-  versions: [groupVersion],
-  preferredVersion: groupVersion,
+  groupVersion: group === '' ? 'v1' : `${group}/v1`,
+  resources: resources.filter((r) => r.group === group).map(({ group: _group, ...resource }) => resource),
+});
+
+export const GROUPS = ['coordination.k8s.io', 'events.k8s.io', 'authorization.k8s.io'];
+
+const apiGroup = (name: string) => {
+  const groupVersion = { groupVersion: `${name}/v1`, version: 'v1' };
+  return { kind: 'APIGroup', apiVersion: 'v1', name, versions: [groupVersion], preferredVersion: groupVersion };
 };
 
-export const groups = { kind: 'APIGroupList', apiVersion: 'v1', groups: [coordinationGroup] };
+export const groups = { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map(apiGroup) };
 
-export const LEASE_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-
-export const coordinationResources = {
-  kind: 'APIResourceList',
-  apiVersion: 'v1',
-  groupVersion: 'coordination.k8s.io/v1',
-  resources: [{ name: 'leases', singularName: 'lease', namespaced: true, kind: 'Lease', verbs: LEASE_VERBS }],
-};
+/** The discovery document at `path`, or undefined. */
+export function discoveryDocument(path: string, host: string): unknown {
+  if (path === '/api') return coreVersions(host);
+  if (path === '/api/v1') return resourceList('');
+  if (path === '/apis') return groups;
+  const match = /^\/apis\/([^/]+)(\/v1)?$/.exec(path);
+  if (!match || !GROUPS.includes(match[1]!)) return undefined;
+  return match[2] ? resourceList(match[1]!) : apiGroup(match[1]!);
+}
 
 export const namespace = (name: string) => ({
   kind: 'Namespace',

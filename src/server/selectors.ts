@@ -1,11 +1,12 @@
-/** Field selectors (metadata.name, metadata.namespace) and equality label selectors, as list and watch take them. */
-import type { LeaseObject } from './leaseObjects.js';
+/** Field selectors (metadata.name, metadata.namespace and the kind's own) and equality label selectors, as list and watch take them. */
+import type { StoredObject } from './objectStore.js';
 
-export type Selector = (object: LeaseObject) => boolean;
+export type Selector = (object: StoredObject) => boolean;
+export type FieldReaders = Record<string, (object: StoredObject) => string>;
 
 export class SelectorError extends Error {}
 
-const FIELDS: Record<string, (o: LeaseObject) => string> = {
+const METADATA_FIELDS: FieldReaders = {
   'metadata.name': (o) => o.metadata.name,
   'metadata.namespace': (o) => o.metadata.namespace,
 };
@@ -19,15 +20,14 @@ function requirements(text: string | null): { key: string; op: '=' | '!='; value
   });
 }
 
-export function parseSelectors(fieldSelector: string | null, labelSelector: string | null): Selector {
+export function parseSelectors(fieldSelector: string | null, labelSelector: string | null, kindFields: FieldReaders = {}): Selector {
+  const known = { ...METADATA_FIELDS, ...kindFields };
   const fields = requirements(fieldSelector).map((r) => {
-    const read = FIELDS[r.key];
-    if (!read) throw new SelectorError(`"${r.key}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
-    return (o: LeaseObject) => (read(o) === r.value) === (r.op === '=');
+    const read = known[r.key];
+    if (!read) throw new SelectorError(`"${r.key}" is not a known field selector: only ${Object.keys(known).map((k) => `"${k}"`).join(', ')}`);
+    return (o: StoredObject) => (read(o) === r.value) === (r.op === '=');
   });
-  const labels = requirements(labelSelector).map(
-    (r) => (o: LeaseObject) => (o.metadata.labels?.[r.key] === r.value) === (r.op === '='),
-  );
+  const labels = requirements(labelSelector).map((r) => (o: StoredObject) => (o.metadata.labels?.[r.key] === r.value) === (r.op === '='));
   const all = [...fields, ...labels];
   return (object) => all.every((matches) => matches(object));
 }

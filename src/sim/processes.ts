@@ -54,7 +54,7 @@ export function startProcess(setup: ProcessSetup): SimProcess {
 /** CloudNativePG's instance manager: acquires, and exits on a fatal preemption. */
 function startPrimary(setup: ProcessSetup): SimProcess {
   const { lock, runtime, timing, participant, recorder, clock } = setup;
-  const primary = new PrimaryLease(lock, runtime);
+  const primary = new PrimaryLease({ lock, ...runtime });
   const process = describe(setup, primary.actor, {
     stop: () => primary.stop(),
     release: () => void primary.release().catch(() => undefined).finally(() => primary.stop()),
@@ -89,7 +89,7 @@ function startElector(setup: ProcessSetup): SimProcess {
     release: () => controller.abort(),
     upgrade: (restart) => restart(),
   });
-  void elector.run(controller.signal).then(() => setup.onExit(process));
+  void elector.run({ signal: controller.signal }).then(() => setup.onExit(process));
   return process;
 }
 

@@ -36,7 +36,7 @@ describe('facade edges over HTTP against the embedded server', () => {
     const w = (world = await httpWorld('cluster-example', 'embedded', {
       locksThrough: async (url) => (proxy = await startFaultProxy(url)),
     }));
-    const healthz = new HealthzAdaptor(20_000);
+    const healthz = new HealthzAdaptor({ timeout: 20_000 });
     probe = createServer(healthz.handler);
     await new Promise<void>((resolve) => probe!.listen(0, '127.0.0.1', resolve));
     const healthUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/healthz`;
@@ -70,7 +70,7 @@ describe('facade edges over HTTP against the embedded server', () => {
   it('PrimaryLease: releasedLeaseDuration given at construction is written by a release without acquire', async () => {
     const w = (world = await httpWorld());
     await w.put({ holderIdentity: 'pod-1', leaseTransitions: 7 });
-    const primary = new PrimaryLease(w.lock('pod-1'), { clock: w.clock, releasedLeaseDuration: 5_000 });
+    const primary = new PrimaryLease({ lock: w.lock('pod-1'), clock: w.clock, releasedLeaseDuration: 5_000 });
     stoppers.push(() => primary.stop());
     const released = track(primary.release());
     await w.clock.advanceUntil(() => released.settled, 10_000);

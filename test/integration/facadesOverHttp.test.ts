@@ -33,7 +33,7 @@ describe.each(targets)('facades over HTTP against $title', ({ target, runs }) =>
   const it = runs ? test : test.skip;
 
   const primary = (identity: string) => {
-    const lease = new PrimaryLease(world.lock(identity), { clock: world.clock });
+    const lease = new PrimaryLease({ lock: world.lock(identity), clock: world.clock });
     stoppers.push(() => lease.stop());
     return lease;
   };
@@ -130,7 +130,7 @@ describe.each(targets)('facades over HTTP against $title', ({ target, runs }) =>
           onStoppedLeading: () => void log.push(`${identity} stops`),
         },
       });
-      void le.run(signal);
+      void le.run({ signal });
       stoppers.push(() => le.actor.getSnapshot().status === 'active' && le.actor.send({ type: 'STOP' }));
       return le;
     };
@@ -152,7 +152,7 @@ describe.each(targets)('facades over HTTP against $title', ({ target, runs }) =>
 
   it('LeaseLocker from a kubeconfig: lock, unlock', async () => {
     world = await httpWorld();
-    const locker = new LeaseLocker(world.kubeConfig, world.ref, 'worker', {}, { clock: world.clock });
+    const locker = new LeaseLocker({ locks: world.kubeConfig, lease: world.ref, owner: 'worker', clock: world.clock });
     stoppers.push(() => locker.actor.getSnapshot().status === 'active' && locker.actor.send({ type: 'STOP' }));
     const locked = track(locker.lock());
     // The locker builds its own KubernetesLeaseLock: wait on the server's state, not on the tracker.

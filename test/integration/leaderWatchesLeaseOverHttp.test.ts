@@ -26,14 +26,14 @@ describe('a leader watching its lease, over HTTP against the embedded server', (
   it('PrimaryLease: a forced release (holder "") aborts heldSignal at the delivery and fires onFatal', async () => {
     const w = (world = await httpWorld());
     await w.put({ holderIdentity: '', leaseTransitions: 2 });
-    const primary = new PrimaryLease(w.lock('pod-1'), { clock: w.clock });
+    const primary = new PrimaryLease({ lock: w.lock('pod-1'), clock: w.clock });
     stoppers.push(() => primary.stop());
     const fatal: LeadershipError[] = [];
     primary.onFatal((error) => fatal.push(error));
     const acquired = track(primary.acquire());
     await w.clock.advance(2_500);
-    expect(acquired.settled && primary.isHeld).toBe(true);
-    const signal = primary.heldSignal!;
+    expect(acquired.settled && primary.isLeader()).toBe(true);
+    const signal = primary.leadershipSignal!;
     const updates = w.requestCount('pod-1', 'update');
     const before = w.clock.now();
 

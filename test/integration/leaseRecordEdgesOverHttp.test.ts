@@ -27,7 +27,7 @@ describe('lease record edges over HTTP against the embedded server', () => {
 
   const open = async (options: HttpWorldOptions = {}) => (world = await httpWorld('cluster-example', 'embedded', options));
   const primary = (w: World, identity: string) => {
-    const lease = new PrimaryLease(w.lock(identity), { clock: w.clock });
+    const lease = new PrimaryLease({ lock: w.lock(identity), clock: w.clock });
     stoppers.push(() => lease.stop());
     return lease;
   };

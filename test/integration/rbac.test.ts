@@ -1,7 +1,8 @@
 /**
  * deploy/rbac.yaml grants exactly the verbs leasehold uses: every request the Kubernetes adapter
- * sends in a full life cycle (create, acquire, renew, watch, conflict re-read, release, status) is
- * recorded by the embedded server, and the Role must grant each verb and nothing unused.
+ * sends in a full life cycle (create, acquire, renew, watch, conflict re-read, release, status,
+ * and the Events it records about leader changes, one of them repeated) is recorded by the
+ * embedded server, and the Role must grant each verb on each resource and nothing unused.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,10 +23,11 @@ const nextTick = () => new Promise<void>((resolve) => realClock.setTimeout(resol
 
 describe('deploy/rbac.yaml', () => {
   it('grants every verb the adapter sends, and only those', async () => {
-    const sent = new Set<string>();
+    const sent = { leases: new Set<string>(), events: new Set<string>() };
     const server = await startLeaseApiServer({
       onRequest: (verb, _code, request) => {
-        if (request.url?.startsWith('/apis/coordination.k8s.io/v1/namespaces/')) sent.add(verb);
+        if (request.url?.startsWith('/apis/coordination.k8s.io/v1/namespaces/')) sent.leases.add(verb);
+        if (/^\/api\/v1\/namespaces\/[^/]+\/events/.test(request.url ?? '')) sent.events.add(verb);
       },
     });
     try {
@@ -33,23 +35,28 @@ describe('deploy/rbac.yaml', () => {
       kubeConfig.loadFromString(server.kubeConfig());
       const locks = new KubernetesLeaseLocks(kubeConfig);
       const ref = { namespace: 'default', name: 'rbac' };
-      const controller = new AbortController();
-      const elector = new LeaderElector({
-        lock: locks.lockFor(ref, 'a'),
-        leaseDuration: 2_000,
-        renewDeadline: 1_500,
-        retryPeriod: 500,
-        releaseOnCancel: true,
-        callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
-      });
-      const running = elector.run(controller.signal);
-      const candidate = new PrimaryLease(locks.lockFor(ref, 'b'));
-      const acquired = candidate.acquire({ leaseDuration: 2_000, renewDeadline: 1_500, retryPeriod: 1_000 });
-      while (!sent.has('update') || !sent.has('watch')) await nextTick(); // renewed, and b is watching
-      controller.abort();
-      await running;
+      const lead = async (until: () => boolean) => {
+        const controller = new AbortController();
+        const elector = new LeaderElector({
+          lock: locks.lockFor(ref, 'a'),
+          leaseDuration: 2_000,
+          renewDeadline: 1_500,
+          retryPeriod: 500,
+          releaseOnCancel: true,
+          callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
+        });
+        const running = elector.run({ signal: controller.signal });
+        while (!until()) await nextTick();
+        controller.abort();
+        await running;
+      };
+      const candidate = new PrimaryLease({ lock: locks.lockFor(ref, 'b') });
+      const acquired = lead(() => sent.leases.has('update') && sent.leases.has('watch')).then(() =>
+        candidate.acquire({ leaseDuration: 2_000, renewDeadline: 1_500, retryPeriod: 1_000 }),
+      );
       await acquired;
       await candidate.release();
+      await lead(() => sent.events.has('patch')); // "a became leader" again: the event's count goes up
       await locks.lockFor(ref, 'status').get(); // leasehold status
       candidate.stop();
     } finally {
@@ -58,10 +65,13 @@ describe('deploy/rbac.yaml', () => {
 
     const documents = loadAllYaml(readFileSync(join(import.meta.dirname, '../../deploy/rbac.yaml'), 'utf8')) as Role[];
     const role = documents.find((d) => d.kind === 'Role')!;
-    const granted = new Set(
-      role.rules.filter((r) => r.apiGroups.includes('coordination.k8s.io') && r.resources.includes('leases')).flatMap((r) => r.verbs),
-    );
-    expect([...sent].filter((verb) => !granted.has(verb)), 'verbs sent but not granted').toEqual([]);
-    expect([...granted].filter((verb) => !sent.has(verb)), 'verbs granted but never used').toEqual([]);
+    const granted = (group: string, resource: string) =>
+      new Set(role.rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs));
+    for (const [group, resource, verbs] of [['coordination.k8s.io', 'leases', sent.leases], ['', 'events', sent.events]] as const) {
+      const allowed = granted(group, resource);
+      expect([...verbs].filter((verb) => !allowed.has(verb)), `${resource}: verbs sent but not granted`).toEqual([]);
+      expect([...allowed].filter((verb) => !verbs.has(verb)), `${resource}: verbs granted but never used`).toEqual([]);
+    }
+    expect(sent.events).toEqual(new Set(['create', 'patch']));
   });
 });

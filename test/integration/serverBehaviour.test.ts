@@ -84,7 +84,7 @@ describe('embedded server', () => {
     expect((await patch('application/strategic-merge-patch+json', { spec: { holderIdentity: 'c' } })).body.spec.holderIdentity).toBe('c');
     const json = await patch('application/json-patch+json', [{ op: 'replace', path: '/spec/leaseDurationSeconds', value: 7 }]);
     expect(json.body.spec).toMatchObject({ holderIdentity: 'c', leaseDurationSeconds: 7 });
-    expect((await patch('application/apply-patch+yaml', {})).body).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
+    expect((await patch('text/plain', {})).body).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
     expect((await patch('application/merge-patch+json', { spec: { leaseDurationSeconds: -2 } })).status).toBe(422);
   });
 

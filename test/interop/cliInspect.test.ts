@@ -4,9 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { demoCommand } from '../../src/cli/demoCommand.js';
-import { run } from '../../src/cli/run.js';
-import { ConfigError } from '../../src/lease/errors.js';
 import { startLeaseApiServer } from '../../src/server/index.js';
 import { freePort } from '../support/freePort.js';
 import { runCli, runScript } from '../support/cli.js';
@@ -75,23 +72,24 @@ describe('--inspect ws://HOST:PORT', () => {
     onTestFinished(() => server.close());
     const run = runCli(['run', '--lease', 'job', '--identity', 'sidecar', '--kubeconfig', kubeconfig, '--inspect', relay.url, '--', 'node', '-e', 'setInterval(() => {}, 1000)']);
     children.push(run);
-    await run.printed('sidecar holds lease default/job');
+    await run.printed('leading: starting CMD');
     await relay.receivedWhere((event) => leadingSnapshot(event) && identityOf(event) === 'sidecar');
   });
 
-  it('refuses a URL that is not ws:// or wss://, and --ui-port without --ui', async () => {
+  it('refuses a URL that is not ws:// or wss://, and --ui-port without --ui (exit 2)', async () => {
     const cases = [
-      { args: ['--inspect', 'http://127.0.0.1:8080'], says: 'demo: --inspect must be a WebSocket URL like ws://127.0.0.1:8080, not "http://127.0.0.1:8080"' },
-      { args: ['--inspect', 'localhost:8080'], says: '--inspect must be a WebSocket URL' },
-      { args: ['--ui-port', '8088'], says: 'demo: --ui-port needs --ui' },
-      { args: ['--ui', '--ui-port', 'web'], says: '--port must be 0-65535' },
+      { args: ['demo', '--inspect', 'http://127.0.0.1:8080'], says: 'leasehold demo: --inspect must be a WebSocket URL like ws://127.0.0.1:8080, not "http://127.0.0.1:8080"' },
+      { args: ['demo', '--inspect', 'localhost:8080'], says: '--inspect must be a WebSocket URL' },
+      { args: ['demo', '--ui-port', '8088'], says: 'leasehold demo: --ui-port needs --ui' },
+      { args: ['demo', '--ui', '--ui-port', 'web'], says: '--ui-port must be a port 0-65535' },
+      // Refused before anything connects: no lease, no API server.
+      { args: ['run', '--lease', 'job', '--inspect', 'nonsense', '--', 'true'], says: 'leasehold run: --inspect must be a WebSocket URL' },
     ];
-    for (const { args, says } of cases) {
-      await expect(demoCommand(args), args.join(' ')).rejects.toThrow(ConfigError);
-      await expect(demoCommand(args), args.join(' ')).rejects.toThrow(says);
+    const runs = cases.map((c) => ({ ...c, cli: runCli(c.args) }));
+    for (const { args, says, cli } of runs) {
+      expect(await cli.exited, args.join(' ')).toBe(2);
+      expect(cli.output(), args.join(' ')).toContain(says);
     }
-    // Refused before anything connects: no lease, no API server.
-    await expect(run(['--lease', 'job', '--inspect', 'nonsense', '--', 'true'])).rejects.toThrow('run: --inspect must be a WebSocket URL');
   });
 });
 

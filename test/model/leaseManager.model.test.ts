@@ -121,7 +121,7 @@ const pin = (lease: Lease, entity: string, on: boolean) =>
 const wait = (lease: Lease) =>
   command(`waitUntilExpired(${lease})`, async (model, real) => {
     const controller = new AbortController();
-    const outcome = track(real.manager.claimer(NS, MODEL).waitUntilExpired(lease, controller.signal));
+    const outcome = track(real.manager.claimer(NS, MODEL).waitUntilExpired(lease, { signal: controller.signal }));
     real.waiters.push({ lease, outcome, controller });
     await real.clock.advance(0);
     if (model.stopped) expect(outcome.error).toBeInstanceOf(LeaseManagerStoppedError);

@@ -114,7 +114,7 @@ describe('rollout manager (model-based)', () => {
         for (const { event } of Object.values(transitions)) {
           const events = [...path.steps.map((step) => step.event).filter((e) => e.type === 'COORDINATE'), event];
           const clock = new VirtualClock(T0);
-          const manager = new RolloutManager(input, { clock, inspect: coverage.inspect });
+          const manager = new RolloutManager({ ...input, clock, inspect: coverage.inspect });
           const reference = new ReferenceRollouts(spacing);
           const where: string[] = [];
           let key = initialKey;

@@ -37,10 +37,10 @@ export const plantedBugs: Record<string, { override: Override; expect: string[] 
   },
   /** A leader that stops watching its lease: another client's write reaches it only at its next renew. */
   'ignores its lease while leading': {
-    expect: ['removal'],
+    expect: ['removal', 'nonHolderWrite'],
     override: (defaults) => ({
       ...defaults,
-      guards: { ...defaults.guards, removedByNewerWrite: () => false, newerSighting: () => false },
+      guards: { ...defaults.guards, removedByNewerWrite: () => false },
     }),
   },
   /** Waits only the record's own duration: a holder without one counts as expired at once. */

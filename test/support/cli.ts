@@ -1,25 +1,33 @@
-/** Runs the leasehold CLI as a user would, and waits on what it prints (never on a timer). */
+/**
+ * Runs the leasehold CLI as a user would: the built bin (`npm run build` output, as the package
+ * ships it) on this Node, and waits on what it prints (never on a timer).
+ */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+/** The built command line entry point; test/setup/build.ts builds it before the suite. */
+export const BUILT_CLI = join(import.meta.dirname, '../../dist/src/cli/main.js');
 const TSX = join(import.meta.dirname, '../../node_modules/.bin/tsx');
 
-export function runCli(args: string[]) {
-  return runScript(CLI, args);
+export function runCli(args: string[], env?: NodeJS.ProcessEnv) {
+  return watch(spawn(process.execPath, [BUILT_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env }));
 }
 
-/** Runs a TypeScript entry point (a CLI, a script in visualize/) the same way. */
+/** Runs a TypeScript entry point (a script in visualize/) through tsx. */
 export function runScript(script: string, args: string[]) {
-  const child = spawn(TSX, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return watch(spawn(TSX, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** Collects a child's stdout and stderr; `printed` waits for text, `exited` for its exit code (null: a signal). */
+export function watch(child: ReturnType<typeof spawn>) {
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
     output += chunk.toString();
     for (const listener of listeners) listener();
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   /** Resolves once the output contains `text` (or matches it); rejects if the process exits first. */
   const printed = (text: string | RegExp) =>

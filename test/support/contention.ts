@@ -2,7 +2,7 @@
  * Contention on one lease: `writers` clients each land `updates` conditional updates (re-reading on
  * 409), while a watcher records every change. Returns what a lost-update check needs.
  */
-import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+import { type LeaseApiServer, type LeaseApiServerOptions, startLeaseApiServer } from '../../src/server/index.js';
 
 const PATH = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
 
@@ -18,8 +18,8 @@ interface LeaseJson {
   spec: Record<string, unknown>;
 }
 
-export async function runContention(writers: number, updates: number): Promise<ContentionResult> {
-  const server: LeaseApiServer = await startLeaseApiServer({ historyLimit: writers * updates + 10 });
+export async function runContention(writers: number, updates: number, options: LeaseApiServerOptions = {}): Promise<ContentionResult> {
+  const server: LeaseApiServer = await startLeaseApiServer({ historyLimit: writers * updates + 10, ...options });
   const json = { 'content-type': 'application/json' };
   const created = (await (
     await fetch(`${server.url}${PATH}`, { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'hot' }, spec: { holderIdentity: 'init' } }) })
@@ -84,6 +84,7 @@ export function lostUpdates(result: ContentionResult) {
   for (const w of result.watched) seen.set(w.token, (seen.get(w.token) ?? 0) + 1);
   const missing = result.acknowledged.filter((a) => seen.get(a.token) !== 1);
   const outOfOrder = result.watched.filter((w, i) => i > 0 && w.resourceVersion <= result.watched[i - 1]!.resourceVersion);
-  const versionMismatch = result.acknowledged.filter((a) => !result.watched.some((w) => w.token === a.token && w.resourceVersion === a.resourceVersion));
+  const watchedVersion = new Map(result.watched.map((w) => [w.token, w.resourceVersion]));
+  const versionMismatch = result.acknowledged.filter((a) => watchedVersion.get(a.token) !== a.resourceVersion);
   return { missing: missing.length, outOfOrder: outOfOrder.length, versionMismatch: versionMismatch.length };
 }

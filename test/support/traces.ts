@@ -1,4 +1,4 @@
-/** The recorded client requests in ../shared/fixtures/client-traces, and a way to replay them. */
+/** The recorded client requests in test/fixtures/client-traces, and a way to replay them. */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ export interface RecordedRequest {
   body?: string;
 }
 
-export const TRACE_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/client-traces');
+export const TRACE_DIR = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/client-traces');
 
 export function readTrace(file: string): RecordedRequest[] {
   return readFileSync(join(TRACE_DIR, file), 'utf8')
@@ -36,6 +36,9 @@ export async function replay(base: string, request: RecordedRequest, watchEvents
   const controller = new AbortController();
   const response = await fetch(base + request.url, { method: request.method, headers, body: request.body, signal: controller.signal });
   if (!/[?&]watch=(true|1)(&|$)/i.test(request.url)) {
+    if (!(response.headers.get('content-type') ?? '').includes('json')) {
+      return { status: response.status, body: { bytes: (await response.arrayBuffer()).byteLength } };
+    }
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }

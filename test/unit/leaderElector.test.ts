@@ -34,7 +34,7 @@ describe('LeaderElector', () => {
     const world = leaseWorld();
     const { le, log } = elector(world, 'a');
     const controller = new AbortController();
-    track(le.run(controller.signal));
+    track(le.run({ signal: controller.signal }));
     await world.clock.advance(0);
     expect(le.isLeader()).toBe(true);
     expect(world.record()).toEqual({
@@ -103,7 +103,7 @@ describe('LeaderElector', () => {
     world.put({ holderIdentity: '', leaseTransitions: 2 });
     const { le, log, signals } = elector(world, 'a', { releaseOnCancel: true });
     const controller = new AbortController();
-    const run = track(le.run(controller.signal));
+    const run = track(le.run({ signal: controller.signal }));
     await world.clock.advance(0);
     controller.abort();
     await world.clock.advance(0);
@@ -123,7 +123,7 @@ describe('LeaderElector', () => {
     const world = leaseWorld();
     const { le } = elector(world, 'a', { releaseOnCancel: true });
     const controller = new AbortController();
-    const run = track(le.run(controller.signal));
+    const run = track(le.run({ signal: controller.signal }));
     await world.clock.advance(0);
     world.store.failNext(1, { kind: 'Conflict', match: (call) => call.verb === 'update' });
     controller.abort();
@@ -180,7 +180,7 @@ describe('LeaderElector', () => {
     world.put({ holderIdentity: 'b' });
     const { le, log } = elector(world, 'a');
     const controller = new AbortController();
-    const run = track(le.run(controller.signal));
+    const run = track(le.run({ signal: controller.signal }));
     await world.clock.advance(1000);
     controller.abort();
     await world.clock.advance(0);
@@ -225,7 +225,7 @@ describe('LeaderElector', () => {
 
   it('health: fails once the last renew is leaseDuration + timeout old, and keeps failing after the renew loop gave up (client-go)', async () => {
     const world = leaseWorld();
-    const healthz = new HealthzAdaptor(20_000);
+    const healthz = new HealthzAdaptor({ timeout: 20_000 });
     const { le } = elector(world, 'a', { watchdog: healthz });
     const ran = track(le.run());
     await world.clock.advance(0);
@@ -249,7 +249,7 @@ describe('LeaderElector', () => {
   it('health: a candidate that never led, and a leader that saw another holder take over, are healthy', async () => {
     const world = leaseWorld();
     world.put({ holderIdentity: 'b' });
-    const healthz = new HealthzAdaptor(20_000);
+    const healthz = new HealthzAdaptor({ timeout: 20_000 });
     const { le } = elector(world, 'a', { watchdog: healthz });
     track(le.run());
     await world.clock.advance(10_000);

@@ -16,12 +16,12 @@ type World = ReturnType<typeof leaseWorld>;
 /** A leading PrimaryLease that last renewed just now, with its fatal errors collected. */
 async function leadingPrimary(world: World) {
   world.put({ holderIdentity: '', leaseTransitions: 4 });
-  const primary = new PrimaryLease(world.lock('pod-1'), { clock: world.clock });
+  const primary = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock });
   const fatal: LeadershipError[] = [];
   primary.onFatal((error) => fatal.push(error));
   await primary.acquire();
   await world.clock.advance(2_000); // one renew: the next is 2 s away
-  return { primary, fatal, signal: primary.heldSignal! };
+  return { primary, fatal, signal: primary.leadershipSignal! };
 }
 
 describe('a leader watching its lease', () => {
@@ -33,7 +33,7 @@ describe('a leader watching its lease', () => {
     expect(signal.aborted).toBe(false); // delivery is asynchronous, as over a network
     await world.clock.advance(0);
     expect(signal.aborted).toBe(true);
-    expect(primary.isHeld).toBe(false);
+    expect(primary.isLeader()).toBe(false);
     expect(fatal.map((e) => e.message)).toEqual([expect.stringContaining('held by nobody ("") after we lost it')]);
     expect(primary.actor.getSnapshot().value).toBe('stopped');
     expect(world.store.requestCount('pod-1', 'update')).toBe(updates); // it never wrote again
@@ -67,9 +67,9 @@ describe('a leader watching its lease', () => {
 
   it('a LeaseLocker loses its lock signal at the delivery and competes again', async () => {
     const world = leaseWorld();
-    const locker = new LeaseLocker(world.store, world.ref, 'worker-1', {}, { clock: world.clock });
+    const locker = new LeaseLocker({ locks: world.store, lease: world.ref, owner: 'worker-1', clock: world.clock });
     await locker.lock();
-    const signal = locker.lockSignal!;
+    const signal = locker.leadershipSignal!;
     world.put({ holderIdentity: 'worker-2', leaseDurationSeconds: 60, leaseTransitions: 3 });
     await world.clock.advance(0);
     expect(signal.aborted).toBe(true);
@@ -84,7 +84,7 @@ describe('a leader watching its lease', () => {
     await world.clock.advance(0);
     expect(signal.aborted).toBe(false);
     await world.clock.advance(2_000);
-    expect(primary.isHeld).toBe(true);
+    expect(primary.isLeader()).toBe(true);
     expect(primary.actor.getSnapshot().context.counters.conflicts).toBe(0);
     expect(world.record()).toMatchObject({ holderIdentity: 'pod-1', leaseDurationSeconds: 15 });
   });

@@ -9,7 +9,7 @@ import { leaseWorld, track } from '../support/leaseWorld.js';
 type World = ReturnType<typeof leaseWorld>;
 
 function locker(world: World, owner: string, config = {}) {
-  return new LeaseLocker(world.store, { namespace: 'default', name: 'Cluster-Example' }, owner, config, { clock: world.clock });
+  return new LeaseLocker({ locks: world.store, lease: { namespace: 'default', name: 'Cluster-Example' }, owner, ...config, clock: world.clock });
 }
 
 describe('LeaseLocker', () => {
@@ -21,7 +21,7 @@ describe('LeaseLocker', () => {
     expect(locked.settled && !locked.error).toBe(true);
     expect(a.ref.name).toBe('cluster-example');
     expect(world.record()).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 60, leaseTransitions: 0 });
-    expect(a.isLocked).toBe(true);
+    expect(a.isLeader()).toBe(true);
   });
 
   it('unlock releases (holder "", duration 1, transitions kept) and returns true', async () => {
@@ -30,18 +30,18 @@ describe('LeaseLocker', () => {
     const a = locker(world, 'a');
     track(a.lock());
     await world.clock.advance(0);
-    const signal = a.lockSignal!;
+    const signal = a.leadershipSignal!;
     expect(await a.unlock()).toBe(true);
     expect(signal.aborted).toBe(true);
     expect(world.record()).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: 5 });
-    expect(a.isLocked).toBe(false);
+    expect(a.isLeader()).toBe(false);
   });
 
   it('records "acquired lock" and "lost lock" events', async () => {
     const world = leaseWorld();
     const locks: MemoryLeaseLock[] = [];
     const source = { lockFor: (ref: LeaseRef, owner: string) => locks[locks.push(world.store.lockFor(ref, owner) as MemoryLeaseLock) - 1]! };
-    const a = new LeaseLocker(source, world.ref, 'a', {}, { clock: world.clock });
+    const a = new LeaseLocker({ locks: source, lease: world.ref, owner: 'a', clock: world.clock });
     track(a.lock());
     await world.clock.advance(0);
     await a.unlock();
@@ -92,7 +92,7 @@ describe('LeaseLocker', () => {
     const world = leaseWorld();
     const a = locker(world, 'a', { releaseOnCancel: true });
     const controller = new AbortController();
-    track(a.lock(controller.signal));
+    track(a.lock({ signal: controller.signal }));
     await world.clock.advance(0);
     controller.abort();
     await world.clock.advance(0);

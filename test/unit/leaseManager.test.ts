@@ -16,6 +16,7 @@ import {
 } from '../../src/lease/errors.js';
 import { MemoryManagedLeaseStore } from '../../src/lock/memoryManagedLeaseStore.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
+import { createLogger } from '../../src/log/logger.js';
 import { track } from '../support/leaseWorld.js';
 
 const NS = 'application-leadership';
@@ -26,7 +27,7 @@ function managerWorld(options: Partial<LeaseManagerOptions> = {}) {
   const store = new MemoryManagedLeaseStore(clock);
   const logs: string[] = [];
   const start = (overrides: Partial<LeaseManagerOptions> = {}) =>
-    new LeaseManager({ store, clock, random: () => 0.5, logger: (line) => logs.push(line), ...options, ...overrides });
+    new LeaseManager({ store, clock, random: () => 0.5, logger: createLogger({ write: (line) => logs.push(line) }), ...options, ...overrides });
   const manager = start();
   return {
     clock,
@@ -148,7 +149,7 @@ describe('LeaseManager', () => {
     const { clock, claimer, manager } = managerWorld();
     await claimer.claim('mysql', 'mysql/0', 10_000);
     const controller = new AbortController();
-    const cancelled = track(claimer.waitUntilExpired('mysql', controller.signal));
+    const cancelled = track(claimer.waitUntilExpired('mysql', { signal: controller.signal }));
     const other = track(claimer.waitUntilExpired('mysql'));
     controller.abort();
     await Promise.resolve();
@@ -156,7 +157,7 @@ describe('LeaseManager', () => {
     expect(manager.report().waiters).toBe(1);
     await clock.advance(11_000);
     expect(other).toMatchObject({ settled: true, error: undefined });
-    await expect(claimer.waitUntilExpired('mysql', AbortSignal.abort())).rejects.toBeInstanceOf(WaitCancelledError);
+    await expect(claimer.waitUntilExpired('mysql', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(WaitCancelledError);
   });
 
   it('stops: every waiter and later request fails with "lease manager stopped"', async () => {
@@ -244,7 +245,7 @@ describe('LeaseManager', () => {
       expect(((outcome.error as Error).cause as Error).name).toBe('LeaseForbiddenError');
     }
     expect(manager.report().state).toBe('stopped');
-    expect(logs.join('\n')).toMatch(/lease manager stopped: LeaseForbiddenError/);
+    expect(logs.join('\n')).toMatch(/ERROR lease manager stopped on a store error .*error="Forbidden: /);
   });
 
   it('keeps one wake-up timer for a thousand leases', async () => {

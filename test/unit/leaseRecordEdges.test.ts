@@ -71,7 +71,7 @@ describe('a held lease without a usable leaseDurationSeconds', () => {
     ] as const) {
       const world = leaseWorld();
       world.put({ holderIdentity: 'peer', leaseDurationSeconds: recordSeconds });
-      const primary = new PrimaryLease(world.lock('pod-1'), { clock: world.clock });
+      const primary = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock });
       const acquired = track(primary.acquire());
       const start = world.clock.now();
       await world.clock.advanceUntil(() => acquired.settled, 120_000);
@@ -86,14 +86,14 @@ describe('leaseTransitions at the int32 maximum', () => {
   it('saturates: every takeover writes 2147483647 and keeps working, the term stays 2147483647', async () => {
     const world = leaseWorld();
     world.put({ holderIdentity: '', leaseTransitions: INT32_MAX - 1 });
-    const first = new PrimaryLease(world.lock('pod-1'), { clock: world.clock });
+    const first = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock });
     await first.acquire();
     expect(first.term).toBe(INT32_MAX);
     expect(world.record().leaseTransitions).toBe(INT32_MAX);
 
     for (const identity of ['pod-2', 'pod-3']) {
       await first.release().catch(() => undefined);
-      const next = new PrimaryLease(world.lock(identity), { clock: world.clock });
+      const next = new PrimaryLease({ lock: world.lock(identity), clock: world.clock });
       const acquired = track(next.acquire());
       await world.clock.advanceUntil(() => acquired.settled, 60_000);
       expect(acquired.error).toBeUndefined();
@@ -124,7 +124,7 @@ describe('leaseTransitions that are not integers', () => {
   ])('stored %j: the next holder writes %i, never a lower term', async (stored, written) => {
     const world = leaseWorld();
     world.store.putRaw(world.ref, { holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: stored });
-    const primary = new PrimaryLease(world.lock('pod-1'), { clock: world.clock });
+    const primary = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock });
     await primary.acquire();
     expect(world.record().leaseTransitions).toBe(written);
     expect(primary.term).toBe(written);
@@ -134,7 +134,7 @@ describe('leaseTransitions that are not integers', () => {
   it('a holder renewing a lease stored with 7.5 writes 8, not 7 or 0', async () => {
     const world = leaseWorld();
     world.store.putRaw(world.ref, { holderIdentity: 'pod-1', leaseDurationSeconds: 15, leaseTransitions: 7.5 });
-    const primary = new PrimaryLease(world.lock('pod-1'), { clock: world.clock });
+    const primary = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock });
     await primary.acquire();
     expect(world.record()).toMatchObject({ holderIdentity: 'pod-1', leaseTransitions: 8 });
     expect(world.store.requestCount('pod-1', 'update')).toBe(1);

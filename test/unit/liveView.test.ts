@@ -1,10 +1,14 @@
 /** The live view's server side: inspection events in, server-sent events out (the page: test/browser). */
+import { readFileSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import { createActor, createMachine, fromPromise } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { activeStateIds, describeStateValue } from '../../visualize/activeStates.js';
-import { machineToDot } from '../../visualize/dot.js';
+import { leaseParticipantMachine } from '../../machines/leaseParticipant.js';
+import { DIAGRAM_DIR, drawingOf, machineDiagrams } from '../../visualize/diagrams.js';
 import { type LiveView, type LiveViewMessage, startLiveView } from '../../visualize/liveView.js';
+import { BASE_DEFAULTS } from '../../src/lease/config.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 const door = createMachine({
@@ -51,7 +55,7 @@ describe('live view server', () => {
   let view: LiveView | undefined;
   afterEach(async () => view?.close());
 
-  it('sends a registered actor with its diagram, then each transition with the active state ids and a log line', async () => {
+  it('sends a registered actor with its diagrams, then each transition with the active state ids and a log line', async () => {
     const clock = new VirtualClock();
     view = await startLiveView({ clock });
     expect(view.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -60,7 +64,12 @@ describe('live view server', () => {
     const page = subscribe(view.url);
 
     const diagram = await page.next('diagram');
-    expect(diagram.svg).toContain('<title>door.open.swinging</title>');
+    // The overview draws `open` as one box listing its states; its detail draws them.
+    expect(diagram.overview).toContain('<title>door.open</title>');
+    expect(diagram.overview).toContain('<g id="a_door.open.swinging">');
+    expect(diagram.overview).not.toContain('<title>door.open.swinging</title>');
+    expect(Object.keys(diagram.details)).toEqual(['door.open']);
+    expect(diagram.details['door.open']).toContain('<title>door.open.swinging</title>');
     const registered = await page.next('actor');
     expect(registered).toMatchObject({ id: 'front door', diagram: diagram.key, state: 'closed', active: ['door.closed'], summary: 'status active' });
 
@@ -95,6 +104,30 @@ describe('live view server', () => {
     page.close();
   });
 
+  it('serves the diagrams as files, so the links from an overview to its details work', async () => {
+    view = await startLiveView();
+    view.register('door', createActor(door, { inspect: view.inspect }).start());
+    const overview = await fetch(new URL('door.svg', view.url));
+    expect(overview.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await overview.text()).toContain('<a xlink:href="door.open.svg"');
+    expect(await (await fetch(new URL('door.open.svg', view.url))).text()).toContain('<title>door.open.still</title>');
+    expect((await fetch(new URL('nothing.svg', view.url))).status).toBe(404);
+  });
+
+  it('draws a participant, implementations provided, as the committed overview in its declared order', async () => {
+    view = await startLiveView();
+    const participant = createActor(leaseParticipantMachine.provide({}), {
+      inspect: view.inspect,
+      input: { identity: 'pod-1', config: BASE_DEFAULTS },
+    });
+    view.register('pod-1', participant);
+    const page = subscribe(view.url);
+    const diagram = await page.next('diagram');
+    expect(diagram.overview).toBe(readFileSync(join(DIAGRAM_DIR, 'leaseParticipant.svg'), 'utf8'));
+    expect(Object.keys(diagram.details)).toEqual(['lease.acquiring', 'lease.renewing', 'lease.releasing']);
+    page.close();
+  });
+
   it('refuses an actor that does not run a state machine', async () => {
     view = await startLiveView();
     const promise = createActor(fromPromise(async () => 1));
@@ -108,8 +141,10 @@ describe('active state ids', () => {
     const both = createMachine({ id: 'p', type: 'parallel', states: { a: { initial: 'x', states: { x: {} } }, b: { id: 'custom', initial: 'y', states: { y: {} } } } });
     const ids = activeStateIds(both, { a: 'x', b: 'y' });
     expect(ids).toEqual(['p.a', 'p.a.x', 'custom', 'p.b.y']);
-    const dot = machineToDot(both);
-    for (const id of ids) expect(dot).toMatch(new RegExp(`"(cluster_)?${id.replace(/\./g, '\\.')}"`));
+    // A parallel root's overview draws each region as a cluster of its states' boxes.
+    const [overview] = machineDiagrams(drawingOf(both));
+    expect(overview!.dot).toContain('subgraph "cluster_custom" {');
+    for (const id of ['p.a.x', 'p.b.y']) expect(overview!.dot).toContain(`"${id}" [class="state"`);
     expect(describeStateValue({ a: 'x', b: 'y' })).toBe('a.x | b.y');
   });
 });

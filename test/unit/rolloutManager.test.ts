@@ -11,7 +11,7 @@ const wait = (ms: number) => ({ rolloutAllowed: false, timeToWait: ms });
 
 function managerOn(config: RolloutManagerConfig) {
   const clock = new VirtualClock();
-  const manager = new RolloutManager(config, { clock });
+  const manager = new RolloutManager({ ...config, clock });
   const slot = () => {
     const { lastCluster, lastInstance, lastUpdate } = manager.actor.getSnapshot().context;
     return { lastCluster, lastInstance, lastUpdate };
@@ -227,10 +227,7 @@ describe('RolloutManager callers', () => {
     const inspected: string[] = [];
     let manager: RolloutManager | undefined;
     const clock = new VirtualClock();
-    manager = new RolloutManager(
-      { clusterRolloutDelay: CLUSTER_DELAY, instanceRolloutDelay: INSTANCE_DELAY },
-      {
-        clock,
+    manager = new RolloutManager({ clusterRolloutDelay: CLUSTER_DELAY, instanceRolloutDelay: INSTANCE_DELAY, clock,
         inspect: (event) => {
           if (event.type !== '@xstate.event' || manager === undefined) return;
           try {
@@ -238,9 +235,7 @@ describe('RolloutManager callers', () => {
           } catch (error) {
             inspected.push((error as Error).message);
           }
-        },
-      },
-    );
+        }, });
     const fromSubscriber: string[] = [];
     const subscription = manager.state$.subscribe((snapshot) => {
       if (snapshot.context.decisions === 0) return;

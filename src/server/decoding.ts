@@ -1,0 +1,74 @@
+/**
+ * Decoding: the request body read within the size limit (413 beyond it, as kube-apiserver's 3 MiB),
+ * then decoded by its media type — JSON, YAML (application/yaml and server-side apply), the patch
+ * types for PATCH, protobuf for access reviews only — and refused with 415 for any other type, 400 when it does not parse or nests
+ * deeper than a Lease ever could.
+ */
+import type { IncomingMessage } from 'node:http';
+import yaml from 'js-yaml';
+import { HttpError } from './encoding.js';
+import { decodeKubernetesProtobuf } from './protobufReviews.js';
+import * as status from './status.js';
+
+/** kube-apiserver's limit on a request body. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** Deeper than any Lease, Event or option body; refused before anything looks at it. */
+export const MAX_DEPTH = 32;
+
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', APPLY_PATCH];
+const OBJECT_TYPES = ['application/json', 'application/yaml'];
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+/** The media type of a request body, without parameters; JSON when the client named none. */
+export function mediaTypeOf(request: IncomingMessage): string {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === '' ? 'application/json' : type;
+}
+
+export async function readBody(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (declared > maxBytes) throw new HttpError(status.entityTooLarge(maxBytes));
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of request) {
+    length += (chunk as Buffer).length;
+    if (length > maxBytes) throw new HttpError(status.entityTooLarge(maxBytes));
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function depthOf(value: unknown, limit: number): number {
+  // Iterative, so that a hostile body cannot overflow the stack here either.
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** The decoded body (undefined when empty), or an HttpError naming what is wrong with it. */
+export function decodeBody(bytes: Buffer, method: string, type: string): unknown {
+  const accepted = method === 'PATCH' ? PATCH_TYPES : OBJECT_TYPES;
+  if (type === PROTOBUF && method === 'POST') {
+    const review = decodeKubernetesProtobuf(bytes);
+    if (review) return review;
+  }
+  if (!accepted.includes(type)) throw new HttpError(status.unsupportedMediaType(type, accepted));
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') return undefined;
+  let body: unknown;
+  try {
+    body = type === APPLY_PATCH || type === 'application/yaml' ? yaml.load(text) : JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(status.badRequest(`the body of the request could not be decoded as ${type === 'application/json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`));
+  }
+  if (depthOf(body, MAX_DEPTH) > MAX_DEPTH) throw new HttpError(status.badRequest(`the body of the request nests deeper than ${MAX_DEPTH} levels`));
+  return body;
+}

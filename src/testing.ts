@@ -1,0 +1,10 @@
+/**
+ * 'leasehold/testing': test doubles for programs built on leasehold. A VirtualClock runs hours of
+ * lease traffic in milliseconds; the memory stores behave as the Kubernetes adapters do
+ * (compare-and-swap, strictly increasing resourceVersions, watches) and inject faults.
+ */
+export { VirtualClock, type VirtualClockOptions } from './time/virtualClock.js';
+export { SkewedClock } from './time/skewedClock.js';
+export { MemoryLeaseStore, type InjectedFault, type StoreCall, type StoreChange, type StoreVerb } from './lock/memoryLeaseStore.js';
+export { MemoryLeaseLock } from './lock/memoryLeaseLock.js';
+export { MemoryManagedLeaseStore, type FaultMatch } from './lock/memoryManagedLeaseStore.js';
