@@ -201,9 +201,13 @@ function isNewer(lease: ObservedLease | null, than: ObservedLease | null): boole
 /** The later of two versions of the lease, keeping `b` when they cannot be ordered. */
 const newest = (a: ObservedLease | null, b: ObservedLease): ObservedLease => (a !== null && isNewer(a, b) ? a : b);
 
-/** What seeing `lease` at local time `at` does to the context (pure). */
+/**
+ * What seeing `lease` at local time `at` does to the context (pure). An older version than the one
+ * known (a read answered before a write the watch already delivered) only says when we last heard.
+ */
 function observation(context: ParticipantContext, { lease, at }: Sighting): Partial<ParticipantContext> {
   const previous = context.observed;
+  if (lease !== null && previous !== null && compareResourceVersions(lease.resourceVersion, previous.resourceVersion) === -1) return { seenAt: at };
   const changed = previous === null || lease === null ? previous !== lease : !sameRecord(previous.record, lease.record);
   return {
     observed: lease,

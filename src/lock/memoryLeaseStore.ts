@@ -190,11 +190,15 @@ export class MemoryLeaseStore implements LeaseLockFactory {
       const key = keyOf(ref);
       let closed = false;
       let reconnect: TimerHandle | undefined;
+      /** When the last event sent is delivered: a stream delivers in order, as a Kubernetes watch does. */
+      let lastDelivery = Number.NEGATIVE_INFINITY;
       const send = (event: LeaseWatchEvent) => {
         // Delivery is asynchronous, as over a network: never inside the writer's call stack.
         const latency = this.latencyOf({ verb: 'get', ref, identity });
         const deliver = () => !closed && subscriber.next(event);
-        if (latency > 0) this.clock.setTimeout(deliver, latency / 2);
+        const now = this.clock.now();
+        lastDelivery = Math.max(now + latency / 2, lastDelivery);
+        if (lastDelivery > now) this.clock.setTimeout(deliver, lastDelivery - now);
         else queueMicrotask(deliver);
       };
       const stream: WatchStream = {

@@ -5,13 +5,25 @@
  * the same over HTTP is in test/integration/leaderWatchesLeaseOverHttp.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise } from 'xstate';
+import { isLeading, leaseParticipantMachine, type LeaseCallInput, type LeaseCallOutput } from '../../machines/leaseParticipant.js';
+import { BASE_DEFAULTS } from '../../src/lease/config.js';
 import { LeaderElector } from '../../src/api/LeaderElector.js';
 import { LeaseLocker } from '../../src/api/LeaseLocker.js';
 import { PrimaryLease } from '../../src/api/PrimaryLease.js';
 import type { LeadershipError } from '../../src/lease/errors.js';
+import type { ObservedLease } from '../../src/lease/record.js';
+import { MemoryLeaseStore } from '../../src/lock/memoryLeaseStore.js';
+import { participantImplementations } from '../../src/runtime/participantImplementations.js';
+import { VirtualClock } from '../../src/time/virtualClock.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';
 
 type World = ReturnType<typeof leaseWorld>;
+
+const version = (holder: string, resourceVersion: number): ObservedLease => ({
+  record: { holderIdentity: holder, leaseDurationSeconds: 15, acquireTime: 0, renewTime: 0, leaseTransitions: 1 },
+  resourceVersion: String(resourceVersion),
+});
 
 /** A leading PrimaryLease that last renewed just now, with its fatal errors collected. */
 async function leadingPrimary(world: World) {
@@ -98,5 +110,30 @@ describe('a leader watching its lease', () => {
     expect(fatal).toEqual([]);
     expect(primary.actor.getSnapshot().context.counters).toMatchObject({ losses: 0, conflicts: 0 });
     expect(world.store.requestCount('pod-1', 'get')).toBe(reads); // no read: the watch and the cache suffice
+  });
+
+  it('a claim another client overwrote before its answer came opens no window, even if our own write is delivered after that one', async () => {
+    const clock = new VirtualClock();
+    let answer: ((output: LeaseCallOutput) => void) | undefined;
+    const real = participantImplementations(new MemoryLeaseStore(clock).lockFor({ namespace: 'd', name: 'l' }, 'me'), clock, () => 0);
+    const machine = leaseParticipantMachine.provide({
+      ...real,
+      actors: {
+        ...real.actors,
+        readLease: fromPromise<LeaseCallOutput, LeaseCallInput>(async () => ({ lease: version('', 1), at: clock.now() })),
+        claimLease: fromPromise<LeaseCallOutput, LeaseCallInput>(() => new Promise((resolve) => (answer = resolve))),
+      },
+    });
+    const actor = createActor(machine, { input: { identity: 'me', config: { ...BASE_DEFAULTS, watch: false } }, clock }).start();
+    actor.send({ type: 'ACQUIRE' });
+    await clock.advance(0);
+    expect(actor.getSnapshot().matches({ acquiring: 'claiming' })).toBe(true);
+    actor.send({ type: 'LEASE_OBSERVED', lease: version('', 3), at: clock.now() }); // another client freed it after our claim (version 2)
+    actor.send({ type: 'LEASE_OBSERVED', lease: version('me', 2), at: clock.now() }); // our claim, delivered late
+    answer!({ lease: version('me', 2), at: clock.now() });
+    await clock.advance(0);
+    expect(isLeading(actor.getSnapshot())).toBe(false);
+    expect(actor.getSnapshot().context.observed?.resourceVersion).toBe('3');
+    actor.stop();
   });
 });
