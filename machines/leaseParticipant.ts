@@ -494,36 +494,8 @@ export const leaseParticipantMachine = setup({
             pollInterval: { guard: 'watchDown', target: 'reading' },
           },
         },
-        claiming: {
-          invoke: {
-            id: 'claimLease',
-            src: 'claimLease',
-            input: callInput,
-            onDone: [
-              { guard: { type: 'claimOvertaken', params: output }, target: 'reading' },
-              { target: '#lease.leading', actions: { type: 'acquired', params: output } },
-            ],
-            onError: [
-              { guard: { type: 'isConflict', params: failure }, target: 'reading', actions: 'countConflict' },
-              { target: 'backoff', actions: { type: 'recordError', params: failure } },
-            ],
-          },
-        },
-        creating: {
-          invoke: {
-            id: 'createLease',
-            src: 'createLease',
-            input: callInput,
-            onDone: [
-              { guard: { type: 'claimOvertaken', params: output }, target: 'reading' },
-              { target: '#lease.leading', actions: { type: 'acquired', params: output } },
-            ],
-            onError: [
-              { guard: { type: 'isAlreadyExists', params: failure }, target: 'reading', actions: 'countConflict' },
-              { target: 'backoff', actions: { type: 'recordError', params: failure } },
-            ],
-          },
-        },
+        claiming: acquiringWrite('claimLease', 'isConflict'),
+        creating: acquiringWrite('createLease', 'isAlreadyExists'),
         backoff: {
           after: { pollInterval: 'reading' },
         },
@@ -651,6 +623,29 @@ function loseLeadership(reason: LossReason, when?: 'pastRenewDeadline') {
     },
     { guard: when, target: '#lease.acquiring', actions: { type: 'recordLoss', params: { reason } } },
   ] as const;
+}
+
+/**
+ * The write that acquires (a claim over the record observed, or a create): landed, it opens the
+ * window, unless the watch already shows it overtaken by a later write; refused because someone
+ * wrote first, or overtaken, it reads again; any other failure backs off.
+ */
+function acquiringWrite(src: 'claimLease' | 'createLease', wroteFirst: 'isConflict' | 'isAlreadyExists') {
+  return {
+    invoke: {
+      id: src,
+      src,
+      input: callInput,
+      onDone: [
+        { guard: { type: 'claimOvertaken', params: output }, target: 'reading' },
+        { target: '#lease.leading', actions: { type: 'acquired', params: output } },
+      ],
+      onError: [
+        { guard: { type: wroteFirst, params: failure }, target: 'reading', actions: 'countConflict' },
+        { target: 'backoff', actions: { type: 'recordError', params: failure } },
+      ],
+    },
+  } as const;
 }
 
 /**

@@ -10,32 +10,23 @@ import { HealthzAdaptor } from '../../src/api/HealthzAdaptor.js';
 import { LeaderElector } from '../../src/api/LeaderElector.js';
 import { PrimaryLease } from '../../src/api/PrimaryLease.js';
 import { type FaultProxy, startFaultProxy } from '../support/faultProxy.js';
-import { httpWorld } from '../support/httpWorld.js';
+import { httpWorldPerTest } from '../support/httpWorldPerTest.js';
 import { track } from '../support/leaseWorld.js';
-
-type World = Awaited<ReturnType<typeof httpWorld>>;
 
 const status = (url: string) =>
   new Promise<number>((resolve, reject) => get(url, (response) => resolve(response.resume().statusCode ?? 0)).on('error', reject));
 
 describe('facade edges over HTTP against the embedded server', () => {
-  let world: World | undefined;
+  const { open, stopping } = httpWorldPerTest();
   let probe: Server | undefined;
-  const stoppers: (() => void)[] = [];
   afterEach(async () => {
-    for (const stop of stoppers.splice(0)) stop();
     await new Promise<void>((resolve) => (probe ? probe.close(() => resolve()) : resolve()));
     probe = undefined;
-    if (!world) return;
-    await world.close();
-    world = undefined;
   });
 
   it('HealthzAdaptor: /healthz fails once the lease is leaseDuration + timeout stale, and keeps failing after the elector gave up', async () => {
     let proxy: FaultProxy | undefined;
-    const w = (world = await httpWorld('cluster-example', 'embedded', {
-      locksThrough: async (url) => (proxy = await startFaultProxy(url)),
-    }));
+    const w = await open({ locksThrough: async (url) => (proxy = await startFaultProxy(url)) });
     const healthz = new HealthzAdaptor({ timeout: 20_000 });
     probe = createServer(healthz.handler);
     await new Promise<void>((resolve) => probe!.listen(0, '127.0.0.1', resolve));
@@ -49,7 +40,7 @@ describe('facade edges over HTTP against the embedded server', () => {
       callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
       clock: w.clock,
     });
-    stoppers.push(() => elector.actor.stop());
+    stopping(elector);
     const ran = track(elector.run());
     await w.clock.advance(2_500);
     expect(elector.isLeader()).toBe(true);
@@ -68,10 +59,10 @@ describe('facade edges over HTTP against the embedded server', () => {
   });
 
   it('PrimaryLease: releasedLeaseDuration given at construction is written by a release without acquire', async () => {
-    const w = (world = await httpWorld());
+    const w = await open();
     await w.put({ holderIdentity: 'pod-1', leaseTransitions: 7 });
     const primary = new PrimaryLease({ lock: w.lock('pod-1'), clock: w.clock, releasedLeaseDuration: 5_000 });
-    stoppers.push(() => primary.stop());
+    stopping(primary);
     const released = track(primary.release());
     await w.clock.advanceUntil(() => released.settled, 10_000);
     expect(released.error).toBeUndefined();

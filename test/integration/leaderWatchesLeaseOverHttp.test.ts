@@ -3,31 +3,20 @@
  * @kubernetes/client-node against the embedded server; a third-party write through the API ends the
  * leader's window at the watch delivery, before any (virtual) time passes and so before its next renew.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeaderElector } from '../../src/api/LeaderElector.js';
 import { PrimaryLease } from '../../src/api/PrimaryLease.js';
 import type { LeadershipError } from '../../src/lease/errors.js';
-import { httpWorld } from '../support/httpWorld.js';
+import { httpWorldPerTest } from '../support/httpWorldPerTest.js';
 import { track } from '../support/leaseWorld.js';
 
-type World = Awaited<ReturnType<typeof httpWorld>>;
-
 describe('a leader watching its lease, over HTTP against the embedded server', () => {
-  let world: World | undefined;
-  const stoppers: (() => void)[] = [];
-  afterEach(async () => {
-    for (const stop of stoppers.splice(0)) stop();
-    if (!world) return;
-    await world.clock.advance(0);
-    await world.close();
-    world = undefined;
-  });
+  const { open, stopping } = httpWorldPerTest();
 
   it('PrimaryLease: a forced release (holder "") aborts heldSignal at the delivery and fires onFatal', async () => {
-    const w = (world = await httpWorld());
+    const w = await open();
     await w.put({ holderIdentity: '', leaseTransitions: 2 });
-    const primary = new PrimaryLease({ lock: w.lock('pod-1'), clock: w.clock });
-    stoppers.push(() => primary.stop());
+    const primary = stopping(new PrimaryLease({ lock: w.lock('pod-1'), clock: w.clock }));
     const fatal: LeadershipError[] = [];
     primary.onFatal((error) => fatal.push(error));
     const acquired = track(primary.acquire());
@@ -46,7 +35,7 @@ describe('a leader watching its lease, over HTTP against the embedded server', (
   });
 
   it('LeaderElector: a takeover by another client ends leadership at the delivery; run() returns', async () => {
-    const w = (world = await httpWorld());
+    const w = await open();
     let signal: AbortSignal | undefined;
     const elector = new LeaderElector({
       lock: w.lock('a'),
@@ -56,7 +45,7 @@ describe('a leader watching its lease, over HTTP against the embedded server', (
       callbacks: { onStartedLeading: (s) => void (signal = s), onStoppedLeading: () => {} },
       clock: w.clock,
     });
-    stoppers.push(() => elector.actor.stop());
+    stopping(elector);
     const ran = track(elector.run());
     await w.clock.advance(3_000);
     expect(elector.isLeader()).toBe(true);

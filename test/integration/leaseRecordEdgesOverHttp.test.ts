@@ -4,33 +4,17 @@
  * wire to go quiet. Records no conforming API server stores (a leaseTransitions of "7") are shown to
  * the participants by a rewriting proxy, as a non-conforming store or aggregated API would serve them.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PrimaryLease } from '../../src/api/PrimaryLease.js';
 import { INT32_MAX } from '../../src/lease/record.js';
 import { lockRecordToLeaseSpec } from '../../src/lease/spec.js';
-import { httpWorld, type HttpWorldOptions } from '../support/httpWorld.js';
+import { type HttpWorld, httpWorldPerTest } from '../support/httpWorldPerTest.js';
 import { track } from '../support/leaseWorld.js';
 import { startRewritingProxy } from '../support/rewritingProxy.js';
 
-type World = Awaited<ReturnType<typeof httpWorld>>;
-
 describe('lease record edges over HTTP against the embedded server', () => {
-  let world: World | undefined;
-  const stoppers: (() => void)[] = [];
-  afterEach(async () => {
-    for (const stop of stoppers.splice(0)) stop();
-    if (!world) return;
-    await world.clock.advance(0);
-    await world.close();
-    world = undefined;
-  });
-
-  const open = async (options: HttpWorldOptions = {}) => (world = await httpWorld('cluster-example', 'embedded', options));
-  const primary = (w: World, identity: string) => {
-    const lease = new PrimaryLease({ lock: w.lock(identity), clock: w.clock });
-    stoppers.push(() => lease.stop());
-    return lease;
-  };
+  const { open, stopping } = httpWorldPerTest();
+  const primary = (w: HttpWorld, identity: string) => stopping(new PrimaryLease({ lock: w.lock(identity), clock: w.clock }));
 
   it('a held lease without leaseDurationSeconds is not taken while its holder renews, and is taken own-leaseDuration after it stops', async () => {
     const w = await open();

@@ -10,6 +10,9 @@ import { MAX_TIMER_DELAY } from '../../src/time/clock.js';
 
 type Override = NonNullable<RuntimeOptions['implementations']>;
 
+/** A delay until local time `at`, as the runtime's delays are. */
+const until = (clock: { now(): number }, at: number) => Math.min(MAX_TIMER_DELAY, Math.max(0, at - clock.now()));
+
 export const plantedBugs: Record<string, { override: Override; expect: string[] }> = {
   /** Judges expiry by the holder's renewTime against the local clock: wrong under clock offset. */
   'trusts the remote renewTime': {
@@ -21,7 +24,7 @@ export const plantedBugs: Record<string, { override: Override; expect: string[] 
         untilObservedExpiry: ({ context }: { context: ParticipantContext }) => {
           const record = context.observed?.record;
           if (!record || record.renewTime === null) return defaults.delays.untilObservedExpiry({ context });
-          return Math.min(MAX_TIMER_DELAY, Math.max(0, record.renewTime + record.leaseDurationSeconds * 1000 - clock.now()));
+          return until(clock, record.renewTime + record.leaseDurationSeconds * 1000);
         },
       },
     }),
@@ -52,8 +55,7 @@ export const plantedBugs: Record<string, { override: Override; expect: string[] 
         ...defaults.delays,
         untilObservedExpiry: ({ context }: { context: ParticipantContext }) => {
           const { observed, observedAt } = context;
-          if (!observed || observedAt === null) return MAX_TIMER_DELAY;
-          return Math.max(0, observedAt + observed.record.leaseDurationSeconds * 1000 - clock.now());
+          return observed && observedAt !== null ? until(clock, observedAt + observed.record.leaseDurationSeconds * 1000) : MAX_TIMER_DELAY;
         },
       },
     }),
