@@ -10,24 +10,55 @@
  * matter; clock *rates* do: the scheme is safe while the clocks' rates differ by less than
  * leaseDuration / renewDeadline (1.5 with the defaults 15 s / 10 s). The remote renewTime is never
  * compared with the local clock. The term (leaseTransitions at acquisition) is exposed as a fencing
- * token for stores that can check one.
+ * token for stores that can check one; it saturates at 2147483647 (src/lease/records.ts: nextTerm).
+ * leaseTransitions are never written lower than the stored value, whatever its type (src/lease/spec.ts).
  *
  * States (their names are public vocabulary: diagrams, the inspector, metrics, tests):
- *   idle          created, not competing
- *   acquiring     observe the lease and take it when allowed (watch-driven, timer at exact expiry)
- *   leading       holds the lease; renews every retryPeriod
- *   renewing      one conditional update with the cached resourceVersion; retried until renewDeadline
- *   upgradingHeld about to be replaced in place: keeps renewing, ignores RELEASE, STOP keeps the lease
- *   releasing     hands the lease back (holder "", short duration, transitions kept)
- *   stopped       final
+ *   idle       created, not competing
+ *   acquiring  observe the lease and take it when allowed (watch-driven, timer at exact expiry)
+ *   leading    holds the lease; renews every retryPeriod; watches the lease
+ *   renewing   one conditional update with the cached resourceVersion; retried until renewDeadline
+ *   releasing  hands the lease back (holder "", short duration, transitions kept)
+ *   stopped    final
+ * An in-place upgrade is not a state but the `upgrading` flag of the context (UPGRADE_STARTED,
+ * UPGRADE_ABORTED): while it is set RELEASE is a no-op, so STOP leaves the lease to the successor
+ * with the same identity. (Until 0.1 this was a state, `upgradingHeld`, holding a second copy of
+ * `renewing`; snapshots now show `leading`/`renewing` with `context.upgrading` true.)
+ *
+ * The rules, each named once below (guards and delays) and implemented in src/runtime where it
+ * needs the clock:
+ *   untilObservedExpiry  take over another's lease only after no change for the larger of its
+ *                        leaseDurationSeconds and our own leaseDuration (takeoverWait: a record
+ *                        without a usable duration waits our own); a change seen meanwhile moves the takeover later
+ *                        (waitGoesOn), and a timer armed for an earlier instant re-arms (armedTakeoverHolds)
+ *   holderEmpty          a lease held by "" is taken at once
+ *   heldBySelf           a lease naming us is re-adopted without a transition; the window opens
+ *                        only after the first renew lands
+ *   preemptedAfterLoss   after losing the lease, seeing another holder (even "") stops us (fatalOnPreemption)
+ *   pastRenewDeadline    a process that wakes past its window's end stops leading before it writes
+ *   renewSentInTime      a renew that lands counts only if it was sent while the window was open
+ *   removedByNewerWrite  a leader watching its lease ends its window on the first delivery of a
+ *                        newer write that names another holder ("" included) or deletes the lease
+ *                        (resourceVersions order writes: src/lease/resourceVersion.ts)
+ *   claimOvertaken       a claim whose lease the watch already shows overwritten opens no window
+ *                        (it reads again, as after a conflict)
+ *   stopsAfterLoss       after a loss: stop (one-shot, fatal preemption) or compete again
  *
  * Everything that touches the world is named here and implemented in src/runtime via .provide():
  * actors (readLease, createLease, claimLease, renewLease, releaseLease, watchLease) and the delays
- * that need the clock (untilObservedExpiry, untilRenewDeadline, pollInterval).
+ * and guards that need the clock (untilObservedExpiry, untilRenewDeadline, pollInterval,
+ * pastRenewDeadline). The watch is a child spawned by ACQUIRE and stopped in `idle`, so it keeps
+ * running from `acquiring` through `leading` and `renewing` without reconnecting.
+ *
+ * Layering: machines/ import only types from src/, plus pure leaf modules of src/lease/ — modules
+ * with no run-time imports, no I/O and no clock (errorKind.ts, resourceVersion.ts), so one rule is
+ * written once for the machine and the adapters alike. test/unit/layering.test.ts checks it.
  */
-import { and, assign, fromEventObservable, fromPromise, setup } from 'xstate';
+import { and, assign, fromEventObservable, fromPromise, setup, spawnChild, stopChild } from 'xstate';
 import type { ParticipantConfig } from '../src/lease/config.js';
+import { errorKind } from '../src/lease/errorKind.js';
 import type { LeaseRecord, ObservedLease } from '../src/lease/record.js';
+import { compareResourceVersions } from '../src/lease/resourceVersion.js';
 
 /** Result of a store call: the lease as written or read, and the local time the call was sent. */
 export interface LeaseCallOutput {
@@ -42,6 +73,12 @@ export interface LeaseCallInput {
   runtime: unknown;
 }
 
+/** The lease as seen at a local time (null: missing). */
+export interface Sighting {
+  lease: ObservedLease | null;
+  at: number;
+}
+
 export type ParticipantEvent =
   /** Start competing; the config is applied by the first ACQUIRE only (CloudNativePG). */
   | { type: 'ACQUIRE'; config?: ParticipantConfig }
@@ -52,7 +89,7 @@ export type ParticipantEvent =
   | { type: 'UPGRADE_STARTED' }
   | { type: 'UPGRADE_ABORTED' }
   /** From the watch: the lease as it is now (null: missing), stamped with the local time. */
-  | { type: 'LEASE_OBSERVED'; lease: ObservedLease | null; at: number }
+  | ({ type: 'LEASE_OBSERVED' } & Sighting)
   /** From the watch: it is down; poll every retryPeriod until it is back. */
   | { type: 'WATCH_DOWN'; reason: string; at: number };
 
@@ -68,10 +105,14 @@ export interface ParticipantCounters {
   losses: number;
 }
 
+/**
+ * Everything a test or the inspector needs (the lease itself is named by the runtime handle).
+ * Keep it to 19 fields at most: XState copies the context on every assign, and V8 gives the copy
+ * of a wider object slow (dictionary) properties, which made the whole simulation 1.5x slower;
+ * test/unit/participantContext.test.ts holds the line.
+ */
 export interface ParticipantContext {
   identity: string;
-  /** "namespace/name". */
-  lease: string;
   config: ParticipantConfig;
   /** The first ACQUIRE's config has been applied; later ones are ignored. */
   configApplied: boolean;
@@ -81,6 +122,8 @@ export interface ParticipantContext {
   observedAt: number | null;
   /** Local time of the latest observation, changed or not. */
   seenAt: number | null;
+  /** The takeover instant (takeoverAllowedAt) the waiting timer was armed for; null when not waiting. */
+  takeoverArmedFor: number | null;
   watchUp: boolean;
   /** Holder last seen ("" none). */
   leader: string;
@@ -90,6 +133,7 @@ export interface ParticipantContext {
   heldSince: number | null;
   /** Local time our last successful write as holder was sent; the window closes renewDeadline later. */
   lastRenewAt: number | null;
+  /** Being replaced in place: RELEASE is a no-op, so STOP leaves the lease to the successor. */
   upgrading: boolean;
   /** Why we last lost leadership; cleared when we lead again. */
   lastLoss: LossReason | null;
@@ -106,7 +150,6 @@ export interface ParticipantContext {
 
 export interface ParticipantInput {
   identity: string;
-  lease: string;
   config: ParticipantConfig;
   runtime?: unknown;
 }
@@ -126,11 +169,15 @@ const callInput = ({ context }: { context: ParticipantContext }): LeaseCallInput
   runtime: context.runtime,
 });
 
-const errorKindOf = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && 'kind' in error ? String((error as { kind: unknown }).kind) : undefined;
+// Parameters of guards and actions, taken from the event that carries them: an invoke's done event
+// (its output), its error event, or a watch delivery. Typed by XState from the transition's event.
+// (Guards reading one of the machine's own events narrow `event` by its type instead.)
+const output = ({ event }: { event: { output: LeaseCallOutput } }): LeaseCallOutput => event.output;
+const failure = ({ event }: { event: { error: unknown } }): unknown => event.error;
+const sighting = ({ event }: { event: Sighting }): Sighting => ({ lease: event.lease, at: event.at });
 
 const describeError = (error: unknown) => ({
-  kind: errorKindOf(error) ?? 'Unknown',
+  kind: errorKind(error) ?? 'Unknown',
   message: error instanceof Error ? error.message : String(error),
 });
 
@@ -145,9 +192,22 @@ function sameRecord(a: LeaseRecord, b: LeaseRecord): boolean {
   );
 }
 
-/** What seeing `lease` at local time `at` does to the context (pure). */
-function observation(context: ParticipantContext, lease: ObservedLease | null, at: number): Partial<ParticipantContext> {
+/** `lease` is a later version than `than` (a deletion is later than anything); false when not comparable. */
+function isNewer(lease: ObservedLease | null, than: ObservedLease | null): boolean {
+  if (than === null) return lease !== null;
+  return lease === null || compareResourceVersions(lease.resourceVersion, than.resourceVersion) === 1;
+}
+
+/** The later of two versions of the lease, keeping `b` when they cannot be ordered. */
+const newest = (a: ObservedLease | null, b: ObservedLease): ObservedLease => (a !== null && isNewer(a, b) ? a : b);
+
+/**
+ * What seeing `lease` at local time `at` does to the context (pure). An older version than the one
+ * known (a read answered before a write the watch already delivered) only says when we last heard.
+ */
+function observation(context: ParticipantContext, { lease, at }: Sighting): Partial<ParticipantContext> {
   const previous = context.observed;
+  if (lease !== null && previous !== null && compareResourceVersions(lease.resourceVersion, previous.resourceVersion) === -1) return { seenAt: at };
   const changed = previous === null || lease === null ? previous !== lease : !sameRecord(previous.record, lease.record);
   return {
     observed: lease,
@@ -182,7 +242,7 @@ export const leaseParticipantMachine = setup({
     renewInterval: ({ context }) => context.config.retryPeriod,
     /** Give up a release after this long. */
     releaseTimeout: ({ context }) => context.config.unlockWithRetryPeriod,
-    /** Until observedAt + the record's leaseDurationSeconds on the local clock. */
+    /** Until takeoverAllowedAt(context) on the local clock. */
     untilObservedExpiry: notProvided('untilObservedExpiry'),
     /** Until windowCloses(context): when our leadership window closes. */
     untilRenewDeadline: notProvided('untilRenewDeadline'),
@@ -193,28 +253,39 @@ export const leaseParticipantMachine = setup({
     leaseMissing: ({ context }) => context.observed === null,
     shouldCreate: ({ context }) => context.observed === null && context.config.createIfMissing,
     heldBySelf: ({ context }) => context.observed?.record.holderIdentity === context.identity,
-    heldByOther: ({ context }) => {
-      const holder = context.observed?.record.holderIdentity;
-      return holder !== undefined && holder !== '' && holder !== context.identity;
-    },
+    heldByOther: ({ context }) => heldByAnother(context, context.observed),
     holderEmpty: ({ context }) => context.observed?.record.holderIdentity === '',
+    /**
+     * Waiting on another holder, a delivery that still shows another holder and does not shorten
+     * the wait needs no new decision: it only moves the takeover later (the armed timer re-arms).
+     */
+    waitGoesOn: ({ context, event }) =>
+      event.type === 'LEASE_OBSERVED' &&
+      heldByAnother(context, context.observed) &&
+      heldByAnother(context, event.lease) &&
+      takeoverWait(context, event.lease!.record) >= takeoverWait(context, context.observed!.record),
+    /** The record has not changed since the takeover timer was armed: its instant is the takeover's. */
+    armedTakeoverHolds: ({ context }) => context.takeoverArmedFor === takeoverAllowedAt(context),
     /** CloudNativePG: after losing the lease, any other holder (even "") is fatal. */
     preemptedAfterLoss: ({ context }) => context.config.fatalOnPreemption && context.lastLoss !== null,
     watchDown: ({ context }) => !context.watchUp,
     notUpgrading: ({ context }) => !context.upgrading,
-    readHeldBySelf: ({ context, event }) =>
-      (event as unknown as { output: LeaseCallOutput }).output.lease.record.holderIdentity === context.identity,
-    isConflict: ({ event }) => errorKindOf((event as { error?: unknown }).error) === 'Conflict',
-    isNotFound: ({ event }) => errorKindOf((event as { error?: unknown }).error) === 'NotFound',
-    isAlreadyExists: ({ event }) => errorKindOf((event as { error?: unknown }).error) === 'AlreadyExists',
+    readHeldBySelf: ({ context }, read: LeaseCallOutput) => read.lease.record.holderIdentity === context.identity,
+    isConflict: (_, error: unknown) => errorKind(error) === 'Conflict',
+    isNotFound: (_, error: unknown) => errorKind(error) === 'NotFound',
+    isAlreadyExists: (_, error: unknown) => errorKind(error) === 'AlreadyExists',
     /**
      * Our window has closed already: a paused process (GC, suspended VM) wakes with its renew timer
      * overdue. It must not renew and carry on as if nothing happened; leadership ends first.
      */
     pastRenewDeadline: notProvided('pastRenewDeadline'),
     /** The renew that just landed was sent while our window was still open. */
-    renewSentInTime: ({ context, event }) =>
-      (event as unknown as { output: LeaseCallOutput }).output.at <= windowCloses(context),
+    renewSentInTime: ({ context }, renew: LeaseCallOutput) => renew.at <= windowCloses(context),
+    /** A newer write names another holder ("" included) or deleted the lease: someone removed us. */
+    removedByNewerWrite: ({ context, event }) =>
+      event.type === 'LEASE_OBSERVED' && isNewer(event.lease, context.observed) && event.lease?.record.holderIdentity !== context.identity,
+    /** The watch already delivered a write made after our claim landed: that write decides, not the claim. */
+    claimOvertaken: ({ context }, claim: LeaseCallOutput) => context.observed !== null && isNewer(context.observed, claim.lease),
     stopsAfterLoss: ({ context }, params: { reason: LossReason }) =>
       context.config.afterLoss === 'stop' || (params.reason === 'preempted' && context.config.fatalOnPreemption),
   },
@@ -223,35 +294,39 @@ export const leaseParticipantMachine = setup({
       if (event.type !== 'ACQUIRE' || context.configApplied) return {};
       return { config: event.config ?? context.config, configApplied: true };
     }),
-    observe: assign(({ context, event }) => {
-      if (event.type !== 'LEASE_OBSERVED') return {};
-      return { ...observation(context, event.lease, event.at), watchUp: true };
-    }),
-    observeRead: assign(({ context, event }) => {
-      const { lease, at } = (event as unknown as { output: LeaseCallOutput }).output;
-      return observation(context, lease, at);
-    }),
+    startWatching: spawnChild('watchLease', { id: 'watchLease', input: callInput }),
+    stopWatching: stopChild('watchLease'),
+    observe: assign(({ context }, seen: Sighting) => observation(context, seen)),
+    /** A watch delivery: what it shows, and that the watch is up. */
+    observeWatch: assign(({ context }, seen: Sighting) => ({ ...observation(context, seen), watchUp: true })),
+    /**
+     * While holding: a newer version (naming us) becomes the one we renew from; our own writes
+     * echoed back and late deliveries of older versions only say that the watch is up.
+     */
+    observeIfNewer: assign(({ context }, seen: Sighting) => ({
+      ...(isNewer(seen.lease, context.observed) ? observation(context, seen) : {}),
+      watchUp: true,
+    })),
     observeMissing: assign(({ context }) => ({
       observed: null,
       observedAt: context.observed === null ? context.observedAt : null,
       leader: '',
     })),
+    armTakeover: assign(({ context }) => ({ takeoverArmedFor: takeoverAllowedAt(context) })),
+    disarmTakeover: assign({ takeoverArmedFor: null }),
     markWatchDown: assign({ watchUp: false }),
     /** Our claim or create landed: the leadership window opens at the moment the write was sent. */
-    acquired: assign(({ context, event }) => {
-      const { lease, at } = (event as unknown as { output: LeaseCallOutput }).output;
-      return {
-        observed: lease,
-        observedAt: at,
-        seenAt: at,
-        leader: context.identity,
-        term: lease.record.leaseTransitions,
-        heldSince: at,
-        lastRenewAt: at,
-        lastLoss: null,
-        counters: { ...context.counters, acquisitions: context.counters.acquisitions + 1 },
-      };
-    }),
+    acquired: assign(({ context }, { lease, at }: LeaseCallOutput) => ({
+      observed: lease,
+      observedAt: at,
+      seenAt: at,
+      leader: context.identity,
+      term: lease.record.leaseTransitions,
+      heldSince: at,
+      lastRenewAt: at,
+      lastLoss: null,
+      counters: { ...context.counters, acquisitions: context.counters.acquisitions + 1 },
+    })),
     /**
      * The lease already names us (a process replaced in place). No transition and no claim; the
      * window opens only after the first renew lands, because nothing tells us when our predecessor
@@ -263,11 +338,11 @@ export const leaseParticipantMachine = setup({
       heldSince: null,
       lastRenewAt: null,
     })),
-    renewed: assign(({ context, event }) => {
-      const { lease, at } = (event as unknown as { output: LeaseCallOutput }).output;
+    renewed: assign(({ context }, { lease, at }: LeaseCallOutput) => {
       const first = context.heldSince === null;
       return {
-        observed: lease,
+        // A newer version the watch delivered while the renew was in flight stays the one we know.
+        observed: newest(context.observed, lease),
         observedAt: at,
         seenAt: at,
         lastRenewAt: at,
@@ -280,12 +355,12 @@ export const leaseParticipantMachine = setup({
         },
       };
     }),
-    recordError: assign(({ context, event }) => ({
-      lastError: describeError((event as { error?: unknown }).error),
+    recordError: assign(({ context }, error: unknown) => ({
+      lastError: describeError(error),
       counters: { ...context.counters, errors: context.counters.errors + 1 },
     })),
-    recordRenewError: assign(({ context, event }) => ({
-      lastError: describeError((event as { error?: unknown }).error),
+    recordRenewError: assign(({ context }, error: unknown) => ({
+      lastError: describeError(error),
       counters: {
         ...context.counters,
         errors: context.counters.errors + 1,
@@ -308,10 +383,12 @@ export const leaseParticipantMachine = setup({
       ...endOfTenure,
       lastRelease: params.outcome,
     })),
-    releaseWritten: assign(({ event }) => {
-      const { lease } = (event as unknown as { output: LeaseCallOutput }).output;
-      return { ...endOfTenure, observed: lease, leader: '', lastRelease: 'released' as const };
-    }),
+    releaseWritten: assign((_, { lease }: LeaseCallOutput) => ({
+      ...endOfTenure,
+      observed: lease,
+      leader: '',
+      lastRelease: 'released' as const,
+    })),
     markUpgrading: assign({ upgrading: true }),
     clearUpgrading: assign({ upgrading: false }),
   },
@@ -319,13 +396,13 @@ export const leaseParticipantMachine = setup({
   id: 'lease',
   context: ({ input }) => ({
     identity: input.identity,
-    lease: input.lease,
     config: input.config,
     runtime: input.runtime ?? null,
     configApplied: false,
     observed: null,
     observedAt: null,
     seenAt: null,
+    takeoverArmedFor: null,
     watchUp: false,
     leader: '',
     term: null,
@@ -352,26 +429,25 @@ export const leaseParticipantMachine = setup({
     STOP: { target: '.stopped', actions: 'recordStopRequested' },
     UPGRADE_STARTED: { actions: 'markUpgrading' },
     UPGRADE_ABORTED: { actions: 'clearUpgrading' },
+    RELEASE: [
+      { guard: 'notUpgrading', target: '.releasing' },
+      // The lease stays ours: the successor with the same identity re-adopts it, no free window.
+      { description: 'no-op while upgrading in place' },
+    ],
+    WATCH_DOWN: { actions: 'markWatchDown' },
   },
   states: {
     idle: {
+      entry: ['stopWatching', 'markWatchDown'],
       on: {
-        ACQUIRE: { target: 'acquiring', actions: 'applyConfig' },
-        RELEASE: { guard: 'notUpgrading', target: 'releasing' },
+        ACQUIRE: { target: 'acquiring', actions: ['applyConfig', 'startWatching'] },
       },
     },
 
     acquiring: {
-      invoke: {
-        id: 'watchLease',
-        src: 'watchLease',
-        input: callInput,
-      },
       initial: 'reading',
       on: {
-        LEASE_OBSERVED: { actions: 'observe' },
-        WATCH_DOWN: { actions: 'markWatchDown' },
-        RELEASE: { guard: 'notUpgrading', target: 'releasing' },
+        LEASE_OBSERVED: { actions: { type: 'observeWatch', params: sighting } },
       },
       states: {
         reading: {
@@ -379,10 +455,10 @@ export const leaseParticipantMachine = setup({
             id: 'readLease',
             src: 'readLease',
             input: callInput,
-            onDone: { target: 'deciding', actions: 'observeRead' },
+            onDone: { target: 'deciding', actions: { type: 'observe', params: output } },
             onError: [
-              { guard: 'isNotFound', target: 'deciding', actions: 'observeMissing' },
-              { target: 'backoff', actions: 'recordError' },
+              { guard: { type: 'isNotFound', params: failure }, target: 'deciding', actions: 'observeMissing' },
+              { target: 'backoff', actions: { type: 'recordError', params: failure } },
             ],
           },
         },
@@ -401,39 +477,25 @@ export const leaseParticipantMachine = setup({
           ],
         },
         waiting: {
+          entry: 'armTakeover',
+          exit: 'disarmTakeover',
           on: {
-            LEASE_OBSERVED: { target: 'deciding', actions: 'observe' },
+            LEASE_OBSERVED: [
+              { guard: 'waitGoesOn', actions: { type: 'observeWatch', params: sighting } },
+              { target: 'deciding', actions: { type: 'observeWatch', params: sighting } },
+            ],
             WATCH_DOWN: { target: 'reading', actions: 'markWatchDown' },
           },
           after: {
-            untilObservedExpiry: { guard: 'heldByOther', target: 'claiming' },
+            untilObservedExpiry: [
+              { guard: and(['heldByOther', 'armedTakeoverHolds']), target: 'claiming' },
+              { guard: 'heldByOther', target: 'waiting', reenter: true, description: 'changed since armed: wait again' },
+            ],
             pollInterval: { guard: 'watchDown', target: 'reading' },
           },
         },
-        claiming: {
-          invoke: {
-            id: 'claimLease',
-            src: 'claimLease',
-            input: callInput,
-            onDone: { target: '#lease.leading', actions: 'acquired' },
-            onError: [
-              { guard: 'isConflict', target: 'reading', actions: 'countConflict' },
-              { target: 'backoff', actions: 'recordError' },
-            ],
-          },
-        },
-        creating: {
-          invoke: {
-            id: 'createLease',
-            src: 'createLease',
-            input: callInput,
-            onDone: { target: '#lease.leading', actions: 'acquired' },
-            onError: [
-              { guard: 'isAlreadyExists', target: 'reading', actions: 'countConflict' },
-              { target: 'backoff', actions: 'recordError' },
-            ],
-          },
-        },
+        claiming: acquiringWrite('claimLease', 'isConflict'),
+        creating: acquiringWrite('createLease', 'isAlreadyExists'),
         backoff: {
           after: { pollInterval: 'reading' },
         },
@@ -442,33 +504,52 @@ export const leaseParticipantMachine = setup({
 
     leading: {
       after: { renewInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'renewing' }] },
-      on: {
-        RELEASE: { guard: 'notUpgrading', target: 'releasing' },
-        UPGRADE_STARTED: { target: 'upgradingHeld', actions: 'markUpgrading' },
-      },
+      on: { LEASE_OBSERVED: watchedWhileHeld() },
     },
 
+    /**
+     * One renewal: a conditional update with the cached resourceVersion (no GET). On conflict,
+     * re-read: still ours (someone touched metadata) -> try again with the fresh version; anyone
+     * else -> we were preempted, so leadership ends now rather than at the deadline. Other errors
+     * retry every pollInterval until renewDeadline.
+     */
     renewing: {
       initial: 'attempt',
       after: { untilRenewDeadline: loseLeadership('deadline') },
-      on: {
-        RELEASE: { guard: 'notUpgrading', target: 'releasing' },
-        UPGRADE_STARTED: { target: 'upgradingHeld', actions: 'markUpgrading' },
-      },
-      states: renewCycle('#lease.leading'),
-    },
-
-    upgradingHeld: {
-      initial: 'waiting',
-      after: { untilRenewDeadline: loseLeadership('deadline') },
-      on: {
-        UPGRADE_ABORTED: { target: 'leading', actions: 'clearUpgrading' },
-        // The lease stays ours: the successor with the same identity re-adopts it, no free window.
-        RELEASE: { description: 'no-op while upgrading in place' },
-      },
+      on: { LEASE_OBSERVED: watchedWhileHeld() },
       states: {
-        waiting: { after: { renewInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'renewing' }] } },
-        renewing: { initial: 'attempt', states: renewCycle('#lease.upgradingHeld.waiting') },
+        attempt: {
+          invoke: {
+            id: 'renewLease',
+            src: 'renewLease',
+            input: callInput,
+            onDone: [
+              { guard: { type: 'renewSentInTime', params: output }, target: '#lease.leading', actions: { type: 'renewed', params: output } },
+              ...loseLeadership('deadline'),
+            ],
+            onError: [
+              { guard: { type: 'isConflict', params: failure }, target: 'rereading', actions: 'countConflict' },
+              { target: 'retrying', actions: { type: 'recordRenewError', params: failure } },
+            ],
+          },
+        },
+        rereading: {
+          invoke: {
+            id: 'rereadLease',
+            src: 'readLease',
+            input: callInput,
+            onDone: [
+              { guard: { type: 'readHeldBySelf', params: output }, target: 'attempt', actions: { type: 'observe', params: output } },
+              { target: 'preempted', actions: { type: 'observe', params: output } },
+            ],
+            onError: [
+              { guard: { type: 'isNotFound', params: failure }, target: 'preempted', actions: 'observeMissing' },
+              { target: 'retrying', actions: { type: 'recordRenewError', params: failure } },
+            ],
+          },
+        },
+        preempted: { always: loseLeadership('preempted') },
+        retrying: { after: { pollInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'attempt' }] } },
       },
     },
 
@@ -477,6 +558,7 @@ export const leaseParticipantMachine = setup({
       after: {
         releaseTimeout: { target: 'idle', actions: { type: 'releaseDone', params: { outcome: 'failed' } } },
       },
+      on: { RELEASE: { description: 'already releasing' } },
       states: {
         deciding: {
           // Our cached record lets the release go out at once (no GET); a conflict re-reads.
@@ -488,15 +570,19 @@ export const leaseParticipantMachine = setup({
             src: 'readLease',
             input: callInput,
             onDone: [
-              { guard: 'readHeldBySelf', target: 'writing', actions: 'observeRead' },
+              { guard: { type: 'readHeldBySelf', params: output }, target: 'writing', actions: { type: 'observe', params: output } },
               {
                 target: '#lease.idle',
-                actions: ['observeRead', { type: 'releaseDone', params: { outcome: 'notHeld' } }],
+                actions: [{ type: 'observe', params: output }, { type: 'releaseDone', params: { outcome: 'notHeld' } }],
               },
             ],
             onError: [
-              { guard: 'isNotFound', target: '#lease.idle', actions: { type: 'releaseDone', params: { outcome: 'notHeld' } } },
-              { target: 'retrying', actions: 'recordError' },
+              {
+                guard: { type: 'isNotFound', params: failure },
+                target: '#lease.idle',
+                actions: { type: 'releaseDone', params: { outcome: 'notHeld' } },
+              },
+              { target: 'retrying', actions: { type: 'recordError', params: failure } },
             ],
           },
         },
@@ -505,10 +591,10 @@ export const leaseParticipantMachine = setup({
             id: 'releaseLease',
             src: 'releaseLease',
             input: callInput,
-            onDone: { target: '#lease.idle', actions: 'releaseWritten' },
+            onDone: { target: '#lease.idle', actions: { type: 'releaseWritten', params: output } },
             onError: [
-              { guard: 'isConflict', target: 'reading', actions: 'countConflict' },
-              { target: 'retrying', actions: 'recordError' },
+              { guard: { type: 'isConflict', params: failure }, target: 'reading', actions: 'countConflict' },
+              { target: 'retrying', actions: { type: 'recordError', params: failure } },
             ],
           },
         },
@@ -540,43 +626,41 @@ function loseLeadership(reason: LossReason, when?: 'pastRenewDeadline') {
 }
 
 /**
- * One renewal: a conditional update with the cached resourceVersion (no GET). On conflict, re-read:
- * still ours (someone touched metadata) -> try again with the fresh version; anyone else -> we were
- * preempted, so leadership ends now rather than at the deadline. Other errors retry every
- * pollInterval until the enclosing state's renewDeadline fires.
+ * The write that acquires (a claim over the record observed, or a create): landed, it opens the
+ * window, unless the watch already shows it overtaken by a later write; refused because someone
+ * wrote first, or overtaken, it reads again; any other failure backs off.
  */
-function renewCycle(onRenewed: string) {
+function acquiringWrite(src: 'claimLease' | 'createLease', wroteFirst: 'isConflict' | 'isAlreadyExists') {
   return {
-    attempt: {
-      invoke: {
-        id: 'renewLease',
-        src: 'renewLease',
-        input: callInput,
-        onDone: [{ guard: 'renewSentInTime', target: onRenewed, actions: 'renewed' }, ...loseLeadership('deadline')],
-        onError: [
-          { guard: 'isConflict', target: 'rereading', actions: 'countConflict' },
-          { target: 'retrying', actions: 'recordRenewError' },
-        ],
-      },
+    invoke: {
+      id: src,
+      src,
+      input: callInput,
+      onDone: [
+        { guard: { type: 'claimOvertaken', params: output }, target: 'reading' },
+        { target: '#lease.leading', actions: { type: 'acquired', params: output } },
+      ],
+      onError: [
+        { guard: { type: wroteFirst, params: failure }, target: 'reading', actions: 'countConflict' },
+        { target: 'backoff', actions: { type: 'recordError', params: failure } },
+      ],
     },
-    rereading: {
-      invoke: {
-        id: 'rereadLease',
-        src: 'readLease',
-        input: callInput,
-        onDone: [
-          { guard: 'readHeldBySelf', target: 'attempt', actions: 'observeRead' },
-          { actions: 'observeRead', target: 'preempted' },
-        ],
-        onError: [
-          { guard: 'isNotFound', target: 'preempted', actions: 'observeMissing' },
-          { target: 'retrying', actions: 'recordRenewError' },
-        ],
-      },
-    },
-    preempted: { always: loseLeadership('preempted') },
-    retrying: { after: { pollInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'attempt' }] } },
   } as const;
+}
+
+/**
+ * A watch delivery while we hold the lease (leading and renewing, which share no parent below the
+ * machine: their names are public). A newer write naming anyone else ends leadership at once —
+ * within one watch delivery, not at the next renew — through the same `renewing.preempted` a
+ * re-read that finds another holder goes to; a newer one naming us (metadata touched) becomes the
+ * version we renew from; our own writes echoed back and late deliveries of older versions change
+ * nothing.
+ */
+function watchedWhileHeld() {
+  return [
+    { guard: 'removedByNewerWrite', target: '#lease.renewing.preempted', actions: { type: 'observeWatch', params: sighting } },
+    { actions: { type: 'observeIfNewer', params: sighting } },
+  ] as const;
 }
 
 /**
@@ -589,6 +673,29 @@ export function windowCloses(context: ParticipantContext): number {
   return base + context.config.renewDeadline;
 }
 
+/** The lease is held by someone other than us ("" is nobody). */
+function heldByAnother(context: ParticipantContext, lease: ObservedLease | null): boolean {
+  const holder = lease?.record.holderIdentity;
+  return holder !== undefined && holder !== '' && holder !== context.identity;
+}
+
+/**
+ * How long a record held by another must stay unchanged before we may take over: the larger of its
+ * leaseDurationSeconds and our own leaseDuration. A record without a usable duration (missing, 0,
+ * not an integer: read as 0) so waits our own, and a peer writing a shorter duration than ours does
+ * not cut our wait short.
+ */
+function takeoverWait(context: ParticipantContext, record: LeaseRecord): number {
+  return Math.max(record.leaseDurationSeconds * 1000, context.config.leaseDuration);
+}
+
+/** When a candidate may take over the lease it observes held by another (see takeoverWait). */
+export function takeoverAllowedAt(context: ParticipantContext): number {
+  const { observed, observedAt } = context;
+  if (observed === null || observedAt === null) return Number.POSITIVE_INFINITY;
+  return observedAt + takeoverWait(context, observed.record);
+}
+
 /**
  * True while the machine holds leadership: a held state and a write of this tenure landed. The
  * runtime also requires the window to be open on the clock (see Participant.leading).
@@ -596,7 +703,7 @@ export function windowCloses(context: ParticipantContext): number {
 export function isLeading(snapshot: { value: unknown; context: ParticipantContext; status: string }): boolean {
   if (snapshot.status !== 'active' || snapshot.context.lastRenewAt === null) return false;
   const top = typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value as object)[0];
-  return top === 'leading' || top === 'renewing' || top === 'upgradingHeld';
+  return top === 'leading' || top === 'renewing';
 }
 
 export type LeaseParticipantMachine = typeof leaseParticipantMachine;

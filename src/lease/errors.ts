@@ -22,13 +22,9 @@
  *     └── LeaseManagerStoppedError the manager stopped (stop(), or a fatal store error as `cause`)
  */
 
-export type LeaseErrorKind =
-  | 'NotFound'
-  | 'Conflict'
-  | 'AlreadyExists'
-  | 'Invalid'
-  | 'Forbidden'
-  | 'Unavailable';
+import type { LeaseErrorKind } from './errorKind.js';
+
+export { errorKind, type LeaseErrorKind } from './errorKind.js';
 
 /** Who failed on what: every error carries it. */
 export interface LeaseErrorContext {
@@ -161,9 +157,4 @@ const byKind: Record<LeaseErrorKind, new (message: string, context?: LeaseErrorC
 /** Builds the typed error for a kind (used by fault injection and adapters). */
 export function leaseApiError(kind: LeaseErrorKind, message: string, context: LeaseErrorContext = {}): LeaseApiError {
   return new byKind[kind](message, context);
-}
-
-/** The kind of a lease-store error, or undefined for anything else (duck-typed: machines see no classes). */
-export function errorKind(error: unknown): LeaseErrorKind | undefined {
-  return error instanceof LeaseApiError ? error.kind : undefined;
 }

@@ -2,8 +2,11 @@
  * Conversions between a Kubernetes V1LeaseSpec (wire shape) and a LeaseRecord.
  *
  * Reading is total: any JSON value becomes a record. Like client-go, a missing or unusable field
- * reads as its zero value, which is the safe one: holder "" (free), duration 0 (already expired),
- * transitions 0, unknown times. Writing always emits MicroTime with exactly six fractional digits.
+ * reads as its zero value: holder "" (free), duration 0 (a candidate then waits its own
+ * leaseDuration before taking over, see takeoverAllowedAt), unknown times. leaseTransitions is the
+ * exception: it reads as the smallest valid term not below what is stored ("7" -> 7, 7.5 -> 8,
+ * beyond int32 -> 2147483647), so no participant writes a lower term than the stored one. Writing
+ * always emits MicroTime with exactly six fractional digits.
  */
 import { formatMicroTime, parseTime } from './microTime.js';
 import { INT32_MAX, type LeaseRecord } from './record.js';
@@ -19,6 +22,16 @@ export interface LeaseSpecJson {
 
 const isInt32 = (value: unknown, min: number): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= min && value <= INT32_MAX;
+
+/**
+ * The stored leaseTransitions as a term that is not lower than it, whatever its type: numbers and
+ * numeric strings round up and saturate at the int32 maximum; anything else, or below 0, is 0.
+ */
+function readTerm(value: unknown): number {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  if (!(number > 0)) return 0;
+  return Math.min(INT32_MAX, Math.ceil(number));
+}
 
 /** True when every field the spec carries is well formed (a tolerant read still succeeds otherwise). */
 export function isWellFormedSpec(spec: unknown): boolean {
@@ -42,7 +55,7 @@ export function leaseSpecToLockRecord(spec: unknown): LeaseRecord {
     leaseDurationSeconds: isInt32(s.leaseDurationSeconds, 1) ? s.leaseDurationSeconds : 0,
     acquireTime: parseTime(s.acquireTime) ?? null,
     renewTime: parseTime(s.renewTime) ?? null,
-    leaseTransitions: isInt32(s.leaseTransitions, 0) ? s.leaseTransitions : 0,
+    leaseTransitions: readTerm(s.leaseTransitions),
   };
 }
 

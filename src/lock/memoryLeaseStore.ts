@@ -35,16 +35,11 @@ export interface StoreChange {
   after: ObservedLease | null;
 }
 
-interface StoredLease {
-  /** The spec exactly as written: may be malformed when injected with putRaw(). */
-  spec: unknown;
-  resourceVersion: string;
-}
-
 const keyOf = (ref: LeaseRef) => describeLease(ref);
 
 export class MemoryLeaseStore implements LeaseLockFactory {
-  private readonly leases = new Map<string, StoredLease>();
+  /** Each lease as every reader sees it, read from the spec once at commit (readers never mutate it). */
+  private readonly leases = new Map<string, ObservedLease>();
   private readonly watchers = new Map<string, Set<WatchStream>>();
   /** How long a dropped watch stays down before it reconnects. */
   watchReconnectDelay = 1000;
@@ -98,6 +93,12 @@ export class MemoryLeaseStore implements LeaseLockFactory {
     return this.partitioned.has(identity);
   }
 
+  /** True while a watch stream of `identity` on the lease is attached: it will be told of every change. */
+  isWatching(ref: LeaseRef, identity: string): boolean {
+    for (const stream of this.watchers.get(keyOf(ref)) ?? []) if (stream.identity === identity) return true;
+    return false;
+  }
+
   /** Ends watch streams (all, or those of matching identities) with a 'down' event. */
   dropWatches(matchIdentity: (identity: string) => boolean = () => true): void {
     for (const set of this.watchers.values()) {
@@ -117,8 +118,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   }
 
   peek(ref: LeaseRef): ObservedLease | null {
-    const stored = this.leases.get(keyOf(ref));
-    return stored ? this.observe(stored) : null;
+    return this.leases.get(keyOf(ref)) ?? null;
   }
 
   delete(ref: LeaseRef): void {
@@ -174,9 +174,8 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   commit(call: StoreCall, spec: unknown): ObservedLease {
     const key = keyOf(call.ref);
     const before = this.peek(call.ref);
-    const stored: StoredLease = { spec, resourceVersion: String(++this.revision) };
-    this.leases.set(key, stored);
-    const after = this.observe(stored);
+    const after = observe(spec, String(++this.revision));
+    this.leases.set(key, after);
     this.changeSubject.next({ call, before, after });
     this.notify(key, after);
     return after;
@@ -191,11 +190,15 @@ export class MemoryLeaseStore implements LeaseLockFactory {
       const key = keyOf(ref);
       let closed = false;
       let reconnect: TimerHandle | undefined;
+      /** When the last event sent is delivered: a stream delivers in order, as a Kubernetes watch does. */
+      let lastDelivery = Number.NEGATIVE_INFINITY;
       const send = (event: LeaseWatchEvent) => {
         // Delivery is asynchronous, as over a network: never inside the writer's call stack.
         const latency = this.latencyOf({ verb: 'get', ref, identity });
         const deliver = () => !closed && subscriber.next(event);
-        if (latency > 0) this.clock.setTimeout(deliver, latency / 2);
+        const now = this.clock.now();
+        lastDelivery = Math.max(now + latency / 2, lastDelivery);
+        if (lastDelivery > now) this.clock.setTimeout(deliver, lastDelivery - now);
         else queueMicrotask(deliver);
       };
       const stream: WatchStream = {
@@ -232,15 +235,6 @@ export class MemoryLeaseStore implements LeaseLockFactory {
     for (const stream of this.watchers.get(key) ?? []) stream.deliver({ type: 'observed', lease });
   }
 
-  private observe(stored: StoredLease): ObservedLease {
-    const lease: ObservedLease = {
-      record: leaseSpecToLockRecord(stored.spec),
-      resourceVersion: stored.resourceVersion,
-    };
-    if (!isWellFormedSpec(stored.spec)) lease.malformed = true;
-    return lease;
-  }
-
   private takeFault(call: StoreCall): InjectedFault | undefined {
     const index = this.faults.findIndex((f) => !f.match || f.match(call));
     if (index < 0) return this.faultPolicy?.(call);
@@ -264,6 +258,13 @@ export class MemoryLeaseStore implements LeaseLockFactory {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** A spec as a reader sees it: may be malformed when injected with putRaw(). */
+function observe(spec: unknown, resourceVersion: string): ObservedLease {
+  const lease: ObservedLease = { record: leaseSpecToLockRecord(spec), resourceVersion };
+  if (!isWellFormedSpec(spec)) lease.malformed = true;
+  return lease;
 }
 
 interface WatchStream {

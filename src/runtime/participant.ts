@@ -5,7 +5,7 @@
  * that ends it, so work stops before any other participant could legally take over.
  */
 import type { Observable } from 'rxjs';
-import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom, type Subscription } from 'xstate';
 import { isLeading, leaseParticipantMachine, windowCloses, type ParticipantEvent } from '../../machines/leaseParticipant.js';
 import type { ParticipantConfig } from '../lease/config.js';
 import { LeadershipError } from '../lease/errors.js';
@@ -80,14 +80,15 @@ export class Participant {
       ? leaseParticipantMachine.provide(options.implementations(participantImplementations(lock, clock, options.random), { lock, clock }))
       : sharedParticipantMachine;
     this.actor = createActor(machine, {
-      input: { identity: lock.identity, lease: lock.describe(), config, runtime },
+      input: { identity: lock.identity, config, runtime },
       clock,
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });
-    this.actor.subscribe({
-      next: (snapshot) => this.track(snapshot),
-      error: () => this.closeWindow('the participant failed'),
-      complete: () => this.closeWindow('the participant stopped'),
+    // A failure of the actor closes the window (below); here it only must not count as unhandled.
+    this.actor.subscribe({ next: (snapshot) => this.report(snapshot), error: () => {} });
+    followLeadership(this.actor, {
+      opened: (snapshot) => this.openWindow(snapshot),
+      closed: (why) => this.closeWindow(why),
     });
     this.state$ = snapshots(this.actor);
   }
@@ -117,14 +118,15 @@ export class Participant {
   }
 
   /**
-   * The machine believes it leads but has not renewed for longer than `tolerance` beyond the lease
-   * duration: its renewal is stuck (client-go's healthz check). Null when healthy.
+   * client-go's health check: the last record seen names us (client-go's IsLeader) and has not
+   * changed for longer than leaseDuration + `tolerance`, so this process's renewal is stuck. It
+   * keeps failing after a renew loop that gave up (the record it saw last still names it), until
+   * the process is restarted, which is what a liveness probe is for. Null when healthy.
    */
   stuckFor(tolerance: number): number | null {
-    const snapshot = this.snapshot;
-    const { lastRenewAt, config } = snapshot.context;
-    if (!isLeading(snapshot) || lastRenewAt === null) return null;
-    const overdue = this.clock.now() - lastRenewAt - config.leaseDuration - tolerance;
+    const { observed, observedAt, identity, config } = this.snapshot.context;
+    if (observed?.record.holderIdentity !== identity || observedAt === null) return null;
+    const overdue = this.clock.now() - observedAt - config.leaseDuration - tolerance;
     return overdue > 0 ? overdue : null;
   }
 
@@ -157,7 +159,8 @@ export class Participant {
     });
   }
 
-  private track(snapshot: ParticipantSnapshot): void {
+  /** What the snapshots say besides the window: store errors (logged) and a change of holder. */
+  private report(snapshot: ParticipantSnapshot): void {
     const { leader, counters, lastError } = snapshot.context;
     if (counters.errors !== this.reportedErrors) {
       this.reportedErrors = counters.errors;
@@ -168,16 +171,14 @@ export class Participant {
       this.log.debug('observed a new holder', { holder: leader });
       this.guard('onNewLeader', () => this.hooks.onNewLeader?.(leader));
     }
-    const leading = isLeading(snapshot);
-    if (leading && !this.window) {
-      const window = (this.window = new AbortController());
-      const term = snapshot.context.term ?? 0;
-      this.log.info('started leading', { term });
-      if (this.hooks.startedEvent) this.lock.recordEvent(this.hooks.startedEvent);
-      this.guard('onStartedLeading', () => this.hooks.onStarted?.(window.signal, term));
-    } else if (!leading && this.window) {
-      this.closeWindow(describeEnd(snapshot));
-    }
+  }
+
+  private openWindow(snapshot: ParticipantSnapshot): void {
+    const window = (this.window = new AbortController());
+    const term = snapshot.context.term ?? 0;
+    this.log.info('started leading', { term });
+    if (this.hooks.startedEvent) this.lock.recordEvent(this.hooks.startedEvent);
+    this.guard('onStartedLeading', () => this.hooks.onStarted?.(window.signal, term));
   }
 
   private closeWindow(why: string): void {
@@ -203,6 +204,41 @@ export class Participant {
       report(error);
     }
   }
+}
+
+export interface LeadershipEdges {
+  /** A window opened: the machine holds the lease and a write of this tenure landed. */
+  opened(snapshot: ParticipantSnapshot): void;
+  /** The window closed; `why` says how (released, renewDeadline passed, another holder, stopped). */
+  closed(why: string): void;
+}
+
+/**
+ * The one definition of a leadership window, read from an actor's snapshots: it opens when the
+ * machine starts holding leadership (isLeading) and closes in the same tick as the transition that
+ * ends it, or when the actor stops or fails. Participant aborts the guarded work's signal on it;
+ * the simulator records the windows it checks.
+ */
+export function followLeadership(actor: ParticipantActor, edges: LeadershipEdges): Subscription {
+  let open = false;
+  const close = (why: string) => {
+    if (!open) return;
+    open = false;
+    edges.closed(why);
+  };
+  return actor.subscribe({
+    next: (snapshot) => {
+      const leading = isLeading(snapshot);
+      if (leading && !open) {
+        open = true;
+        edges.opened(snapshot);
+      } else if (!leading && open) {
+        close(describeEnd(snapshot));
+      }
+    },
+    error: () => close('the participant failed'),
+    complete: () => close('the participant stopped'),
+  });
 }
 
 function stateName(snapshot: ParticipantSnapshot): string {

@@ -12,6 +12,7 @@ import {
   type ParticipantContext,
   type ParticipantEvent,
   leaseParticipantMachine,
+  takeoverAllowedAt,
   windowCloses,
 } from '../../machines/leaseParticipant.js';
 import type { ParticipantConfig } from '../lease/config.js';
@@ -112,11 +113,8 @@ function implementationsFor(resolve: (handle: unknown) => ParticipantRuntime) {
       pastRenewDeadline: ({ context }: { context: ParticipantContext }) => windowCloses(context) <= clockOf(context).now(),
     },
     delays: {
-      untilObservedExpiry: ({ context }: { context: ParticipantContext }) => {
-        const { observed, observedAt } = context;
-        if (!observed || observedAt === null) return MAX_TIMER_DELAY;
-        return clampDelay(observedAt + observed.record.leaseDurationSeconds * 1000 - clockOf(context).now());
-      },
+      untilObservedExpiry: ({ context }: { context: ParticipantContext }) =>
+        clampDelay(takeoverAllowedAt(context) - clockOf(context).now()),
       untilRenewDeadline: ({ context }: { context: ParticipantContext }) => clampDelay(windowCloses(context) - clockOf(context).now()),
       pollInterval: ({ context }: { context: ParticipantContext }) =>
         context.config.retryPeriod * (1 + resolve(context.runtime).random() * context.config.jitterFactor),

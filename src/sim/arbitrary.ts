@@ -1,17 +1,36 @@
 /**
  * fast-check generators for simulation schedules: 2-4 participants of both kinds on clocks with any
- * offset and rates within the safe tolerance, per-call faults, latency, and a fault schedule.
+ * offset and rates within the safe tolerance, per-call faults, latency, a fault schedule, and
+ * writes by third parties (forced releases and takeovers, malformed records, odd durations).
  * Shrinking drops events and lowers rates, so a failing schedule shrinks to a short story.
  */
 import fc from 'fast-check';
 import type { LeaseTiming } from '../lease/config.js';
-import type { SimAction, SimSchedule } from './schedule.js';
+import type { SimAction, SimSchedule, ThirdPartyWrite } from './schedule.js';
 
 const TIMINGS: LeaseTiming[] = [
   { leaseDuration: 6_000, renewDeadline: 4_000, retryPeriod: 1_000 },
   { leaseDuration: 15_000, renewDeadline: 10_000, retryPeriod: 2_000 },
 ];
 const ACTIONS: SimAction[] = ['crash', 'restart', 'release', 'upgrade', 'partition', 'heal', 'dropWatch'];
+
+/** Whole-second durations a third party writes reach 1.5 leaseDuration: the liveness bound allows for that. */
+export const LONGEST_THIRD_PARTY_DURATION = 1.5;
+
+const thirdPartyWrite: fc.Arbitrary<ThirdPartyWrite> = fc.record({
+    holder: fc.constantFrom('nobody' as const, 'intruder' as const, 'same' as const, 'wrongType' as const),
+    duration: fc.oneof(
+      fc.constantFrom('missing' as const, 'zero' as const, 'string' as const),
+      fc.integer({ min: 1, max: Math.floor((LONGEST_THIRD_PARTY_DURATION * Math.max(...TIMINGS.map((t) => t.leaseDuration))) / 1000) }),
+    ),
+    transitions: fc.constantFrom('kept' as const, 'next' as const, 'string' as const, 'fraction' as const, 'max' as const),
+  });
+
+/** Whole seconds a third party writes, at most LONGEST_THIRD_PARTY_DURATION times the lease's. */
+const withinLongest = (write: ThirdPartyWrite, timing: LeaseTiming): ThirdPartyWrite =>
+  typeof write.duration === 'number'
+    ? { ...write, duration: Math.min(write.duration, Math.floor((LONGEST_THIRD_PARTY_DURATION * timing.leaseDuration) / 1000)) }
+    : write;
 
 export interface ScheduleLimits {
   /** Longest faulty phase, ms. */
@@ -63,9 +82,13 @@ export function scheduleArbitrary(limits: ScheduleLimits = DEFAULT_LIMITS): fc.A
         }),
         { maxLength: 3 },
       ),
+      thirdParty: fc.array(fc.record({ at: fc.integer({ min: 0, max: limits.maxDuration }), write: thirdPartyWrite }), {
+        maxLength: 4,
+      }),
       duration: fc.integer({ min: 10_000, max: limits.maxDuration }),
     })
-    .map(({ participants, faults, events, stories, ...rest }) => ({
+    .map(({ participants, faults, events, stories, thirdParty, timing, ...rest }) => ({
+      timing,
       ...rest,
       participants: participants.map((p, i) => ({ ...p, identity: `pod-${i + 1}` })),
       faults: {
@@ -77,6 +100,7 @@ export function scheduleArbitrary(limits: ScheduleLimits = DEFAULT_LIMITS): fc.A
       events: [
         ...events,
         ...stories.map(({ at, ...story }) => ({ at, action: 'isolateLeader' as const, target: 0, story })),
+        ...thirdParty.map(({ at, write }) => ({ at, action: 'thirdParty' as const, target: 0, write: withinLongest(write, timing) })),
       ].map((e) => ({ ...e, target: e.target % participants.length })),
     }));
 }

@@ -1,65 +1,22 @@
 /**
  * A simulated cluster: N participants (the real PrimaryLease and LeaderElector facades, the real
  * machine) on one MemoryLeaseStore, each on its own skewed clock over one true VirtualClock, under a
- * schedule of faults. It records on true time every window in which a participant may act as
- * leader, every committed write, and a readable timeline; the invariants are checked elsewhere.
+ * schedule of faults. A run is three steps: the faulty phase plays the schedule's events, the quiet
+ * phase turns every fault off and restarts the dead, and the record (record.ts) holds what
+ * happened on true time; the invariants are checked elsewhere (invariants.ts).
  */
-import { isLeading } from '../../machines/leaseParticipant.js';
-import { LeaderElector } from '../api/LeaderElector.js';
-import { PrimaryLease } from '../api/PrimaryLease.js';
-import type { LeaseRef } from '../lease/record.js';
-import { MemoryLeaseStore } from '../lock/memoryLeaseStore.js';
+import { formatMicroTime } from '../lease/microTime.js';
+import { INT32_MAX, type LeaseRef } from '../lease/record.js';
+import { MemoryLeaseStore, type StoreChange } from '../lock/memoryLeaseStore.js';
 import type { RuntimeOptions } from '../runtime/participant.js';
 import { SkewedClock } from '../time/skewedClock.js';
 import { VirtualClock } from '../time/virtualClock.js';
+import { startProcess, type SimProcess } from './processes.js';
 import { seededRandom } from './random.js';
-import type { SimEvent, SimParticipant, SimSchedule } from './schedule.js';
+import { SimRecorder, THIRD_PARTY, type SimRecord } from './record.js';
+import type { SimEvent, SimSchedule, ThirdPartyWrite } from './schedule.js';
 
-export interface LeadershipWindow {
-  /**
-   * Closed by an explicit release while another live candidate was watching with no faults active:
-   * the next window must open within one watch delivery and one write.
-   */
-  handOverExpected?: boolean;
-  /** Which process (a restart is a new process with the same identity). */
-  process: number;
-  identity: string;
-  /** True time, ms since the start. */
-  start: number;
-  /** True time it closed; Infinity if still open at the end. */
-  end: number;
-  term: number | null;
-}
-
-export interface CommittedWrite {
-  at: number;
-  by: string;
-  verb: string;
-  holderBefore: string | null;
-  holderAfter: string | null;
-  transitionsBefore: number | null;
-  transitionsAfter: number | null;
-}
-
-export interface TimelineEntry {
-  at: number;
-  who: string;
-  /** The participant's own clock at that moment, when it has one. */
-  localAt?: number;
-  what: string;
-}
-
-export interface SimRecord {
-  schedule: SimSchedule;
-  windows: LeadershipWindow[];
-  writes: CommittedWrite[];
-  timeline: TimelineEntry[];
-  /** True time the quiet phase began. */
-  quietAt: number;
-  /** True time a leader first existed at or after quietAt (undefined: none by the end). */
-  leaderAfterQuiet: number | undefined;
-  end: number;
-}
+export type { CommittedWrite, LeadershipWindow, SimRecord, TimelineEntry } from './record.js';
 
 export interface SimOptions {
   /** Swaps machine implementations in every participant (the planted-bug variants). */
@@ -68,235 +25,233 @@ export interface SimOptions {
   quietFor?: number;
 }
 
-interface SimProcess {
-  serial: number;
-  slot: number;
-  participant: SimParticipant;
-  clock: SkewedClock;
-  stop(): void;
-  release(): void;
-  upgrade(): void;
-  /** Running (not crashed, released or exited). */
-  alive: boolean;
-  /** Candidate watching the lease, ready to take it the moment it is released. */
-  watching(): boolean;
-  window?: LeadershipWindow;
-}
-
-const ELECTOR_RESTART_DELAY = 1_000;
+/** A pod restarts this long after its process exited on its own. */
+const RESTART_DELAY = 1_000;
+const LEASE: LeaseRef = { namespace: 'sim', name: 'lease' };
 
 export async function runSimulation(schedule: SimSchedule, options: SimOptions = {}): Promise<SimRecord> {
-  const truth = new VirtualClock(Date.UTC(2026, 0, 1));
-  const epoch = truth.now();
-  const since = () => truth.now() - epoch;
-  const random = seededRandom(schedule.seed);
-  const store = new MemoryLeaseStore(truth);
-  const ref: LeaseRef = { namespace: 'sim', name: 'lease' };
-  const { timing, faults } = schedule;
-  const record: SimRecord = { schedule, windows: [], writes: [], timeline: [], quietAt: schedule.duration, leaderAfterQuiet: undefined, end: 0 };
-  const log = (who: string, what: string, clock?: SkewedClock) =>
-    record.timeline.push({ at: since(), who, what, ...(clock ? { localAt: clock.now() - epoch } : {}) });
+  const cluster = new SimulatedCluster(schedule, options);
+  await cluster.playFaultyPhase();
+  await cluster.playQuietPhase(options.quietFor ?? 3 * schedule.timing.leaseDuration);
+  return cluster.finish();
+}
 
-  store.setLatency(() => faults.latency.min + random() * (faults.latency.max - faults.latency.min));
-  store.setFaultPolicy(() => {
-    const roll = random();
-    if (roll < faults.unavailableRate) return { kind: 'Unavailable' };
-    if (roll < faults.unavailableRate + faults.timeoutAfterCommitRate) return { kind: 'Unavailable', afterApply: true };
-    if (roll < faults.unavailableRate + faults.timeoutAfterCommitRate + faults.conflictRate) return { kind: 'Conflict' };
-    return undefined;
-  });
-  store.changes$.subscribe(({ call, before, after }) => {
-    const write: CommittedWrite = {
-      at: since(),
-      by: call.identity,
-      verb: call.verb,
-      holderBefore: before?.record.holderIdentity ?? null,
-      holderAfter: after?.record.holderIdentity ?? null,
-      transitionsBefore: before?.record.leaseTransitions ?? null,
-      transitionsAfter: after?.record.leaseTransitions ?? null,
-    };
-    record.writes.push(write);
-    log(call.identity, `wrote holder=${JSON.stringify(write.holderAfter)} transitions=${write.transitionsAfter}`);
-  });
-  // The operator creates the lease, as CloudNativePG's does; electors would create it themselves.
-  store.put(ref, { holderIdentity: '', leaseDurationSeconds: timing.leaseDuration / 1000, acquireTime: null, renewTime: null, leaseTransitions: 0 });
+class SimulatedCluster {
+  private readonly truth = new VirtualClock(Date.UTC(2026, 0, 1));
+  private readonly store = new MemoryLeaseStore(this.truth);
+  private readonly recorder: SimRecorder;
+  private readonly random: () => number;
+  /** One clock per machine: a restarted process keeps its machine's offset and rate. */
+  private readonly clocks: SkewedClock[];
+  private readonly processes: (SimProcess | undefined)[] = [];
+  private readonly partitioned = new Set<string>();
+  private serial = 0;
+  /** The stored leaseTransitions as a number, whatever type it was written with. */
+  private storedTerm: number | null = null;
+  /** The term a third-party write about to be committed stores (its spec may not be a number). */
+  private thirdPartyTerm = 0;
 
-  const processes: (SimProcess | undefined)[] = [];
-  let serial = 0;
-  const runtime = (clock: SkewedClock): RuntimeOptions => ({
-    clock,
-    random,
-    ...(options.implementations ? { implementations: options.implementations } : {}),
-  });
-
-  /** Records the leadership window of an actor from its snapshots: the same edges Participant uses. */
-  function trackWindows(process: SimProcess, actor: PrimaryLease['actor']): void {
-    let open: LeadershipWindow | undefined;
-    const close = (why: string) => {
-      if (!open) return;
-      open.end = since();
-      open = undefined;
-      log(process.participant.identity, `stops leading (${why})`, process.clock);
-    };
-    process.watching = () => {
-      const snapshot = actor.getSnapshot();
-      return snapshot.matches({ acquiring: 'waiting' }) && snapshot.context.watchUp;
-    };
-    actor.subscribe({
-      next: (snapshot) => {
-        const leading = isLeading(snapshot);
-        if (leading && !open) {
-          open = { process: process.serial, identity: process.participant.identity, start: since(), end: Infinity, term: snapshot.context.term };
-          process.window = open;
-          record.windows.push(open);
-          if (record.leaderAfterQuiet === undefined && since() >= record.quietAt) record.leaderAfterQuiet = since();
-          log(process.participant.identity, `leads, term ${snapshot.context.term}`, process.clock);
-        } else if (!leading && open) {
-          close(String(JSON.stringify(snapshot.value)));
-        }
-      },
-      complete: () => close('process ended'),
+  constructor(
+    private readonly schedule: SimSchedule,
+    private readonly options: SimOptions,
+  ) {
+    this.recorder = new SimRecorder(this.truth, schedule);
+    this.random = seededRandom(schedule.seed);
+    this.clocks = schedule.participants.map((p) => new SkewedClock(this.truth, p.offset, p.rate));
+    this.injectFaults();
+    this.store.changes$.subscribe((change) => this.recordWrite(change));
+    // The operator creates the lease, as CloudNativePG's does; electors would create it themselves.
+    this.store.put(LEASE, {
+      holderIdentity: '',
+      leaseDurationSeconds: schedule.timing.leaseDuration / 1000,
+      acquireTime: null,
+      renewTime: null,
+      leaseTransitions: 0,
     });
   }
 
-  // One clock per machine: a restarted process keeps its machine's offset and rate.
-  const clocks = schedule.participants.map((p) => new SkewedClock(truth, p.offset, p.rate));
+  /** Every participant starts; the schedule's events strike in time order until its duration. */
+  async playFaultyPhase(): Promise<void> {
+    this.schedule.participants.forEach((_, slot) => this.start(slot));
+    for (const event of [...this.schedule.events].sort((a, b) => a.at - b.at)) {
+      if (event.at >= this.schedule.duration) break;
+      await this.truth.advanceTo(this.recorder.at(event.at));
+      this.apply(event);
+    }
+    await this.truth.advanceTo(this.recorder.at(this.schedule.duration));
+  }
 
-  function start(slot: number): SimProcess {
-    // Identities are unique among live processes: a successor starts only once its predecessor is
-    // gone (a pod is recreated after its container exits), so a lingering one is killed first.
-    processes[slot]?.stop();
-    const participant = schedule.participants[slot]!;
-    const clock = clocks[slot]!;
-    const lock = store.lockFor(ref, participant.identity);
-    const process: SimProcess = {
-      serial: ++serial,
+  /** Faults off, everyone reconnected and running: a leader must appear. */
+  async playQuietPhase(quietFor: number): Promise<void> {
+    this.recorder.log('sim', 'quiet: faults off, all healed, dead processes restarted');
+    this.store.setFaultPolicy(undefined);
+    this.store.setLatency(this.schedule.faults.latency.min);
+    this.schedule.participants.forEach((participant, slot) => {
+      this.store.setPartitioned(participant.identity, false);
+      if (!this.processes[slot]?.alive) this.start(slot);
+    });
+    this.recorder.quiet();
+    await this.truth.advanceTo(this.recorder.at(this.schedule.duration + quietFor));
+  }
+
+  async finish(): Promise<SimRecord> {
+    const record = this.recorder.finish();
+    for (const process of this.processes) process?.stop();
+    await this.truth.advance(0);
+    return record;
+  }
+
+  /** Per-call faults and latency, drawn from the schedule's seeded randomness. */
+  private injectFaults(): void {
+    const { latency, unavailableRate, timeoutAfterCommitRate, conflictRate } = this.schedule.faults;
+    this.store.setLatency(() => latency.min + this.random() * (latency.max - latency.min));
+    this.store.setFaultPolicy(() => {
+      const roll = this.random();
+      if (roll < unavailableRate) return { kind: 'Unavailable' };
+      if (roll < unavailableRate + timeoutAfterCommitRate) return { kind: 'Unavailable', afterApply: true };
+      if (roll < unavailableRate + timeoutAfterCommitRate + conflictRate) return { kind: 'Conflict' };
+      return undefined;
+    });
+  }
+
+  private recordWrite({ call, before, after }: StoreChange): void {
+    const thirdParty = call.identity === THIRD_PARTY;
+    const holderBefore = before?.record.holderIdentity ?? null;
+    const transitionsAfter = thirdParty ? this.thirdPartyTerm : (after?.record.leaseTransitions ?? null);
+    this.recorder.write({
+      by: call.identity,
+      verb: call.verb,
+      holderBefore,
+      holderAfter: after?.record.holderIdentity ?? null,
+      transitionsBefore: this.storedTerm,
+      transitionsAfter,
+      thirdParty,
+      holderWatching: thirdParty && holderBefore !== null && this.store.isWatching(LEASE, holderBefore),
+      malformed: after?.malformed === true,
+    });
+    this.storedTerm = transitionsAfter;
+  }
+
+  /**
+   * Another client writes the lease raw, whoever holds it: what kubectl edit or a peer with bugs
+   * can leave there. Its term relative to the stored one decides leaseTransitions.
+   */
+  private writeAsThirdParty(write: ThirdPartyWrite): void {
+    const holder = this.store.peek(LEASE)?.record.holderIdentity ?? '';
+    const term = this.storedTerm ?? 0;
+    // No API server stores a leaseTransitions beyond the int32 maximum, whatever its type.
+    const within = (value: number) => Math.min(INT32_MAX, value);
+    const terms = { kept: term, next: within(term + 1), string: within(term + 1), fraction: within(term + 0.5), max: INT32_MAX };
+    this.thirdPartyTerm = terms[write.transitions];
+    const now = formatMicroTime(this.truth.now());
+    const spec: Record<string, unknown> = {
+      holderIdentity: { nobody: '', intruder: 'intruder', same: holder, wrongType: 7 }[write.holder],
+      acquireTime: now,
+      renewTime: now,
+      leaseTransitions: write.transitions === 'string' ? String(this.thirdPartyTerm) : this.thirdPartyTerm,
+    };
+    if (write.duration !== 'missing') {
+      spec.leaseDurationSeconds = write.duration === 'zero' ? 0 : write.duration === 'string' ? '15' : write.duration;
+    }
+    this.recorder.log('third party', `writes ${JSON.stringify(spec)}`);
+    this.store.putRaw(LEASE, spec);
+  }
+
+  private get faultFree(): boolean {
+    const { unavailableRate, timeoutAfterCommitRate, conflictRate } = this.schedule.faults;
+    return this.partitioned.size === 0 && unavailableRate === 0 && timeoutAfterCommitRate === 0 && conflictRate === 0;
+  }
+
+  /**
+   * Starts the process of `slot`. Identities are unique among live processes: a successor starts
+   * only once its predecessor is gone (a pod is recreated after its container exits), so a
+   * lingering one is killed first.
+   */
+  private start(slot: number): SimProcess {
+    this.processes[slot]?.stop();
+    const participant = this.schedule.participants[slot]!;
+    const process = startProcess({
+      serial: ++this.serial,
       slot,
       participant,
-      clock,
-      alive: true,
-      stop: () => {},
-      release: () => {},
-      upgrade: () => {},
-      watching: () => false,
-    };
-    processes[slot] = process;
-    log(participant.identity, `starts (${participant.kind}, clock offset ${participant.offset} ms, rate ${participant.rate})`, clock);
-    if (participant.kind === 'primary') {
-      const primary = new PrimaryLease({ lock, ...runtime(clock) });
-      trackWindows(process, primary.actor);
-      primary.onFatal((error) => {
-        log(participant.identity, `fatal: ${error.message}`, clock);
-        process.alive = false;
-      });
-      primary.acquire(timing).catch(() => undefined); // a stopped process's acquire rejects: expected
-      process.stop = () => primary.stop();
-      process.release = () => void primary.release().catch(() => undefined).finally(() => primary.stop());
-      process.upgrade = () => {
-        primary.setUpgrading(true);
-        start(slot);
-      };
-    } else {
-      const controller = new AbortController();
-      const elector = new LeaderElector({
-        lock,
-        ...timing,
-        releaseOnCancel: true,
-        callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
-        ...runtime(clock),
-      });
-      trackWindows(process, elector.actor);
-      void elector.run({ signal: controller.signal }).then(() => {
-        // Run is one-shot: after losing the lease the operator pod restarts and competes again.
-        if (!process.alive || processes[slot] !== process) return;
-        process.alive = false;
-        truth.setTimeout(() => processes[slot] === process && start(slot), ELECTOR_RESTART_DELAY);
-      });
-      process.stop = () => {
-        if (elector.actor.getSnapshot().status === 'active') elector.actor.send({ type: 'STOP' });
-      };
-      process.release = () => controller.abort();
-      process.upgrade = () => start(slot);
-    }
+      clock: this.clocks[slot]!,
+      lock: this.store.lockFor(LEASE, participant.identity),
+      timing: this.schedule.timing,
+      runtime: {
+        clock: this.clocks[slot]!,
+        random: this.random,
+        ...(this.options.implementations ? { implementations: this.options.implementations } : {}),
+      },
+      recorder: this.recorder,
+      onExit: (exited) => this.restartLater(exited),
+    });
+    this.processes[slot] = process;
     return process;
   }
 
-  const partitioned = new Set<string>();
-  const faultFree = () =>
-    partitioned.size === 0 && faults.unavailableRate === 0 && faults.timeoutAfterCommitRate === 0 && faults.conflictRate === 0;
+  /**
+   * A process that exits on its own is restarted by its pod, as the kubelet does: an elector's Run
+   * is one-shot, and an instance manager exits on a fatal preemption.
+   */
+  private restartLater(exited: SimProcess): void {
+    if (!exited.alive || this.processes[exited.slot] !== exited) return;
+    exited.alive = false;
+    this.truth.setTimeout(() => this.processes[exited.slot] === exited && this.start(exited.slot), RESTART_DELAY);
+  }
 
-  function apply(event: SimEvent): void {
-    if (event.action === 'isolateLeader') {
-      const slot = processes.findIndex((p) => p?.window?.end === Infinity);
-      const story = event.story;
-      if (slot < 0 || !story) return;
-      apply({ at: since(), action: 'partition', target: slot });
-      truth.setTimeout(() => since() < record.quietAt && apply({ at: since(), action: 'heal', target: slot }), story.cutOffFor);
-      truth.setTimeout(
-        () => since() < record.quietAt && apply({ at: since(), action: story.then, target: slot }),
-        story.cutOffFor + story.after,
-      );
-      return;
-    }
-    const process = processes[event.target];
-    const participant = schedule.participants[event.target]!;
-    const who = participant.identity;
+  private apply(event: SimEvent): void {
+    if (event.action === 'isolateLeader') return this.isolateLeader(event);
+    const process = this.processes[event.target];
+    const who = this.schedule.participants[event.target]!.identity;
     switch (event.action) {
       case 'crash':
       case 'release':
         if (!process?.alive) return;
-        log(who, event.action === 'crash' ? 'crashes' : 'releases and exits', process.clock);
-        if (event.action === 'release' && process.window?.end === Infinity && faultFree()) {
-          process.window.handOverExpected = processes.some((p) => p !== process && p?.alive && p.watching());
+        this.recorder.log(who, event.action === 'crash' ? 'crashes' : 'releases and exits', process.clock);
+        if (event.action === 'release' && process.window?.end === Infinity && this.faultFree) {
+          process.window.handOverExpected = this.processes.some((p) => p !== process && p?.alive && p.watching());
         }
         process.alive = false;
         if (event.action === 'crash') process.stop();
         else process.release();
         return;
       case 'restart':
-        if (process?.alive) return;
-        start(event.target);
+        if (!process?.alive) this.start(event.target);
         return;
       case 'upgrade':
         if (!process?.alive) return;
-        log(who, 'upgrades in place', process.clock);
+        this.recorder.log(who, 'upgrades in place', process.clock);
         process.alive = false;
-        process.upgrade();
+        process.upgrade(() => this.start(event.target));
         return;
       case 'partition':
       case 'heal':
-        log(who, event.action === 'partition' ? 'is partitioned from the API' : 'reconnects to the API');
-        store.setPartitioned(who, event.action === 'partition');
-        if (event.action === 'partition') partitioned.add(who);
-        else partitioned.delete(who);
+        this.recorder.log(who, event.action === 'partition' ? 'is partitioned from the API' : 'reconnects to the API');
+        this.store.setPartitioned(who, event.action === 'partition');
+        if (event.action === 'partition') this.partitioned.add(who);
+        else this.partitioned.delete(who);
         return;
       case 'dropWatch':
-        log(who, 'watch dropped');
-        store.dropWatches((identity) => identity === who);
+        this.recorder.log(who, 'watch dropped');
+        this.store.dropWatches((identity) => identity === who);
+        return;
+      case 'thirdParty':
+        if (event.write) this.writeAsThirdParty(event.write);
         return;
     }
   }
 
-  schedule.participants.forEach((_, slot) => start(slot));
-  for (const event of [...schedule.events].sort((a, b) => a.at - b.at)) {
-    if (event.at >= schedule.duration) break;
-    await truth.advanceTo(epoch + event.at);
-    apply(event);
+  /** A story: whoever leads now is cut off, comes back, then does `story.then`. */
+  private isolateLeader({ story }: SimEvent): void {
+    const slot = this.processes.findIndex((p) => p?.window?.end === Infinity);
+    if (slot < 0 || !story) return;
+    const later = (action: SimEvent['action'], after: number) =>
+      this.truth.setTimeout(() => {
+        const now = this.recorder.since();
+        if (now < this.recorder.record.quietAt) this.apply({ at: now, action, target: slot });
+      }, after);
+    this.apply({ at: this.recorder.since(), action: 'partition', target: slot });
+    later('heal', story.cutOffFor);
+    later(story.then, story.cutOffFor + story.after);
   }
-  await truth.advanceTo(epoch + schedule.duration);
-
-  // Quiet phase: faults off, everyone reconnected and running; a leader must appear.
-  log('sim', 'quiet: faults off, all healed, dead processes restarted');
-  store.setFaultPolicy(undefined);
-  store.setLatency(faults.latency.min);
-  schedule.participants.forEach((participant, slot) => {
-    store.setPartitioned(participant.identity, false);
-    if (!processes[slot]?.alive) start(slot);
-  });
-  if (record.windows.some((w) => w.end === Infinity)) record.leaderAfterQuiet = since();
-  await truth.advanceTo(epoch + schedule.duration + (options.quietFor ?? 3 * timing.leaseDuration));
-  record.end = since();
-  for (const process of processes) process?.stop();
-  await truth.advance(0);
-  return record;
 }

@@ -1,14 +1,19 @@
 /**
  * The guarantees of DESIGN.md, checked on a simulated run's record:
- *  1. no two leadership windows overlap (safety);
+ *  1. no two leadership windows overlap (safety), unless another client freed the lease under the
+ *     earlier one (holder "": candidates take it at once; check 4 bounds how long the leader acts);
  *  2. a non-holder never writes over a holder whose window is open;
- *  3. leaseTransitions never decreases;
- *  4. liveness: once faults stop, a leader exists within the bound; after an explicit release with
+ *  3. no participant writes a lower leaseTransitions than the one stored, whatever its type, nor a
+ *     record the store reads as malformed (a term past the int32 maximum, say);
+ *  4. a leader whose watch is attached stops leading within one watch delivery of another client's
+ *     write that removes it (holder "", another, or a holder of the wrong type);
+ *  5. liveness: once faults stop, a leader exists within the bound; after an explicit release with
  *     a watching candidate and no faults, the next leader within one watch delivery and one write.
  */
-import type { SimRecord } from './cluster.js';
+import { LONGEST_THIRD_PARTY_DURATION } from './arbitrary.js';
+import type { LeadershipWindow, SimRecord } from './record.js';
 
-export type InvariantName = 'overlap' | 'nonHolderWrite' | 'transitions' | 'liveness' | 'handOver';
+export type InvariantName = 'overlap' | 'nonHolderWrite' | 'transitions' | 'malformedWrite' | 'removal' | 'liveness' | 'handOver';
 
 export interface Violation {
   invariant: InvariantName;
@@ -20,10 +25,12 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 
 /** The longest a leaderless cluster may take to elect once faults stop (see the bound's terms). */
 export function livenessBound(record: SimRecord): number {
-  const { timing, participants, faults } = record.schedule;
+  const { timing, participants, faults, events } = record.schedule;
   const slowest = Math.min(...participants.map((p) => p.rate));
+  const thirdParty = events.some((e) => e.action === 'thirdParty');
+  const longestWait = thirdParty ? LONGEST_THIRD_PARTY_DURATION * timing.leaseDuration : timing.leaseDuration;
   return (
-    timing.leaseDuration / slowest + // a candidate waits leaseDuration of its own time after first sight
+    longestWait / slowest + // a candidate waits the longest duration written, on its own clock, after first sight
     2.2 * timing.retryPeriod + // it may first see the lease only at its next (jittered) poll
     1_000 + // or when its watch, or its restarted process, is back
     4 * faults.latency.max // the read that sees it, and the claim
@@ -34,21 +41,31 @@ export function checkInvariants(record: SimRecord): Violation[] {
   const violations: Violation[] = [];
   const windows = [...record.windows].sort((a, b) => a.start - b.start);
 
-  let widest = windows[0];
-  for (const window of windows.slice(1)) {
-    if (widest && window.start < widest.end) {
+  // Another client freeing the lease (holder "", or a holder read as "") lets candidates take it at
+  // once, before its leader can know: an overlap with a tenure it removed and then freed is the
+  // writer's (check 4 bounds how long the removed leader acts). Order is commit order.
+  const { writes } = record;
+  const openingWrite = (w: LeadershipWindow) => writes.findLastIndex((c) => c.by === w.identity && c.at <= w.start);
+  const freedUnder = (removed: LeadershipWindow, other: LeadershipWindow) => {
+    const removal = writes.findIndex(
+      (c, i) => c.thirdParty && i > openingWrite(removed) && c.holderBefore === removed.identity && c.holderAfter !== removed.identity,
+    );
+    return removal >= 0 && writes.some((c, i) => c.thirdParty && i >= removal && c.holderAfter === '' && c.at <= other.start);
+  };
+  windows.forEach((earlier, i) => {
+    for (const later of windows.slice(i + 1)) {
+      if (later.start >= earlier.end || freedUnder(earlier, later) || freedUnder(later, earlier)) continue;
       violations.push({
         invariant: 'overlap',
-        at: window.start,
-        message: `${window.identity} (process ${window.process}) leads from ${seconds(window.start)} while ${widest.identity} (process ${widest.process}) leads until ${seconds(widest.end)}`,
+        at: later.start,
+        message: `${later.identity} (process ${later.process}) leads from ${seconds(later.start)} while ${earlier.identity} (process ${earlier.process}) leads until ${seconds(earlier.end)}`,
       });
     }
-    if (!widest || window.end > widest.end) widest = window;
-  }
+  });
 
   for (const write of record.writes) {
     const { holderBefore, by } = write;
-    if (holderBefore && holderBefore !== by && by !== '(test)') {
+    if (holderBefore && holderBefore !== by && !write.thirdParty) {
       const live = windows.find((w) => w.identity === holderBefore && w.start <= write.at && write.at < w.end);
       if (live) {
         violations.push({
@@ -58,6 +75,7 @@ export function checkInvariants(record: SimRecord): Violation[] {
         });
       }
     }
+    if (write.thirdParty) continue;
     if (write.transitionsBefore !== null && write.transitionsAfter !== null && write.transitionsAfter < write.transitionsBefore) {
       violations.push({
         invariant: 'transitions',
@@ -65,7 +83,29 @@ export function checkInvariants(record: SimRecord): Violation[] {
         message: `${by} lowered leaseTransitions from ${write.transitionsBefore} to ${write.transitionsAfter}`,
       });
     }
+    if (write.malformed) {
+      violations.push({ invariant: 'malformedWrite', at: write.at, message: `${by} wrote a record the store reads as malformed` });
+    }
   }
+
+  // One watch delivery: the memory store delivers half a round trip after the commit. The tenure
+  // removed is a window whose opening write came before the removal; a later claim of the freed
+  // lease is a new tenure.
+  const delivery = record.schedule.faults.latency.max / 2 + 1;
+  writes.forEach((write, index) => {
+    if (!write.thirdParty || !write.holderWatching || !write.holderBefore || write.holderAfter === write.holderBefore) return;
+    const deadline = write.at + delivery;
+    const late = windows.find(
+      (w) => w.identity === write.holderBefore && w.start <= deadline && w.end > deadline && openingWrite(w) < index,
+    );
+    if (late) {
+      violations.push({
+        invariant: 'removal',
+        at: write.at,
+        message: `${late.identity} was removed by another client's write at ${seconds(write.at)} with its watch attached, yet leads until ${seconds(late.end)} (bound ${delivery} ms)`,
+      });
+    }
+  });
 
   const bound = livenessBound(record);
   if (record.leaderAfterQuiet === undefined || record.leaderAfterQuiet - record.quietAt > bound) {
@@ -79,7 +119,10 @@ export function checkInvariants(record: SimRecord): Violation[] {
   }
 
   const handOverBound = 3 * record.schedule.faults.latency.max + 1; // release write, watch delivery, claim
-  for (const released of windows.filter((w) => w.handOverExpected)) {
+  // A release hands over only a lease that is still ours: another client's write meanwhile voids it.
+  const overwritten = (window: LeadershipWindow) =>
+    record.writes.some((w) => w.thirdParty && w.at >= window.start && w.at <= window.end + handOverBound);
+  for (const released of windows.filter((w) => w.handOverExpected && !overwritten(w))) {
     const next = windows.find((w) => w.start >= released.end);
     if (!next || next.start - released.end > handOverBound) {
       violations.push({

@@ -21,7 +21,21 @@ export type SimAction =
   | 'partition' // cut off from the API
   | 'heal' // reconnected
   | 'dropWatch' // its watch stream breaks
-  | 'isolateLeader'; // a story: whoever leads now is cut off, comes back, then does `then`
+  | 'isolateLeader' // a story: whoever leads now is cut off, comes back, then does `then`
+  | 'thirdParty'; // another client writes the lease (kubectl, a buggy peer): see ThirdPartyWrite
+
+/** What another client writes over the lease, whoever holds it; the simulation writes it raw. */
+export interface ThirdPartyWrite {
+  /**
+   * The holder written: nobody (a forced release), "intruder" (a takeover by an identity no
+   * participant has), the holder as it is (a touch), or a number (malformed: read as nobody).
+   */
+  holder: 'nobody' | 'intruder' | 'same' | 'wrongType';
+  /** leaseDurationSeconds: left out, 0, a numeric string (all unusable: read as 0), or whole seconds. */
+  duration: 'missing' | 'zero' | 'string' | number;
+  /** leaseTransitions relative to the stored term: kept, + 1, + 1 as a string, + 0.5, or the int32 maximum. */
+  transitions: 'kept' | 'next' | 'string' | 'fraction' | 'max';
+}
 
 export interface SimEvent {
   /** True time since the start, ms. */
@@ -31,6 +45,8 @@ export interface SimEvent {
   target: number;
   /** For isolateLeader: how long the leader is cut off, and what it does `after` ms once back. */
   story?: { cutOffFor: number; then: SimAction; after: number };
+  /** For thirdParty: what is written. */
+  write?: ThirdPartyWrite;
 }
 
 export interface SimFaults {

@@ -1,5 +1,5 @@
 /** A readable account of a simulated run: who did what when, on true time and on their own clock. */
-import type { SimRecord } from './cluster.js';
+import type { SimRecord } from './record.js';
 import type { Violation } from './invariants.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(3).padStart(8)}s`;

@@ -49,14 +49,14 @@ describe.each(targets)('facades over HTTP against $title', ({ target, runs }) =>
 
   it('PrimaryLease: refuses another holder on first sight, takes over after leaseDuration unchanged', async () => {
     world = await httpWorld();
-    await world.put({ holderIdentity: 'pod-2', leaseDurationSeconds: 15, leaseTransitions: 3 });
-    const acquired = track(primary('pod-1').acquire({ leaseDuration: 20_000 }));
-    await world.clock.advance(14_999);
+    await world.put({ holderIdentity: 'pod-2', leaseDurationSeconds: 20, leaseTransitions: 3 });
+    const acquired = track(primary('pod-1').acquire({ leaseDuration: 15_000 }));
+    await world.clock.advance(19_999);
     expect(acquired.settled).toBe(false);
     expect(world.requestCount('pod-1', 'update')).toBe(0);
     await world.clock.advance(1);
     expect(acquired.settled && !acquired.error).toBe(true);
-    expect(await world.record()).toMatchObject({ holderIdentity: 'pod-1', leaseDurationSeconds: 20, leaseTransitions: 4 });
+    expect(await world.record()).toMatchObject({ holderIdentity: 'pod-1', leaseDurationSeconds: 15, leaseTransitions: 4 });
   });
 
   it('PrimaryLease: never preempts a renewing holder', async () => {

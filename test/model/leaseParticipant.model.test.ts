@@ -12,6 +12,7 @@ import { createActor, fromPromise, type AnyActorRef, type SnapshotFrom } from 'x
 import { TestModel } from 'xstate/graph';
 import {
   leaseParticipantMachine,
+  takeoverAllowedAt,
   windowCloses,
   type LeaseCallInput,
   type LeaseCallOutput,
@@ -31,10 +32,13 @@ type Snapshot = SnapshotFrom<typeof leaseParticipantMachine>;
 type ModelEvent = { type: string; [key: string]: unknown };
 
 const SELF = 'me';
-const lease = (holder: string): ObservedLease => ({
-  record: { holderIdentity: holder, leaseDurationSeconds: 15, acquireTime: 0, renewTime: 0, leaseTransitions: 1 },
-  resourceVersion: holder || 'free',
+/** Every version the model writes or reads is 5; NEWER is a later write by someone. */
+const NEWER = 9;
+const lease = (holder: string, leaseDurationSeconds = 15, version = 5): ObservedLease => ({
+  record: { holderIdentity: holder, leaseDurationSeconds, acquireTime: 0, renewTime: 0, leaseTransitions: 1 },
+  resourceVersion: String(version),
 });
+const observed = (lease: ObservedLease | null) => ({ type: 'LEASE_OBSERVED', lease, at: 0 });
 
 /**
  * The facades' configurations: client-go (create, stop after loss), CloudNativePG (never create,
@@ -56,8 +60,8 @@ const after = (delay: string, node: string, overdue?: boolean) => ({
   ...(overdue === undefined ? {} : { overdue }),
 });
 
-/** Renewal events for the renew cycle at `prefix` (renewing, or upgradingHeld.renewing). */
-function renewEvents(context: ParticipantContext, sub: string, prefix: string, deadlineNode: string): ModelEvent[] {
+/** Renewal events in the renew cycle's sub-state `sub`. */
+function renewEvents(context: ParticipantContext, sub: string): ModelEvent[] {
   const base = context.lastRenewAt ?? context.observedAt ?? 0;
   switch (sub) {
     case 'attempt':
@@ -65,39 +69,57 @@ function renewEvents(context: ParticipantContext, sub: string, prefix: string, d
         done('renewLease', { lease: lease(SELF), at: base }),
         done('renewLease', { lease: lease(SELF), at: windowCloses(context) + 1, late: true }),
         ...errors('renewLease', 'Conflict', 'Unavailable'),
-        after('untilRenewDeadline', deadlineNode),
+        after('untilRenewDeadline', 'renewing'),
       ];
     case 'rereading':
       return [
         done('rereadLease', { lease: lease(SELF), at: base }),
         done('rereadLease', { lease: lease('other'), at: base }),
         ...errors('rereadLease', 'NotFound', 'Unavailable'),
-        after('untilRenewDeadline', deadlineNode),
+        after('untilRenewDeadline', 'renewing'),
       ];
     case 'retrying':
-      return [after('pollInterval', `${prefix}.retrying`, false), after('pollInterval', `${prefix}.retrying`, true)];
+      return [after('pollInterval', 'renewing.retrying', false), after('pollInterval', 'renewing.retrying', true)];
     default:
       return [];
   }
 }
 
+/**
+ * Watch deliveries to a holder: a newer write naming another, "" or us, the lease deleted, and our
+ * own version echoed back (as ours, and as another's: not newer, so ignored either way).
+ */
+const whileHeld = (): ModelEvent[] => [
+  ...['other', '', SELF].map((h) => observed(lease(h, 15, NEWER))),
+  observed(null),
+  observed(lease(SELF)),
+  observed(lease('other')),
+];
+
 /** Every event the model may take in `snapshot`, with the payload variants its guards branch on. */
 function modelEvents(snapshot: Snapshot): ModelEvent[] {
   const { context } = snapshot;
   const path = pathOf(snapshot.value).split('.');
-  const [top, sub, leaf] = path;
+  const [top, sub] = path;
   if (snapshot.status !== 'active') return [];
-  const events: ModelEvent[] = [{ type: 'STOP' }, { type: context.upgrading ? 'UPGRADE_ABORTED' : 'UPGRADE_STARTED' }];
+  const events: ModelEvent[] = [
+    { type: 'STOP' },
+    { type: 'RELEASE' },
+    { type: context.upgrading ? 'UPGRADE_ABORTED' : 'UPGRADE_STARTED' },
+  ];
   switch (top) {
     case 'idle':
-      events.push({ type: 'ACQUIRE' }, { type: 'RELEASE' });
+      events.push({ type: 'ACQUIRE' });
       break;
     case 'acquiring':
       events.push(
-        ...[SELF, 'other', ''].map((h) => ({ type: 'LEASE_OBSERVED', lease: lease(h), at: 0 })),
-        { type: 'LEASE_OBSERVED', lease: null, at: 0 },
+        ...[SELF, 'other', ''].map((h) => observed(lease(h))),
+        // Another holder whose record makes the wait longer, or shorter (it re-decides).
+        ...[30, 5].map((seconds) => observed(lease('other', seconds))),
+        // A write after the one we act on (a claim in flight is overtaken by it).
+        observed(lease('other', 15, NEWER)),
+        observed(null),
         { type: 'WATCH_DOWN', reason: 'model', at: 0 },
-        { type: 'RELEASE' },
       );
       if (sub === 'reading') {
         events.push(...[SELF, 'other', ''].map((h) => done('readLease', { lease: lease(h), at: 0 })));
@@ -118,18 +140,10 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
       if (sub === 'backoff') events.push(after('pollInterval', 'acquiring.backoff'));
       break;
     case 'leading':
-      events.push(after('renewInterval', 'leading', false), after('renewInterval', 'leading', true), { type: 'RELEASE' });
+      events.push(after('renewInterval', 'leading', false), after('renewInterval', 'leading', true), ...whileHeld());
       break;
     case 'renewing':
-      events.push({ type: 'RELEASE' }, ...renewEvents(context, sub!, 'renewing', 'renewing'));
-      break;
-    case 'upgradingHeld':
-      events.push({ type: 'RELEASE' });
-      if (sub === 'waiting') {
-        events.push(after('renewInterval', 'upgradingHeld.waiting', false), after('renewInterval', 'upgradingHeld.waiting', true));
-      } else {
-        events.push(...renewEvents(context, leaf!, 'upgradingHeld.renewing', 'upgradingHeld'));
-      }
+      events.push(...renewEvents(context, sub!), ...whileHeld());
       break;
     case 'releasing':
       if (sub === 'reading') {
@@ -150,7 +164,9 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
 function serializeState(snapshot: Snapshot): string {
   const c = snapshot.context;
   const holder = c.observed === null ? 'none' : c.observed.record.holderIdentity === SELF ? 'self' : c.observed.record.holderIdentity || 'empty';
-  return JSON.stringify([snapshot.value, c.watchUp, c.upgrading, holder, c.lastLoss !== null, c.lastRenewAt !== null]);
+  const armed = c.takeoverArmedFor === takeoverAllowedAt(c);
+  const version = c.observed?.resourceVersion;
+  return JSON.stringify([snapshot.value, c.watchUp, c.upgrading, holder, version, c.observed?.record.leaseDurationSeconds, armed, c.lastLoss !== null, c.lastRenewAt !== null]);
 }
 
 /** The abstract machine: clock-dependent guards read the generated event's `overdue` flag instead. */
@@ -189,7 +205,7 @@ function systemUnderTest(config: ParticipantConfig, coverage: MachineCoverage) {
     },
   });
   const actor = createActor(machine, {
-    input: { identity: SELF, lease: 'm/l', config: { ...config, watch: false } },
+    input: { identity: SELF, config: { ...config, watch: false } },
     clock,
     inspect: coverage.inspect,
   }).start();
@@ -250,7 +266,7 @@ describe('lease participant (model-based)', () => {
       const model = new TestModel(modelMachine(), {
         events: (snapshot) => modelEvents(snapshot as Snapshot) as never,
         serializeState: serialize,
-        input: { identity: SELF, lease: 'm/l', config },
+        input: { identity: SELF, config },
       });
       const shortest = new Map(model.getShortestPaths({ allowDuplicatePaths: true }).map((path) => [serialize(path.state), path]));
       const adjacency = model.getAdjacencyMap();

@@ -4,11 +4,14 @@
  */
 import { fromPromise } from 'xstate';
 import type { LeaseCallInput, LeaseCallOutput, ParticipantContext } from '../../machines/leaseParticipant.js';
-import { releasedRecord } from '../../src/lease/records.js';
+import { claimedRecord, releasedRecord } from '../../src/lease/records.js';
 import type { RuntimeOptions } from '../../src/runtime/participant.js';
 import { MAX_TIMER_DELAY } from '../../src/time/clock.js';
 
 type Override = NonNullable<RuntimeOptions['implementations']>;
+
+/** A delay until local time `at`, as the runtime's delays are. */
+const until = (clock: { now(): number }, at: number) => Math.min(MAX_TIMER_DELAY, Math.max(0, at - clock.now()));
 
 export const plantedBugs: Record<string, { override: Override; expect: string[] }> = {
   /** Judges expiry by the holder's renewTime against the local clock: wrong under clock offset. */
@@ -21,7 +24,7 @@ export const plantedBugs: Record<string, { override: Override; expect: string[] 
         untilObservedExpiry: ({ context }: { context: ParticipantContext }) => {
           const record = context.observed?.record;
           if (!record || record.renewTime === null) return defaults.delays.untilObservedExpiry({ context });
-          return Math.min(MAX_TIMER_DELAY, Math.max(0, record.renewTime + record.leaseDurationSeconds * 1000 - clock.now()));
+          return until(clock, record.renewTime + record.leaseDurationSeconds * 1000);
         },
       },
     }),
@@ -33,6 +36,44 @@ export const plantedBugs: Record<string, { override: Override; expect: string[] 
       ...defaults,
       guards: { ...defaults.guards, pastRenewDeadline: () => false },
       delays: { ...defaults.delays, untilRenewDeadline: () => MAX_TIMER_DELAY },
+    }),
+  },
+  /** A leader that stops watching its lease: another client's write reaches it only at its next renew. */
+  'ignores its lease while leading': {
+    expect: ['removal', 'nonHolderWrite'],
+    override: (defaults) => ({
+      ...defaults,
+      guards: { ...defaults.guards, removedByNewerWrite: () => false },
+    }),
+  },
+  /** Waits only the record's own duration: a holder without one counts as expired at once. */
+  "waits only the record's duration": {
+    expect: ['overlap', 'nonHolderWrite'],
+    override: (defaults, { clock }) => ({
+      ...defaults,
+      delays: {
+        ...defaults.delays,
+        untilObservedExpiry: ({ context }: { context: ParticipantContext }) => {
+          const { observed, observedAt } = context;
+          return observed && observedAt !== null ? until(clock, observedAt + observed.record.leaseDurationSeconds * 1000) : MAX_TIMER_DELAY;
+        },
+      },
+    }),
+  },
+  /** Counts leaseTransitions past the int32 maximum instead of saturating. */
+  'overflows the term': {
+    expect: ['malformedWrite'],
+    override: (defaults, { lock, clock }) => ({
+      ...defaults,
+      actors: {
+        ...defaults.actors,
+        claimLease: fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ input }) => {
+          const at = clock.now();
+          const observed = input.observed!;
+          const record = { ...claimedRecord(observed.record, lock.identity, input.config, at), leaseTransitions: observed.record.leaseTransitions + 1 };
+          return { lease: await lock.update(record, observed.resourceVersion), at };
+        }),
+      },
     }),
   },
   /** Releases with whatever resourceVersion is current instead of the one it holds the lease at. */

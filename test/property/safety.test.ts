@@ -1,6 +1,7 @@
 /**
  * Property: under any generated schedule of faults (API errors, timeouts after commit, conflicts,
- * latency, partitions, dropped watches, crashes, restarts, releases, in-place upgrades) and clock
+ * latency, partitions, dropped watches, crashes, restarts, releases, in-place upgrades, and other
+ * clients' writes: forced releases and takeovers, malformed records, odd durations) and clock
  * skew within tolerance, the invariants hold. A failing schedule is shrunk and printed as a timeline.
  * And the checker can fail: each planted bug is caught.
  */

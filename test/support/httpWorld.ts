@@ -23,10 +23,18 @@ const QUIESCE_LIMIT_MS = 5_000;
  */
 export const REAL_CLUSTER = process.env.LEASEHOLD_KUBECONFIG;
 
-export async function httpWorld(baseName = 'cluster-example', target: 'embedded' | 'real' = 'embedded') {
+export interface HttpWorldOptions {
+  /** Sends the locks' requests (not the world's own put/current) through a proxy started on the server's URL. */
+  locksThrough?: (serverUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
+}
+
+export async function httpWorld(baseName = 'cluster-example', target: 'embedded' | 'real' = 'embedded', options: HttpWorldOptions = {}) {
   const server: LeaseApiServer | undefined = target === 'embedded' ? await startLeaseApiServer() : undefined;
   const kubeConfig = target === 'embedded' ? new KubeConfig() : loadKubeConfig(REAL_CLUSTER);
   if (server) kubeConfig.loadFromString(server.kubeConfig());
+  const proxy = server && options.locksThrough ? await options.locksThrough(server.url) : undefined;
+  const lockConfig = proxy ? new KubeConfig() : kubeConfig;
+  if (server && proxy) lockConfig.loadFromString(server.kubeConfig().replaceAll(server.url, proxy.url));
   const api = kubeConfig.makeApiClient(CoordinationV1Api);
   // On a shared cluster every test gets its own lease, deleted afterwards.
   const name = server ? baseName : `leasehold-test-${baseName}-${randomUUID().slice(0, 8)}`;
@@ -50,7 +58,7 @@ export async function httpWorld(baseName = 'cluster-example', target: 'embedded'
 
   /** Counts and tracks every call of a KubernetesLeaseLock so the clock can wait for it. */
   function lock(identity: string): LeaseLock {
-    const inner = new KubernetesLeaseLock(kubeConfig, ref, identity, { clock });
+    const inner = new KubernetesLeaseLock(lockConfig, ref, identity, { clock });
     const tracked = <T extends ObservedLease>(verb: string, call: () => Promise<T>): Promise<T> => {
       counts.set(`${identity} ${verb}`, (counts.get(`${identity} ${verb}`) ?? 0) + 1);
       pending++;
@@ -110,7 +118,12 @@ export async function httpWorld(baseName = 'cluster-example', target: 'embedded'
       leaseTransitions: 0,
       ...fields,
     };
-    const spec = lockRecordToLeaseSpec(record) as V1Lease['spec'];
+    await putSpec(lockRecordToLeaseSpec(record));
+  }
+
+  /** Writes a spec as given (another client's record: fields left out stay out). */
+  async function putSpec(given: object): Promise<void> {
+    const spec = given as V1Lease['spec'];
     const existing = await api.readNamespacedLease({ name, namespace: ref.namespace }).catch(() => undefined);
     if (existing) delete existing.metadata?.managedFields;
     const written = existing
@@ -132,11 +145,13 @@ export async function httpWorld(baseName = 'cluster-example', target: 'embedded'
     ref,
     lock,
     put,
+    putSpec,
     current,
     record: async () => (await current())!.record,
     /** Calls a tracked lock made, by identity and verb. */
     requestCount: (identity: string, verb: string) => counts.get(`${identity} ${verb}`) ?? 0,
     close: async () => {
+      await proxy?.close();
       if (server) return server.close();
       await api.deleteNamespacedLease({ name, namespace: ref.namespace }).catch(() => undefined);
     },

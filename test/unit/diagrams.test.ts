@@ -50,7 +50,9 @@ describe('the overview', () => {
     expect(more).toEqual([]);
     // From states inside renewing (done: renewLease, always, after pollInterval) and from renewing itself.
     expect(renewingToAcquiring).toContain('label="after untilRenewDeadline\\ndone: renewLease\\nalways\\nafter pollInterval"');
-    expect(edgesBetween(overview, 'lease.leading', 'lease.renewing')).toEqual(['  "lease.leading" -> "lease.renewing" [label="after renewInterval", penwidth=1.8, color="#30343b"];']);
+    expect(edgesBetween(overview, 'lease.leading', 'lease.renewing')).toEqual([
+      '  "lease.leading" -> "lease.renewing" [label="LEASE_OBSERVED\\n[removedByNewerWrite]\\nafter renewInterval", penwidth=1.8, color="#30343b"];',
+    ]);
     // Transitions inside a compound state are its detail's, not the overview's.
     expect(edgesBetween(overview, 'lease.acquiring', 'lease.acquiring')).toEqual([]);
   });
@@ -67,13 +69,12 @@ describe('the overview', () => {
     const line = ['idle', 'acquiring', 'leading', 'renewing', 'releasing', 'stopped'].map((key) => x(`lease.${key}`));
     expect(line).toEqual([...line].sort((a, b) => a - b));
     expect(new Set(line).size).toBe(line.length);
-    expect(x('lease.upgradingHeld')).toBe(x('lease.renewing')); // stacked in renewing's column
   });
 
   it('refuses a declared order that does not name every top-level state exactly once', () => {
     const order = ['idle', 'acquiring', 'leading', 'renewing', 'leading', 'releasing', 'gone'];
     expect(() => columnsOf(leaseParticipantMachine, order)).toThrow(
-      'the overview order of lease names no top-level state gone; leaves out upgradingHeld, stopped; names leading twice: update its entry in visualize/machines.ts',
+      'the overview order of lease names no top-level state gone; leaves out stopped; names leading twice: update its entry in visualize/machines.ts',
     );
   });
 });
@@ -84,8 +85,6 @@ describe('detail diagrams', () => {
       'leaseParticipant',
       'leaseParticipant.acquiring',
       'leaseParticipant.renewing',
-      'leaseParticipant.upgradingHeld',
-      'leaseParticipant.upgradingHeld.renewing',
       'leaseParticipant.releasing',
     ]);
   });
@@ -105,15 +104,25 @@ describe('detail diagrams', () => {
     const acquiring = diagramOf('leaseParticipant.acquiring');
     expect(acquiring.dot).toContain('"exit:lease.leading" [shape=plaintext, style="", fontcolor="#5b6270", label="to leading"];');
     expect(edgesBetween(acquiring, 'lease.acquiring.claiming', 'exit:lease.leading')).toEqual(['  "lease.acquiring.claiming" -> "exit:lease.leading" [label="done: claimLease"];']);
-    expect(edgesBetween(acquiring, 'any:lease.acquiring', 'exit:lease.releasing')).toEqual(['  "any:lease.acquiring" -> "exit:lease.releasing" [label="RELEASE [notUpgrading]"];']);
+    expect(edgesBetween(acquiring, 'lease.acquiring.waiting', 'lease.acquiring.deciding')).toEqual(['  "lease.acquiring.waiting" -> "lease.acquiring.deciding" [label="LEASE_OBSERVED"];']);
     expect(acquiring.dot).toContain('LEASE_OBSERVED / observe');
-    expect(diagramOf('leaseParticipant.upgradingHeld').dot).toContain('RELEASE (no-op while upgrading in place)');
+    expect(edgesBetween(participant[0]!, 'any:lease', 'lease.releasing')).toEqual(['  "any:lease" -> "lease.releasing" [label="RELEASE [notUpgrading]", color="#979ca5", fontcolor="#4b5059"];']);
+    expect(participant[0]!.dot).toContain('RELEASE (no-op while upgrading in place)');
   });
 
   it('link a compound state inside a detail to its own detail', () => {
-    const upgrading = diagramOf('leaseParticipant.upgradingHeld').dot;
-    expect(upgrading).toContain('href="leaseParticipant.upgradingHeld.renewing.svg"');
-    expect(diagramOf('leaseParticipant.upgradingHeld.renewing').dot).toContain('"exit:lease.upgradingHeld.waiting"');
+    const nested = setup({}).createMachine({
+      id: 'door',
+      initial: 'open',
+      states: {
+        open: { initial: 'ajar', states: { ajar: { initial: 'still', states: { still: { on: { PUSH: '#door.shut' } } } } } },
+        shut: {},
+      },
+    });
+    const diagrams = machineDiagrams(drawingOf(nested));
+    const open = diagrams.find(({ file }) => file === 'door.open')!.dot;
+    expect(open).toContain('href="door.open.ajar.svg"');
+    expect(diagrams.find(({ file }) => file === 'door.open.ajar')!.dot).toContain('"exit:door.shut"');
   });
 });
 

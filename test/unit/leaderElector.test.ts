@@ -223,11 +223,11 @@ describe('LeaderElector', () => {
     ).rejects.toThrow(ConfigError);
   });
 
-  it('health: unhealthy only while leading without a renew for leaseDuration + timeout', async () => {
+  it('health: fails once the last renew is leaseDuration + timeout old, and keeps failing after the renew loop gave up (client-go)', async () => {
     const world = leaseWorld();
     const healthz = new HealthzAdaptor({ timeout: 20_000 });
     const { le } = elector(world, 'a', { watchdog: healthz });
-    track(le.run());
+    const ran = track(le.run());
     await world.clock.advance(0);
     expect(healthz.check()).toBeNull();
     world.clock.stall(35_000); // exactly leaseDuration + timeout: still tolerated
@@ -238,7 +238,25 @@ describe('LeaderElector', () => {
     healthz.handler({} as never, response as never);
     expect(response.status).toBe(500);
     expect(response.body).toContain('failed election to renew leadership');
-    await world.clock.advance(0); // the overdue deadline fires: no longer leader, so healthy again
+    await world.clock.advance(0); // the overdue deadline fires: leadership is lost, run() returns
+    expect(le.isLeader()).toBe(false);
+    expect(ran.settled).toBe(true);
+    // The last record it saw still names it, as client-go's IsLeader: a liveness probe restarts it.
+    await world.clock.advance(10 * 60_000);
+    expect(healthz.check()?.message).toContain('failed election to renew leadership');
+  });
+
+  it('health: a candidate that never led, and a leader that saw another holder take over, are healthy', async () => {
+    const world = leaseWorld();
+    world.put({ holderIdentity: 'b' });
+    const healthz = new HealthzAdaptor({ timeout: 20_000 });
+    const { le } = elector(world, 'a', { watchdog: healthz });
+    track(le.run());
+    await world.clock.advance(10_000);
+    expect(healthz.check()).toBeNull();
+    await world.clock.advanceUntil(() => le.isLeader(), 60_000);
+    world.put({ holderIdentity: 'b', leaseTransitions: 9 }); // a forced takeover: seen, so not stuck
+    await world.clock.advance(10 * 60_000);
     expect(le.isLeader()).toBe(false);
     expect(healthz.check()).toBeNull();
   });

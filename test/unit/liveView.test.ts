@@ -118,13 +118,13 @@ describe('live view server', () => {
     view = await startLiveView();
     const participant = createActor(leaseParticipantMachine.provide({}), {
       inspect: view.inspect,
-      input: { identity: 'pod-1', lease: 'default/demo', config: BASE_DEFAULTS },
+      input: { identity: 'pod-1', config: BASE_DEFAULTS },
     });
     view.register('pod-1', participant);
     const page = subscribe(view.url);
     const diagram = await page.next('diagram');
     expect(diagram.overview).toBe(readFileSync(join(DIAGRAM_DIR, 'leaseParticipant.svg'), 'utf8'));
-    expect(Object.keys(diagram.details)).toEqual(['lease.acquiring', 'lease.renewing', 'lease.upgradingHeld', 'lease.upgradingHeld.renewing', 'lease.releasing']);
+    expect(Object.keys(diagram.details)).toEqual(['lease.acquiring', 'lease.renewing', 'lease.releasing']);
     page.close();
   });
 

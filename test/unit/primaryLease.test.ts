@@ -51,6 +51,26 @@ describe('PrimaryLease', () => {
     expect(primary.isLeader()).toBe(false);
   });
 
+  it('releases with the releasedLeaseDuration given at construction (5 s), even if never acquired in this process', async () => {
+    const world = leaseWorld();
+    world.put({ holderIdentity: 'pod-1', leaseTransitions: 7 });
+    const primary = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock, releasedLeaseDuration: 5_000 });
+    await primary.release();
+    expect(world.record()).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 5, leaseTransitions: 7 });
+  });
+
+  it('the first acquire config overrides the constructor releasedLeaseDuration; an invalid one is refused at construction', async () => {
+    const world = leaseWorld();
+    world.put({ holderIdentity: '' });
+    const primary = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock, releasedLeaseDuration: 5_000 });
+    await primary.acquire({ releasedLeaseDuration: 3_000 });
+    await primary.release();
+    expect(world.record().leaseDurationSeconds).toBe(3);
+    const invalid = () => new PrimaryLease({ lock: world.lock('pod-2'), clock: world.clock, releasedLeaseDuration: 1_500 });
+    expect(invalid).toThrow(ConfigError);
+    expect(invalid).toThrow('releasedLeaseDuration must be a whole number of seconds');
+  });
+
   it('keeps the lease on release while upgrading in place', async () => {
     const world = leaseWorld();
     world.put({ holderIdentity: '' });
@@ -63,7 +83,8 @@ describe('PrimaryLease', () => {
     await primary.release();
     expect(world.current()).toEqual(before);
     expect(primary.isLeader()).toBe(true);
-    expect(primary.actor.getSnapshot().value).toEqual({ upgradingHeld: 'waiting' });
+    expect(primary.actor.getSnapshot().value).toBe('leading');
+    expect(primary.actor.getSnapshot().context.upgrading).toBe(true);
   });
 
   it('applies the config of the first acquire only', async () => {
@@ -107,17 +128,17 @@ describe('PrimaryLease', () => {
     expect(world.store.requestCount('pod-1', 'update')).toBe(0);
   });
 
-  it('takes over after leaseDuration unchanged: transitions 3 -> 4, duration rewritten', async () => {
+  it("takes over after the record's leaseDuration unchanged: transitions 3 -> 4, duration rewritten", async () => {
     const world = leaseWorld();
-    world.put({ holderIdentity: 'pod-2', leaseDurationSeconds: 15, leaseTransitions: 3 });
+    world.put({ holderIdentity: 'pod-2', leaseDurationSeconds: 20, leaseTransitions: 3 });
     const primary = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock });
-    const acquired = track(primary.acquire({ leaseDuration: 20_000 }));
+    const acquired = track(primary.acquire({ leaseDuration: 15_000 }));
     const start = world.clock.now();
     await world.clock.advanceUntil(() => acquired.settled, 60_000);
-    expect(world.clock.now() - start).toBe(15_000);
+    expect(world.clock.now() - start).toBe(20_000);
     expect(world.record()).toEqual({
       holderIdentity: 'pod-1',
-      leaseDurationSeconds: 20,
+      leaseDurationSeconds: 15,
       acquireTime: world.clock.now(),
       renewTime: world.clock.now(),
       leaseTransitions: 4,
