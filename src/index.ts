@@ -87,3 +87,4 @@ export {
   type LeaseErrorContext,
   type LeaseErrorKind,
 } from './lease/errors.js';
+export { LEASE_ERROR_KINDS } from './lease/errorKind.js';

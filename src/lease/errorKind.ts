@@ -4,6 +4,7 @@
  * "Layering" in machines/leaseParticipant.ts for the rule.
  */
 
+/** Every kind a LeaseApiError can have, as `error.kind` names it. */
 export const LEASE_ERROR_KINDS = ['NotFound', 'Conflict', 'AlreadyExists', 'Invalid', 'Forbidden', 'Unavailable'] as const;
 
 export type LeaseErrorKind = (typeof LEASE_ERROR_KINDS)[number];
