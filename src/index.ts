@@ -64,7 +64,7 @@ export { parseDuration, formatDuration } from './lease/duration.js';
 export type { Clock } from './time/clock.js';
 export { realClock } from './time/realClock.js';
 export { createLogger, silentLogger, withFields, type ConsoleLoggerOptions, type LogFields, type Logger, type LogLevel } from './log/logger.js';
-export { LeaseMetrics } from './metrics.js';
+export { LeaseMetrics } from './metrics/leaseMetrics.js';
 export {
   LeaseholdError,
   ConfigError,

@@ -4,7 +4,6 @@ import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
   leaseKeyId,
   leaseManagerMachine,
-  type LeaseManagerCounters,
   type ManagerOperation,
   type OperationResult,
 } from '../../machines/leaseManager.js';
@@ -19,8 +18,8 @@ import {
   WaitCancelledError,
 } from '../lease/errors.js';
 import { defaultSecretaryFinder, type Secretary, type SecretaryFinder } from '../lease/secretary.js';
-import { leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
-import { registerLeaseManagerMetrics } from '../leaseManagerMetrics.js';
+import { isLive, leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
+import { type LeaseManagerFigures, registerLeaseManagerMetrics } from '../metrics/leaseManagerMetrics.js';
 import { leaseManagerImplementations, type LeaseManagerImplementations } from '../runtime/leaseManagerImplementations.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { CallOptions } from './leaseFacade.js';
@@ -50,7 +49,7 @@ export interface LeaseManagerOptions {
   logger?: Logger;
   inspect?: Inspector;
   random?: () => number;
-  /** prom-client registry to publish the manager's metrics in (see src/leaseManagerMetrics.ts). */
+  /** prom-client registry to publish the manager's metrics in (see src/metrics/leaseManagerMetrics.ts). */
   registry?: Registry;
   /** Replaces named implementations of the machine (XState's .provide()): for planted-bug tests only. */
   implementations?: (defaults: LeaseManagerImplementations) => LeaseManagerImplementations;
@@ -99,14 +98,9 @@ export interface Reader {
 }
 
 /** What `report()` returns: sizes, queue, waiters, next wake-up and counters. */
-export interface LeaseManagerReport {
+export interface LeaseManagerReport extends LeaseManagerFigures {
   state: unknown;
-  leases: number;
-  pinned: number;
-  queued: { claims: number; revokes: number; pins: number };
-  waiters: number;
   nextWakeAt: number | null;
-  counters: LeaseManagerCounters;
 }
 
 interface Pending {
@@ -207,8 +201,7 @@ export class LeaseManager {
         return {
           check: () => {
             const held = this.actor.getSnapshot().context.leases.get(leaseKeyId(key));
-            const live = held && (held.pinnedBy.length > 0 || held.expiry > this.clock.now());
-            if (!held || held.holder !== holder || !live) {
+            if (!held || held.holder !== holder || !isLive(held, this.clock.now())) {
               throw new NotHeldError('lease not held', { lease: leaseKeyString(key), identity: holder });
             }
           },

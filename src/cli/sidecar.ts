@@ -104,7 +104,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
     let lock: LeaseLock = new KubernetesLeaseLock(connection.kubeConfig, ref, identity);
     let observeMetrics: ((elector: LeaderElector) => () => void) | undefined;
     if (settings.metrics) {
-      const { LeaseMetrics } = await import('../metrics.js');
+      const { LeaseMetrics } = await import('../metrics/leaseMetrics.js');
       const metrics = new LeaseMetrics();
       lock = metrics.instrument(lease, lock);
       observeMetrics = (elector) => metrics.observe(lease, elector.state$, realClock.now);

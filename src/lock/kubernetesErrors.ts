@@ -1,6 +1,7 @@
 /**
  * Turns what @kubernetes/client-node throws into leasehold's typed errors: `ApiException` (with the
- * Status body as raw text), node-fetch network errors, and aborts.
+ * Status body as raw text), undici's network errors (its fetch, which watches use, says only "fetch
+ * failed" and keeps the reason in `cause`), and aborts.
  */
 import {
   LeaseAlreadyExistsError,
@@ -38,7 +39,8 @@ export function toLeaseError(error: unknown, verb: KubernetesVerb, context: Leas
   // ApiException carries `code`; client-node's Watch reports a refused watch with `statusCode`.
   const fields = typeof error === 'object' && error !== null ? (error as { code?: unknown; statusCode?: unknown }) : {};
   const code = typeof fields.code === 'number' ? fields.code : fields.statusCode;
-  if (typeof code === 'number') {
+  // A DOMException (an abort, client-node's watch timeout) has a numeric `code` too, but no HTTP status.
+  if (typeof code === 'number' && !(error instanceof DOMException)) {
     // A refused watch has no body, only the Error's message (the HTTP status text).
     const status = parseStatus((error as { body?: unknown }).body ?? (error instanceof Error ? error.message : undefined));
     const message = status.message ?? `HTTP ${code}`;
@@ -67,6 +69,12 @@ export function toLeaseError(error: unknown, verb: KubernetesVerb, context: Leas
         return new LeaseInvalidError(`${verb}: unexpected HTTP ${code}: ${message}`, context);
     }
   }
-  const text = error instanceof Error ? error.message : String(error);
-  return new LeaseUnavailableError(`${verb}: the Kubernetes API is unreachable: ${text}`, context);
+  return new LeaseUnavailableError(`${verb}: the Kubernetes API is unreachable: ${networkFailure(error)}`, context);
+}
+
+/** undici says only "fetch failed" and keeps the reason (ECONNREFUSED, a TLS failure) in `cause`. */
+function networkFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && !error.message.includes(cause) ? `${error.message}: ${cause}` : error.message;
 }

@@ -13,6 +13,7 @@
 import { hostname } from 'node:os';
 import { CoreV1Api, type CoreV1Event, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { type Logger, silentLogger } from '../log/logger.js';
+import { kubernetesClient } from './kubernetesClient.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 
@@ -58,7 +59,7 @@ export class KubernetesEventRecorder {
   private sequence = 0;
 
   constructor(kubeConfig: KubeConfig, options: EventRecorderOptions = {}) {
-    this.api = kubeConfig.makeApiClient(CoreV1Api);
+    this.api = kubernetesClient(kubeConfig).makeApiClient(CoreV1Api);
     this.component = options.component ?? 'leasehold';
     this.host = options.host ?? hostname();
     this.clock = options.clock ?? realClock;

@@ -1,26 +1,28 @@
 /**
  * The LeaseLock port on a real coordination.k8s.io/v1 Lease, through @kubernetes/client-node:
  * read, create, and replace conditional on the resourceVersion last read; a watch of the one lease
- * (fieldSelector metadata.name) that resumes from the last resourceVersion, re-lists after 410
- * Expired, backs off on errors and reports itself down meanwhile so participants poll.
+ * (fieldSelector metadata.name) through the list-then-watch loop (listWatch.ts), which reports
+ * itself down while it cannot reach the server, so participants poll meanwhile.
  *
  * Every call honours the AbortSignal it is given; the participant runtime bounds each call with a
  * timeout of max(1 s, renewDeadline / 2) on its clock.
  */
-import { CoordinationV1Api, KubeConfig, type V1Lease, Watch } from '@kubernetes/client-node';
-import { Observable } from 'rxjs';
+import type { CoordinationV1Api, KubeConfig, V1Lease, Watch } from '@kubernetes/client-node';
+import { type Observable, mergeMap } from 'rxjs';
 import { LeaseUnavailableError } from '../lease/errors.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
 import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
-import type { Clock, TimerHandle } from '../time/clock.js';
+import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
+import { kubernetesClient } from './kubernetesClient.js';
 import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
 import { type EventRecorderOptions, eventRecorderFor, type KubernetesEventRecorder } from './kubernetesEvents.js';
-import { abortableBy } from './requestOptions.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './leaseLock.js';
+import { leaseListWatch } from './listWatch.js';
+import { requestOptions } from './requestOptions.js';
 
 export interface KubernetesLeaseLockOptions {
-  /** Clock for watch back-off; default realClock. */
+  /** Clock for the watch's back-off and connect timeout; default realClock. */
   clock?: Clock;
   /** Called with every recorded event (also kept in `events`, the last 100). */
   onEvent?: (message: string, lock: KubernetesLeaseLock) => void;
@@ -33,7 +35,7 @@ export interface KubernetesLeaseLockOptions {
   watchBackoff?: { initial: number; max: number };
   /**
    * How long a watch may take to connect (list included) before it is given up and reported down;
-   * default 10 s. client-node's Watch has no connect timeout of its own.
+   * default 10 s, on `clock`.
    */
   watchConnectTimeout?: number;
 }
@@ -43,18 +45,19 @@ const MAX_EVENTS = 100;
 export class KubernetesLeaseLock implements LeaseLock {
   readonly events: string[] = [];
   private readonly api: CoordinationV1Api;
+  private readonly watcher: Watch;
   private readonly clock: Clock;
   /** The last object read or written, so updates keep labels, annotations and owner references. */
   private cached: V1Lease | undefined;
   private readonly recorder: KubernetesEventRecorder | undefined;
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    kubeConfig: KubeConfig,
     readonly ref: LeaseRef,
     readonly identity: string,
     private readonly options: KubernetesLeaseLockOptions = {},
   ) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    ({ api: this.api, watch: this.watcher } = kubernetesClient(kubeConfig));
     this.clock = options.clock ?? realClock;
     const events = options.kubernetesEvents ?? true;
     if (events !== false) this.recorder = eventRecorderFor(kubeConfig, events === true ? {} : events);
@@ -108,88 +111,25 @@ export class KubernetesLeaseLock implements LeaseLock {
   }
 
   watch(): Observable<LeaseWatchEvent> {
-    return new Observable<LeaseWatchEvent>((subscriber) => {
-      const { initial = 500, max = 30_000 } = this.options.watchBackoff ?? {};
-      let closed = false;
-      let resourceVersion: string | undefined;
-      let backoff = initial;
-      let connection: AbortController | undefined;
-      let retry: TimerHandle | undefined;
-
-      const down = (error: unknown) => {
-        if (closed) return;
-        resourceVersion = undefined; // after a failure, re-list: we may have missed changes
-        subscriber.next({ type: 'down', error: toLeaseError(error, 'watch', this.errorContext) });
-        retry = this.clock.setTimeout(connect, backoff);
-        backoff = Math.min(max, backoff * 2);
-      };
-
-      // Each connection attempt has a number; events and ends from an abandoned attempt are ignored.
-      let attempt = 0;
-
-      const connect = async () => {
-        retry = undefined;
-        if (closed) return;
-        const current = ++attempt;
-        const live = () => !closed && current === attempt;
-        const onEvent = (type: string, object: unknown) => {
-          if (!live()) return;
-          const lease = object as V1Lease;
-          if (type === 'ERROR') {
-            // 410 Expired: our resourceVersion is too old; the stream ends and we re-list.
-            resourceVersion = undefined;
-            return;
-          }
-          resourceVersion = lease?.metadata?.resourceVersion ?? resourceVersion;
-          if (type === 'BOOKMARK') return;
-          backoff = initial;
-          if (lease?.metadata?.name !== this.ref.name) return;
-          subscriber.next({ type: 'observed', lease: type === 'DELETED' ? null : this.observe(lease) });
-        };
-        const onDone = (error: unknown) => {
-          if (!live()) return;
-          if (error) down(error);
-          else void connect(); // the server ended the stream (timeoutSeconds): resume, or re-list after a 410
-        };
-        const connectTimeout = this.options.watchConnectTimeout ?? 10_000;
-        const giveUp = this.clock.setTimeout(() => {
-          if (!live()) return;
-          attempt++; // whatever this attempt still delivers is stale now
-          down(new LeaseUnavailableError(`watch: no answer within ${connectTimeout} ms`, this.errorContext));
-        }, connectTimeout);
-        try {
-          if (resourceVersion === undefined) {
-            const list = await this.api.listNamespacedLease({
-              namespace: this.ref.namespace,
-              fieldSelector: `metadata.name=${this.ref.name}`,
-            });
-            if (!live()) return;
-            const item = list.items.find((lease) => lease.metadata?.name === this.ref.name);
-            subscriber.next({ type: 'observed', lease: item ? this.observe(item) : null });
-            resourceVersion = list.metadata?.resourceVersion;
-          }
-          const started = await new Watch(this.kubeConfig).watch(
-            `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.ref.namespace)}/leases`,
-            { fieldSelector: `metadata.name=${this.ref.name}`, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
-            onEvent,
-            onDone,
-          );
-          if (live()) connection = started;
-          else started.abort();
-        } catch (error) {
-          if (live()) down(error);
-        } finally {
-          this.clock.clearTimeout(giveUp);
-        }
-      };
-
-      void connect();
-      return () => {
-        closed = true;
-        if (retry !== undefined) this.clock.clearTimeout(retry);
-        connection?.abort();
-      };
+    const observed = (lease: V1Lease | null): LeaseWatchEvent[] => [{ type: 'observed', lease: lease ? this.observe(lease) : null }];
+    const events = leaseListWatch({ api: this.api, watch: this.watcher }, this.ref.namespace, { fieldSelector: `metadata.name=${this.ref.name}` }, {
+      clock: this.clock,
+      errorContext: this.errorContext,
+      ...(this.options.watchBackoff ? { backoff: this.options.watchBackoff } : {}),
+      ...(this.options.watchConnectTimeout !== undefined ? { connectTimeout: this.options.watchConnectTimeout } : {}),
     });
+    return events.pipe(
+      mergeMap((event): LeaseWatchEvent[] => {
+        switch (event.type) {
+          case 'listed':
+            return observed(event.objects.find((lease) => lease.metadata?.name === this.ref.name) ?? null);
+          case 'changed':
+            return event.object.metadata?.name === this.ref.name ? observed(event.change === 'DELETED' ? null : event.object) : [];
+          case 'down':
+            return [{ type: 'down', error: event.error }];
+        }
+      }),
+    );
   }
 
   private get errorContext() {
@@ -213,7 +153,7 @@ export class KubernetesLeaseLock implements LeaseLock {
   ): Promise<ObservedLease> {
     signal?.throwIfAborted();
     try {
-      const lease = await send(abortableBy(signal));
+      const lease = await send(requestOptions(signal));
       if (!lease?.metadata?.resourceVersion) {
         throw new LeaseUnavailableError(`${verb}: the API answered without a Lease`, this.errorContext);
       }

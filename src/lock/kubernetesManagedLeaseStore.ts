@@ -16,16 +16,19 @@
  * A revoked or expired lease is kept as an object with holder "" rather than deleted, so the store
  * needs only get, list, watch, create and update (deploy/rbac.yaml).
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease, Watch } from '@kubernetes/client-node';
-import type { Observable } from 'rxjs';
+import type { CoordinationV1Api, KubeConfig, V1Lease, Watch } from '@kubernetes/client-node';
+import { type Observable, defer, finalize, tap } from 'rxjs';
 import { ConfigError, LeaseAlreadyExistsError, LeaseConflictError, LeaseInvalidError, LeaseNotFoundError, LeaseUnavailableError } from '../lease/errors.js';
 import { leaseSpecToLockRecord } from '../lease/spec.js';
 import type { Clock } from '../time/clock.js';
-import { boundedRequest } from './boundedRequest.js';
-import type { KubernetesVerb } from './kubernetesErrors.js';
+import { boundedCall } from './boundedCall.js';
+import { kubernetesClient } from './kubernetesClient.js';
+import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
+import { DEFAULT_WATCH_BACKOFF, type ListWatchEvent, leaseListWatch } from './listWatch.js';
 import { LocalExpiries } from './localExpiries.js';
 import { type Decision, decideClaim, decideExpire, decidePin, decideRevoke, type ReadLease } from './managedLeaseDecisions.js';
 import { managedLeaseFeed } from './managedLeaseFeed.js';
+import { requestOptions } from './requestOptions.js';
 import { MANAGED_LEASE_SELECTOR, leaseKeyOf, managedLeaseBody, managedLeaseObjectName, pinnedByOf } from './managedLeaseObject.js';
 import {
   type ClaimOutcome,
@@ -56,8 +59,6 @@ export interface KubernetesManagedLeaseStoreOptions {
 const MAX_ATTEMPTS = 5;
 const MIN_REQUEST_TIMEOUT_MS = 1_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-/** Servers end watches after this; the feed resumes from the last resourceVersion. */
-const WATCH_TIMEOUT_SECONDS = 300;
 
 /** Someone wrote between our read and our write: read again and decide again. */
 const isLostRace = (error: unknown) =>
@@ -70,26 +71,32 @@ interface ReadObject {
 
 export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
   private readonly api: CoordinationV1Api;
+  private readonly watcher: Watch;
   private readonly namespace: string;
   private readonly clock: Clock;
   private readonly requestTimeoutMs: number;
   private readonly identity: string | undefined;
   private readonly watchBackoff: { initial: number; max: number };
   private readonly expiries: LocalExpiries;
-  /** Each object as this process last read or wrote it: the first attempt of a write starts from it. */
+  /**
+   * Each object as this process last read, wrote or saw on its feed: the first attempt of a write
+   * starts from it. While a feed of this store is up (listed, not down since), an object missing
+   * here does not exist as far as the feed knows, and a claim creates it without reading first.
+   */
   private readonly lastSeen = new Map<string, V1Lease>();
+  private feedsUp = 0;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
     options: KubernetesManagedLeaseStoreOptions,
   ) {
     if (!options.namespace) throw new ConfigError('the Kubernetes namespace for managed leases must not be empty', 'namespace');
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    ({ api: this.api, watch: this.watcher } = kubernetesClient(kubeConfig));
     this.namespace = options.namespace;
     this.clock = options.clock;
     this.requestTimeoutMs = Math.max(MIN_REQUEST_TIMEOUT_MS, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     this.identity = options.identity;
-    this.watchBackoff = options.watchBackoff ?? { initial: 500, max: 30_000 };
+    this.watchBackoff = options.watchBackoff ?? DEFAULT_WATCH_BACKOFF;
     this.expiries = new LocalExpiries(() => this.clock.now());
   }
 
@@ -120,27 +127,42 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
   }
 
   changes(): Observable<ManagedLeaseChange[]> {
-    const path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases`;
-    const context = { identity: this.identity, lease: `managed leases in ${this.namespace}`, namespace: this.namespace };
-    return managedLeaseFeed({
-      list: () =>
-        boundedRequest(this.clock, this.requestTimeoutMs, 'list', context, (options) =>
-          this.api.listNamespacedLease({ namespace: this.namespace, labelSelector: MANAGED_LEASE_SELECTOR }, options),
-        ),
-      watch: (resourceVersion, onEvent, onDone) =>
-        new Watch(this.kubeConfig).watch(
-          path,
-          { labelSelector: MANAGED_LEASE_SELECTOR, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_SECONDS },
-          onEvent,
-          onDone,
-        ),
-      observe: (object) => this.observe(object),
-      forget: (name) => this.expiries.forget(name),
+    const events = leaseListWatch({ api: this.api, watch: this.watcher }, this.namespace, { labelSelector: MANAGED_LEASE_SELECTOR }, {
       clock: this.clock,
       backoff: this.watchBackoff,
       connectTimeout: this.requestTimeoutMs,
-      errorContext: context,
+      errorContext: { identity: this.identity, lease: `managed leases in ${this.namespace}`, namespace: this.namespace },
     });
+    return managedLeaseFeed(events.pipe(this.remembering()), { observe: (object) => this.observe(object), forget: (name) => this.expiries.forget(name) });
+  }
+
+  /** Keeps `lastSeen` as the feed shows the objects, and counts the feeds that are up. */
+  private remembering() {
+    return (events: Observable<ListWatchEvent>) =>
+      defer(() => {
+        let up = false;
+        const setUp = (now: boolean) => {
+          if (now !== up) this.feedsUp += now ? 1 : -1;
+          up = now;
+        };
+        return events.pipe(
+          tap((event) => {
+            if (event.type === 'down') return setUp(false);
+            if (event.type === 'changed') {
+              const name = event.object.metadata?.name;
+              if (name === undefined) return;
+              if (event.change === 'DELETED') this.lastSeen.delete(name);
+              else this.lastSeen.set(name, event.object);
+              return;
+            }
+            const listed = new Map(event.objects.flatMap((object) => (object.metadata?.name ? [[object.metadata.name, object] as const] : [])));
+            for (const name of this.lastSeen.keys()) if (!listed.has(name)) this.lastSeen.delete(name);
+            for (const [name, object] of listed) this.lastSeen.set(name, object);
+            setUp(true);
+          }),
+          finalize(() => setUp(false)),
+        );
+      });
   }
 
   /** The lease an object holds now (null: gone), or undefined when the object is no managed lease. */
@@ -160,17 +182,19 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
 
   /**
    * Decides and writes conditionally; on a lost race reads and decides again. The first attempt
-   * decides on the object as this process last saw it, saving a GET on every extend: the write is
-   * conditional on that resourceVersion, so a stale copy can only cost a 409 and a fresh read. A
-   * decision not to write is never taken on a cached copy (it could be stale); it is re-read first.
+   * decides on the object as this process last saw it (or, while the feed is up, on its absence),
+   * saving a GET on every extend and before every create: the write is conditional on that
+   * resourceVersion (a create fails if the object exists), so a stale view can only cost a 409 and a
+   * fresh read. A decision not to write is never taken on that view (it could be stale): it is re-read first.
    */
   private async decide<T>(key: LeaseKey, decision: (current: ReadLease | undefined, now: number) => Decision<T>): Promise<T> {
     const name = managedLeaseObjectName(key);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const cached = attempt === 1 ? this.lastSeen.get(name) : undefined;
-      let current = cached ? { object: cached, lease: this.readLease(name, cached) } : await this.read(key, name);
+      const known = cached !== undefined || (attempt === 1 && this.feedsUp > 0);
+      let current = known ? cached && { object: cached, lease: this.readLease(name, cached) } : await this.read(key, name);
       let { outcome, write } = decision(current?.lease, this.clock.now());
-      if (!write && cached) {
+      if (!write && known) {
         current = await this.read(key, name);
         ({ outcome, write } = decision(current?.lease, this.clock.now()));
       }
@@ -203,8 +227,15 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
     }
   }
 
-  private request(verb: KubernetesVerb, key: LeaseKey, send: (options: object) => Promise<V1Lease>): Promise<V1Lease> {
-    return boundedRequest(this.clock, this.requestTimeoutMs, verb, this.errorContext(key), send);
+  /** One call, given up as Unavailable after the request timeout on our clock; failures typed. */
+  private async request(verb: KubernetesVerb, key: LeaseKey, send: (options: object) => Promise<V1Lease>): Promise<V1Lease> {
+    const context = this.errorContext(key);
+    const timedOut = () => new LeaseUnavailableError(`${verb}: no answer within ${this.requestTimeoutMs} ms`, context);
+    try {
+      return await boundedCall(this.clock, this.requestTimeoutMs, (signal) => send(requestOptions(signal)), { timedOut });
+    } catch (error) {
+      throw toLeaseError(error, verb, context);
+    }
   }
 
   private errorContext(key: LeaseKey) {

@@ -7,7 +7,7 @@
  * clock and nobody pins it. A holder change counts one leaseTransition (as in client-go).
  */
 import type { LeaseRecord } from '../lease/record.js';
-import type { ClaimOutcome, ExpireOutcome, LeaseKey, ManagedLease, PinOutcome, RevokeOutcome } from './managedLeaseStore.js';
+import { type ClaimOutcome, type ExpireOutcome, type LeaseKey, type ManagedLease, type PinOutcome, type RevokeOutcome, isLive } from './managedLeaseStore.js';
 
 /** A lease object as read: its record, its pins, and when it lapses by this process's clock. */
 export interface ReadLease {
@@ -33,7 +33,6 @@ const durationSeconds = (durationMs: number): number => Math.max(1, Math.ceil(du
 
 const isHeld = (current: ReadLease | undefined): current is ReadLease => current !== undefined && current.record.holderIdentity !== '';
 const isPinned = (current: ReadLease) => current.pinnedBy.length > 0;
-const hasLapsed = (current: ReadLease, now: number) => now >= current.expiry;
 
 const managedLease = (key: LeaseKey, write: LeaseWrite): ManagedLease => ({
   key,
@@ -62,7 +61,7 @@ export function decideClaim(key: LeaseKey, current: ReadLease | undefined, holde
     };
     return { outcome: { outcome: 'extended', lease: managedLease(key, write) }, write };
   }
-  if (isHeld(current) && (isPinned(current) || !hasLapsed(current, now))) {
+  if (isHeld(current) && isLive(current, now)) {
     return { outcome: { outcome: 'denied', holder: current.record.holderIdentity } };
   }
   const write: LeaseWrite = {
@@ -88,7 +87,7 @@ export function decideRevoke(current: ReadLease | undefined, holder: string): De
 export function decideExpire(current: ReadLease | undefined, now: number): Decision<ExpireOutcome> {
   if (!isHeld(current)) return { outcome: 'gone' };
   if (isPinned(current)) return { outcome: 'pinned' };
-  if (!hasLapsed(current, now)) return { outcome: 'notExpired' };
+  if (isLive(current, now)) return { outcome: 'notExpired' };
   return { outcome: 'expired', write: rewrite(current, { holderIdentity: '' }) };
 }
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { V1Lease } from '@kubernetes/client-node';
+import { leaseKeyId } from '../../machines/leaseManager.js';
 import type { LeaseRecord } from '../lease/record.js';
 import { lockRecordToLeaseSpec } from '../lease/spec.js';
 import type { LeaseKey } from './managedLeaseStore.js';
@@ -21,12 +22,12 @@ const PINNED_BY_ANNOTATION = 'leasehold.io/pinned-by';
 export const MANAGED_LEASE_SELECTOR = `${MANAGED_LABEL}=true`;
 
 /**
- * The object name for a key: "lm-" and 32 hex digits of a SHA-256, a valid DNS-1123 subdomain
- * whatever characters and lengths the key holds. The hash covers the parts as a JSON array, so keys
- * whose parts contain "/" cannot collide the way their joined strings would.
+ * The object name for a key: "lm-" and 32 hex digits of a SHA-256 of the key's id, a valid DNS-1123
+ * subdomain whatever characters and lengths the key holds (the id is unambiguous, so keys whose parts
+ * contain "/" cannot collide the way their joined strings would).
  */
-export function managedLeaseObjectName({ namespace, model, lease }: LeaseKey): string {
-  const digest = createHash('sha256').update(JSON.stringify([namespace, model, lease])).digest('hex');
+export function managedLeaseObjectName(key: LeaseKey): string {
+  const digest = createHash('sha256').update(leaseKeyId(key)).digest('hex');
   return `lm-${digest.slice(0, 32)}`;
 }
 

@@ -63,3 +63,7 @@ export interface ManagedLeaseStore {
 
 /** A lease as people read it, for messages and logs (ambiguous if a part contains "/"). */
 export const leaseKeyString = ({ namespace, model, lease }: LeaseKey): string => `${namespace}/${model}/${lease}`;
+
+/** A lease is live while anyone pins it or until its local expiry: the one rule for checks, claims and expiry. */
+export const isLive = (lease: { readonly expiry: number; readonly pinnedBy: readonly string[] }, now: number): boolean =>
+  lease.pinnedBy.length > 0 || now < lease.expiry;

@@ -5,8 +5,10 @@
  */
 import { Observable, Subject } from 'rxjs';
 import { leaseApiError, type LeaseErrorKind } from '../lease/errors.js';
+import { leaseKeyId } from '../../machines/leaseManager.js';
 import type { Clock } from '../time/clock.js';
 import {
+  isLive,
   leaseKeyString,
   type ClaimOutcome,
   type ExpireOutcome,
@@ -17,9 +19,6 @@ import {
   type PinOutcome,
   type RevokeOutcome,
 } from './managedLeaseStore.js';
-
-/** Unambiguous whatever the key's parts contain. */
-const mapKey = ({ namespace, model, lease }: LeaseKey) => JSON.stringify([namespace, model, lease]);
 
 export type FaultMatch = (method: keyof MemoryManagedLeaseStore['calls'], key: LeaseKey) => boolean;
 
@@ -66,7 +65,7 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
 
   async claim(key: LeaseKey, holder: string, durationMs: number): Promise<ClaimOutcome> {
     this.enter('claim', key);
-    const current = this.leases.get(mapKey(key));
+    const current = this.leases.get(leaseKeyId(key));
     if (current && current.holder !== holder) return { outcome: 'denied', holder: current.holder };
     const expiry = Math.max(current?.expiry ?? 0, this.clock.now() + durationMs);
     const lease = this.write(key, { key, holder, expiry, pinnedBy: current?.pinnedBy ?? [] });
@@ -75,7 +74,7 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
 
   async revoke(key: LeaseKey, holder: string): Promise<RevokeOutcome> {
     this.enter('revoke', key);
-    const current = this.leases.get(mapKey(key));
+    const current = this.leases.get(leaseKeyId(key));
     if (!current || current.holder !== holder) return 'notHeld';
     if (current.pinnedBy.length) return 'pinned';
     this.write(key, null);
@@ -84,10 +83,10 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
 
   async expire(key: LeaseKey): Promise<ExpireOutcome> {
     this.enter('expire', key);
-    const current = this.leases.get(mapKey(key));
+    const current = this.leases.get(leaseKeyId(key));
     if (!current) return 'gone';
     if (current.pinnedBy.length) return 'pinned';
-    if (current.expiry > this.clock.now()) return 'notExpired';
+    if (isLive(current, this.clock.now())) return 'notExpired';
     this.write(key, null);
     return 'expired';
   }
@@ -103,14 +102,14 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
   }
 
   private repin(key: LeaseKey, change: (pins: readonly string[]) => readonly string[]): PinOutcome {
-    const current = this.leases.get(mapKey(key));
+    const current = this.leases.get(leaseKeyId(key));
     if (!current) return { outcome: 'notHeld' };
     return { outcome: 'done', lease: this.write(key, { ...current, pinnedBy: change(current.pinnedBy) }) };
   }
 
   private write(key: LeaseKey, lease: ManagedLease | null): ManagedLease {
-    if (lease) this.leases.set(mapKey(key), lease);
-    else this.leases.delete(mapKey(key));
+    if (lease) this.leases.set(leaseKeyId(key), lease);
+    else this.leases.delete(leaseKeyId(key));
     // Changes made in one turn of the event loop reach the feed as one batch, as a watch delivers them.
     if (!this.unsent.length) queueMicrotask(() => this.changeSubject.next(this.unsent.splice(0)));
     this.unsent.push({ key, lease });

@@ -1,12 +1,15 @@
 /**
- * Per-call options for @kubernetes/client-node's object-parameter API that make the request
- * abortable by `signal`. Its middleware takes client-node's own minimal observables: anything with
- * toPromise().
+ * Per-call options for @kubernetes/client-node's object-parameter API: the request is sent through
+ * undici's request API (undiciHttpLibrary.ts) and abortable by `signal`. Its middleware takes
+ * client-node's own minimal observables: anything with toPromise().
  */
+import { undiciHttpLibrary } from './undiciHttpLibrary.js';
+
 const resolved = <T>(value: T) => ({ toPromise: () => Promise.resolve(value) });
 
-export function abortableBy(signal: AbortSignal | undefined): object {
+export function requestOptions(signal: AbortSignal | undefined): object {
   return {
+    httpApi: undiciHttpLibrary,
     middleware: [
       {
         pre: (request: { setSignal(signal: AbortSignal): void }) => {

@@ -14,13 +14,11 @@ import type {
   OperationsOutput,
 } from '../../machines/leaseManager.js';
 import type { LeaseKey, ManagedLeaseChange, ManagedLeaseStore } from '../lock/managedLeaseStore.js';
-import { type Clock, MAX_TIMER_DELAY } from '../time/clock.js';
+import { type Clock, clampDelay } from '../time/clock.js';
 
 /** Juju's retry schedule for transient store errors: 50 ms, x1.6 per try, with jitter. */
 export const RETRY_INITIAL_DELAY = 50;
 export const RETRY_FACTOR = 1.6;
-
-const clampDelay = (ms: number) => Math.min(MAX_TIMER_DELAY, Math.max(0, ms));
 
 export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clock, random: () => number = Math.random) {
   async function apply(operation: ManagerOperation): Promise<AppliedOperation> {

@@ -19,10 +19,9 @@ import type { ParticipantConfig } from '../lease/config.js';
 import { LeaseUnavailableError } from '../lease/errors.js';
 import type { ObservedLease } from '../lease/record.js';
 import { claimedRecord, createdRecord, releasedRecord, renewedRecord } from '../lease/records.js';
+import { boundedCall } from '../lock/boundedCall.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
-import { type Clock, MAX_TIMER_DELAY } from '../time/clock.js';
-
-const clampDelay = (ms: number) => Math.min(MAX_TIMER_DELAY, Math.max(0, ms));
+import { type Clock, MAX_TIMER_DELAY, clampDelay } from '../time/clock.js';
 
 /** A write of the lease we observed: needs the observed record and its resourceVersion. */
 function mustHaveObserved(input: LeaseCallInput): ObservedLease {
@@ -54,32 +53,18 @@ export class ParticipantRuntime {
  */
 function implementationsFor(resolve: (handle: unknown) => ParticipantRuntime) {
   /** `signal` (the invoke's: aborts when its state exits) plus the request timeout, on our clock. */
-  async function bounded<T>(
+  function bounded<T>(
     { lock, clock }: ParticipantRuntime,
     signal: AbortSignal,
     config: ParticipantConfig,
     call: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const timeout = requestTimeout(config);
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const timer = clock.setTimeout(
-      () =>
-        controller.abort(
-          new LeaseUnavailableError(`the lease store did not answer within ${timeout} ms`, {
-            lease: lock.describe(),
-            identity: lock.identity,
-          }),
-        ),
-      timeout,
-    );
-    try {
-      return await call(controller.signal);
-    } finally {
-      clock.clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    }
+    return boundedCall(clock, timeout, call, {
+      signal,
+      timedOut: () =>
+        new LeaseUnavailableError(`the lease store did not answer within ${timeout} ms`, { lease: lock.describe(), identity: lock.identity }),
+    });
   }
 
   const write = (send: (lock: LeaseLock, input: LeaseCallInput, at: number, signal: AbortSignal) => Promise<ObservedLease>) =>

@@ -19,3 +19,6 @@ export interface Clock {
 
 /** The longest delay a platform timer accepts; longer waits are re-armed (see realClock). */
 export const MAX_TIMER_DELAY = 2_147_483_647;
+
+/** A computed wait as a timer delay: never negative (already due), never past what a timer accepts. */
+export const clampDelay = (ms: number): number => Math.min(MAX_TIMER_DELAY, Math.max(0, ms));

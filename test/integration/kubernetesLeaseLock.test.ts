@@ -99,7 +99,12 @@ describe('KubernetesLeaseLock', () => {
     const gone = lockOn(closed);
     await closed.close();
     servers.splice(servers.indexOf(closed), 1);
-    await expect(gone.get()).rejects.toBeInstanceOf(LeaseUnavailableError);
+    const unreachable = await gone.get().catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(LeaseUnavailableError);
+    expect(String(unreachable)).toMatch(/get: the Kubernetes API is unreachable: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
+    // A watch goes through fetch, which says only "fetch failed": the reason from its cause is kept.
+    const failedFetch = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1234') });
+    expect(toLeaseError(failedFetch, 'watch', context).message).toMatch(/^watch: the Kubernetes API is unreachable: fetch failed: connect ECONNREFUSED 127\.0\.0\.1:1234/);
   });
 
   it('watch: current state first, then changes; down when the API goes away, back with a re-list', async () => {

@@ -209,6 +209,27 @@ describe('KubernetesManagedLeaseStore', () => {
     expect(count('get')).toBe(getsBefore + 1);
   });
 
+  it('creates without reading first while its feed is up; an object the feed has not shown yet costs an AlreadyExists and a fresh read', async () => {
+    const { store, proxy, count } = await world();
+    const through = await proxy();
+    through.faults = (request) => (request.url?.includes('watch=true') ? 'hold' : undefined); // listed, then no news
+    const a = store('process-a', { url: through.url });
+    const feed = collect(a.changes());
+    await feed.until(() => feed.batches.length === 1);
+
+    const gets = count('get');
+    expect((await a.claim(keyOf('fresh'), 'unit-a', 60_000)).outcome).toBe('claimed');
+    expect(count('get')).toBe(gets); // one POST, no GET
+    expect(count('create', 201)).toBe(1);
+
+    expect((await store('process-b').claim(keyOf('raced'), 'unit-b', 60_000)).outcome).toBe('claimed'); // b has no feed: GET, then POST
+    expect(count('get')).toBe(gets + 1);
+    expect(await a.claim(keyOf('raced'), 'unit-a', 60_000)).toEqual({ outcome: 'denied', holder: 'unit-b' });
+    expect(count('create', 409)).toBe(1);
+    expect(count('get')).toBe(gets + 2);
+    feed.stop();
+  });
+
   it('revokes only for the holder and never while pinned; pins are per entity and idempotent; unpinning restores', async () => {
     const { store, raw } = await world();
     const [a, b] = [store('process-a'), store('process-b')];

@@ -1,6 +1,6 @@
 /** Every facade reports through the logger it is given: nothing swallowed, nothing printed unasked. */
 import { describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
+import { type LeaderCallbacks, LeaderElector } from '../../src/api/LeaderElector.js';
 import { LeaseLocker } from '../../src/api/LeaseLocker.js';
 import { PrimaryLease } from '../../src/api/PrimaryLease.js';
 import { RolloutManager } from '../../src/api/RolloutManager.js';
@@ -17,18 +17,24 @@ function recordingLogger() {
 
 const timing = { leaseDuration: 15_000, renewDeadline: 10_000, retryPeriod: 2_000 };
 
+/** Elector `a` in a fresh world, logging to a recording logger. */
+function loggedElector(callbacks: Partial<LeaderCallbacks> = {}) {
+  const world = leaseWorld();
+  const recorded = recordingLogger();
+  const elector = new LeaderElector({
+    lock: world.lock('a'),
+    ...timing,
+    clock: world.clock,
+    logger: recorded.logger,
+    callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {}, ...callbacks },
+  });
+  return { world, elector, ...recorded };
+}
+
 describe('logging through the facades', () => {
   it('reports leadership starting (with the term) and ending, with the lease and identity on every entry', async () => {
-    const world = leaseWorld();
-    const { logger, at } = recordingLogger();
+    const { world, elector, at } = loggedElector();
     const controller = new AbortController();
-    const elector = new LeaderElector({
-      lock: world.lock('a'),
-      ...timing,
-      clock: world.clock,
-      logger,
-      callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
-    });
     const running = track(elector.run({ signal: controller.signal }));
     await world.clock.advance(0);
     expect(at('info')).toEqual([{ level: 'info', message: 'started leading', fields: { lease: 'default/cluster-example', identity: 'a', term: 0 } }]);
@@ -39,23 +45,15 @@ describe('logging through the facades', () => {
   });
 
   it('logs a throwing callback as an error, and the elector keeps leading', async () => {
-    const world = leaseWorld();
-    const { logger, at } = recordingLogger();
-    const controller = new AbortController();
-    const elector = new LeaderElector({
-      lock: world.lock('a'),
-      ...timing,
-      clock: world.clock,
-      logger,
-      callbacks: {
-        onStartedLeading: () => {
-          throw new Error('reconcile exploded');
-        },
-        onStoppedLeading: () => {
-          throw new Error('cleanup exploded');
-        },
+    const { world, elector, at } = loggedElector({
+      onStartedLeading: () => {
+        throw new Error('reconcile exploded');
+      },
+      onStoppedLeading: () => {
+        throw new Error('cleanup exploded');
       },
     });
+    const controller = new AbortController();
     track(elector.run({ signal: controller.signal }));
     await world.clock.advance(5_000);
     expect(elector.isLeader()).toBe(true);
@@ -71,15 +69,7 @@ describe('logging through the facades', () => {
   });
 
   it('logs an async callback that rejects', async () => {
-    const world = leaseWorld();
-    const { logger, at } = recordingLogger();
-    const elector = new LeaderElector({
-      lock: world.lock('a'),
-      ...timing,
-      clock: world.clock,
-      logger,
-      callbacks: { onStartedLeading: async () => Promise.reject(new Error('async failure')), onStoppedLeading: () => {} },
-    });
+    const { world, elector, at } = loggedElector({ onStartedLeading: async () => Promise.reject(new Error('async failure')) });
     track(elector.run());
     await world.clock.advance(0);
     expect(at('error').map((e) => (e.fields.error as Error).message)).toEqual(['async failure']);

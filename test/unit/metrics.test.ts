@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { LeaseMetrics } from '../../src/metrics.js';
+import { LeaseMetrics } from '../../src/metrics/leaseMetrics.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';
 
 const value = async (metrics: LeaseMetrics, name: string, labels: Record<string, string>) => {

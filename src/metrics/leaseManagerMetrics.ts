@@ -8,11 +8,21 @@
  *   leasehold_lease_manager_retries_total            store calls retried after a transient error
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { LeaseManagerReport } from './api/LeaseManager.js';
+import type { LeaseManagerCounters } from '../../machines/leaseManager.js';
+
+/** The figures of a LeaseManager's report() that the metrics publish. */
+export interface LeaseManagerFigures {
+  /** Live leases, pinned ones included. */
+  leases: number;
+  pinned: number;
+  queued: { claims: number; revokes: number; pins: number };
+  waiters: number;
+  counters: LeaseManagerCounters;
+}
 
 const OUTCOMES = ['claimed', 'extended', 'denied', 'revoked', 'expired', 'timeouts'] as const;
 
-export function registerLeaseManagerMetrics(registry: Registry, report: () => LeaseManagerReport): void {
+export function registerLeaseManagerMetrics(registry: Registry, report: () => LeaseManagerFigures): void {
   const registers = [registry];
   new Gauge({
     name: 'leasehold_managed_leases',
