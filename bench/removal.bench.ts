@@ -8,6 +8,7 @@
  *   npx tsx bench/removal.bench.ts [--runs 100]
  */
 import { LeaderElector } from '../src/api/LeaderElector.js';
+import { errorKind } from '../src/lease/errors.js';
 import type { LeaseRecord } from '../src/lease/record.js';
 import type { LeaseLockFactory } from '../src/lock/leaseLock.js';
 import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
@@ -25,8 +26,8 @@ const takeover = (now: number): LeaseRecord => ({ holderIdentity: 'intruder', le
 interface Rig {
   clock: Clock;
   locks: LeaseLockFactory;
-  /** Writes `record` over whatever is stored, as another client. */
-  write(record: LeaseRecord): Promise<void>;
+  /** Writes `record` over whatever is stored, as another client; resolves with when the write was sent. */
+  write(record: LeaseRecord): Promise<number>;
   /** Lets time pass until `done` holds. */
   until(done: () => boolean): Promise<void>;
 }
@@ -52,8 +53,7 @@ async function measure(rig: Rig, watch: boolean, runs: number): Promise<number[]
     await rig.until(() => rig.clock.now() >= later);
     let abortedAt: number | undefined;
     signal!.addEventListener('abort', () => (abortedAt = rig.clock.now()), { once: true });
-    const writtenAt = rig.clock.now();
-    await rig.write(takeover(writtenAt));
+    const writtenAt = await rig.write(takeover(rig.clock.now()));
     await rig.until(() => abortedAt !== undefined);
     samples.push(abortedAt! - writtenAt);
     elector.actor.stop();
@@ -68,7 +68,10 @@ function virtualRig(): Rig {
   return {
     clock,
     locks: store,
-    write: async (record) => void store.put(ref, record),
+    write: async (record) => {
+      store.put(ref, record);
+      return clock.now();
+    },
     until: async (done) => void (await clock.advanceUntil(done, 60_000, 0.05)),
   };
 }
@@ -80,10 +83,18 @@ async function httpRig() {
   const rig: Rig = {
     clock: realClock,
     locks,
+    // As kubectl does: read, replace, and again if the leader renewed in between (409).
     write: async (record) => {
-      const current = await writer.get().catch(() => undefined);
-      if (current) await writer.update(record, current.resourceVersion);
-      else await writer.create(record);
+      for (;;) {
+        const current = await writer.get().catch(() => undefined);
+        const sentAt = realClock.now();
+        try {
+          await (current ? writer.update(record, current.resourceVersion) : writer.create(record));
+          return sentAt;
+        } catch (error) {
+          if (errorKind(error) !== 'Conflict') throw error;
+        }
+      }
     },
     until: async (done) => {
       while (!done()) await sleep(0.2);
