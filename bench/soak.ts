@@ -58,19 +58,24 @@ async function simulateShare(share: Share, report: (progress: ShareReport) => vo
       if ((failedAt ?? position) > failedElsewhereAt) return true;
       const shrinking = failedAt !== undefined; // fast-check now tries smaller versions of the failure
       if (!shrinking && position % share.workers !== share.index) return true;
-      const record = await runSimulation(schedule);
-      if (!shrinking) {
-        runs++;
-        simulatedMs += record.end;
-        if (runs % PROGRESS_EVERY === 0) report(progress(false));
-      }
-      const violations = checkInvariants(record);
-      if (violations.length === 0) return true;
+      // The timeline of a violation, or what the simulation threw; undefined when the run held.
+      const verdict = await runSimulation(schedule)
+        .then((record) => {
+          if (!shrinking) {
+            runs++;
+            simulatedMs += record.end;
+            if (runs % PROGRESS_EVERY === 0) report(progress(false));
+          }
+          const violations = checkInvariants(record);
+          return violations.length === 0 ? undefined : formatTimeline(record, violations);
+        })
+        .catch((error: unknown) => `the simulation threw: ${error instanceof Error ? error.stack : String(error)}`);
+      if (verdict === undefined) return true;
       if (failedAt === undefined) {
         failedAt = position;
         report({ ...progress(false), failedAt });
       }
-      failure = formatTimeline(record, violations);
+      failure = verdict;
       return false;
     }),
     { numRuns: share.runs, seed: share.seed },
