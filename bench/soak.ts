@@ -1,7 +1,8 @@
 /**
  * The fault simulation at scale: `npm run soak -- --runs N [--seed S] [--workers W]` runs N
  * generated schedules, checks every invariant after each, prints progress, and ends with schedules
- * per second and simulated hours per wall second, in total and per worker. Exits 1 with the shrunk
+ * per second and simulated hours per wall second, in total and per worker (per second of its wall
+ * time and of its thread's CPU time: on a shared machine the two differ). Exits 1 with the shrunk
  * schedule's timeline on a violation.
  *
  * W worker threads (default: one per core) share the work without changing it: each generates the
@@ -31,6 +32,8 @@ interface ShareReport {
   runs: number;
   simulatedMs: number;
   wallMs: number;
+  /** CPU time of the thread that ran the share: what its speed would be on a core of its own. */
+  cpuMs: number;
   done: boolean;
   /** Position in the generated sequence of the first schedule that failed, if one did. */
   failedAt?: number;
@@ -45,12 +48,16 @@ let failedElsewhereAt = Number.POSITIVE_INFINITY;
 
 async function simulateShare(share: Share, report: (progress: ShareReport) => void): Promise<void> {
   const started = performance.now();
+  const startedCpu = process.threadCpuUsage();
   let generated = 0;
   let runs = 0;
   let simulatedMs = 0;
   let failedAt: number | undefined;
   let failure = '';
-  const progress = (done: boolean): ShareReport => ({ runs, simulatedMs, wallMs: performance.now() - started, done });
+  const progress = (done: boolean): ShareReport => {
+    const cpu = process.threadCpuUsage(startedCpu);
+    return { runs, simulatedMs, wallMs: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, done };
+  };
   await fc.check(
     fc.asyncProperty(scheduleArbitrary(), async (schedule) => {
       const position = generated++;
@@ -90,7 +97,7 @@ async function main(): Promise<void> {
   const seed = option('seed', Date.now() % 2 ** 31);
   const workers = option('workers', availableParallelism());
   const started = performance.now();
-  const shares: ShareReport[] = Array.from({ length: workers }, () => ({ runs: 0, simulatedMs: 0, wallMs: 0, done: false }));
+  const shares: ShareReport[] = Array.from({ length: workers }, () => ({ runs: 0, simulatedMs: 0, wallMs: 0, cpuMs: 0, done: false }));
   let printedThousands = 0;
 
   const summary = () => {
@@ -124,10 +131,10 @@ async function main(): Promise<void> {
   await Promise.all(simulations);
 
   console.log(`seed ${seed}: ${summary()}`);
-  if (workers > 1) {
-    const perWorker = shares.map((s) => `${hoursPerSecond(s.simulatedMs, s.wallMs).toFixed(2)}`).join(', ');
-    console.log(`per worker, simulated hours per second of its own wall time: ${perWorker}`);
-  }
+  const perWorker = (seconds: (s: ShareReport) => number) => shares.map((s) => hoursPerSecond(s.simulatedMs, seconds(s)).toFixed(2)).join(', ');
+  console.log(
+    `per worker, simulated hours per second: ${perWorker((s) => s.wallMs)} of its wall time, ${perWorker((s) => s.cpuMs)} of its CPU time`,
+  );
   const failed = shares.filter((s) => s.failedAt !== undefined).sort((a, b) => a.failedAt! - b.failedAt!)[0];
   if (failed) {
     console.log(`VIOLATION after shrinking (schedule ${failed.failedAt! + 1} of the seed's sequence):\n${failed.failure}`);
