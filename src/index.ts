@@ -76,6 +76,8 @@ export {
   LeaseForbiddenError,
   LeaseUnavailableError,
   LeadershipError,
+  HandOverError,
+  type HandOverFailure,
   RolloutManagerError,
   LeaseManagerError,
   InvalidLeaseRequestError,
