@@ -124,7 +124,7 @@ describe('live view server', () => {
     const page = subscribe(view.url);
     const diagram = await page.next('diagram');
     expect(diagram.overview).toBe(readFileSync(join(DIAGRAM_DIR, 'leaseParticipant.svg'), 'utf8'));
-    expect(Object.keys(diagram.details)).toEqual(['lease.acquiring', 'lease.renewing', 'lease.releasing']);
+    expect(Object.keys(diagram.details)).toEqual(['lease.acquiring', 'lease.renewing', 'lease.handingOver', 'lease.releasing']);
     page.close();
   });
 
