@@ -265,4 +265,25 @@ describe('handOver', () => {
     expect(next.isLeader()).toBe(true);
     expect(locker.actor.getSnapshot().matches({ acquiring: 'waiting' })).toBe(true);
   });
+
+  it('a request on the lease (memory store: annotation, preferredHolder) makes the leader hand over; the write clears it', async () => {
+    const world = leaseWorld();
+    const { leader, target } = await twoPrimaries(world);
+    world.store.requestHandOver(world.ref, 'pod-2', 'preferredHolder');
+    await world.clock.advance(0);
+    expect(leader.isLeader()).toBe(false);
+    expect(target.isLeader()).toBe(true);
+    expect(world.store.handOverRequestFields(world.ref)).toEqual({});
+    // Back by annotation; one naming the holder itself is void and cleared by its next renew.
+    world.store.requestHandOver(world.ref, 'pod-2', 'annotation');
+    await world.clock.advance(0);
+    expect(world.current()!.handOverTo).toBe('pod-2');
+    expect(target.isLeader()).toBe(true);
+    await world.clock.advance(2_000);
+    expect(world.store.handOverRequestFields(world.ref)).toEqual({});
+    world.store.requestHandOver(world.ref, 'pod-1', 'annotation');
+    await world.clock.advance(0);
+    expect(leader.isLeader()).toBe(true);
+    expect(world.record().holderIdentity).toBe('pod-1');
+  });
 });
