@@ -286,4 +286,34 @@ describe('handOver', () => {
     expect(leader.isLeader()).toBe(true);
     expect(world.record().holderIdentity).toBe('pod-1');
   });
+
+  it('between polling electors (watch: false, as client-go): the target adopts at its next poll, the leader learns by reading', async () => {
+    const world = leaseWorld();
+    const elector = (identity: string) =>
+      new LeaderElector({
+        lock: world.lock(identity),
+        leaseDuration: 15_000,
+        renewDeadline: 10_000,
+        retryPeriod: 2_000,
+        watch: false,
+        clock: world.clock,
+        random: () => 0.5,
+        callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
+      });
+    const a = elector('a');
+    track(a.run());
+    await world.clock.advance(0);
+    expect(a.isLeader()).toBe(true);
+    const b = elector('b');
+    track(b.run());
+    await world.clock.advance(100);
+    const handed = track(a.handOver('b'));
+    await world.clock.advance(0);
+    expect(world.record().holderIdentity).toBe('b');
+    expect(b.isLeader()).toBe(false); // it has not looked yet
+    await world.clock.advance(2 * 2_000 * 1.6); // b's next jittered poll, then a's
+    expect(b.isLeader()).toBe(true);
+    expect(handed).toMatchObject({ settled: true, error: undefined });
+    expect(a.actor.getSnapshot().value).toBe('stopped');
+  });
 });
