@@ -63,10 +63,14 @@ async function measure(extra: () => Record<string, number>): Promise<void> {
   await sleep(WINDOW_SECONDS * 1000);
   const cpu = (cpuMs() - cpuBefore) / (performance.now() - wallBefore);
   const rssMiB = process.memoryUsage().rss / 2 ** 20;
+  // Where the RSS goes, before the collection below: V8's young generation, its old space (live and
+  // garbage not yet collected), and buffers outside the heap.
+  const spaceMiB = (name: string) => (getHeapSpaceStatistics().find((space) => space.space_name === name)?.space_size ?? 0) / 2 ** 20;
+  const [youngMiB, oldMiB, externalMiB] = [spaceMiB('new_space'), spaceMiB('old_space'), process.memoryUsage().external / 2 ** 20];
   (globalThis as { gc?: () => void }).gc?.();
   const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
   if (process.env.BENCH_HEAP_SNAPSHOT) console.error(`heap snapshot: ${writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT)}`);
-  await send({ type: 'result', result: { cpu, rssMiB, heapMiB, ...extra() } });
+  await send({ type: 'result', result: { cpu, rssMiB, heapMiB, youngMiB, oldMiB, externalMiB, ...extra() } });
 }
 
 async function manager(): Promise<void> {
