@@ -18,6 +18,7 @@
  *   acquiring  observe the lease and take it when allowed (watch-driven, timer at exact expiry)
  *   leading    holds the lease; renews every retryPeriod; watches the lease
  *   renewing   one conditional update with the cached resourceVersion; retried until renewDeadline
+ *   handingOver  gives the lease to a chosen identity in one write, then waits for its confirming renew
  *   releasing  hands the lease back (holder "", short duration, transitions kept)
  *   stopped    final
  * An in-place upgrade is not a state but the `upgrading` flag of the context (UPGRADE_STARTED,
@@ -43,9 +44,13 @@
  *   claimOvertaken       a claim whose lease the watch already shows overwritten opens no window
  *                        (it reads again, as after a conflict)
  *   stopsAfterLoss       after a loss: stop (one-shot, fatal preemption) or compete again
+ *   handOverRequested    a lease asking its holder (annotation or spec.preferredHolder) to hand over
+ *                        to someone else is handed over; a request naming us is void
+ *   newerWriteSeen       after our hand-over write, the first newer write (the target's renew) settles it
+ *   stopsAfterHandOver   after a hand-over: stop (one-shot) or compete again, as a candidate
  *
  * Everything that touches the world is named here and implemented in src/runtime via .provide():
- * actors (readLease, createLease, claimLease, renewLease, releaseLease, watchLease) and the delays
+ * actors (readLease, createLease, claimLease, renewLease, releaseLease, handOverLease, watchLease) and the delays
  * and guards that need the clock (untilObservedExpiry, untilRenewDeadline, pollInterval,
  * pastRenewDeadline). The watch is a child spawned by ACQUIRE and stopped in `idle`, so it keeps
  * running from `acquiring` through `leading` and `renewing` without reconnecting.
@@ -69,6 +74,8 @@ export interface LeaseCallOutput {
 export interface LeaseCallInput {
   observed: ObservedLease | null;
   config: ParticipantConfig;
+  /** For handOverLease: who the lease is handed to. */
+  to?: string;
   /** The runtime's handle (lock, clock), passed through untouched. */
   runtime: unknown;
 }
@@ -86,6 +93,8 @@ export type ParticipantEvent =
   | { type: 'RELEASE' }
   /** Stop at once, without releasing (a crash, or the end of an in-place upgrade). */
   | { type: 'STOP' }
+  /** Hand the lease to `to` while leading (ignored otherwise, and for "" or our own identity). */
+  | { type: 'HAND_OVER'; to: string }
   | { type: 'UPGRADE_STARTED' }
   | { type: 'UPGRADE_ABORTED' }
   /** From the watch: the lease as it is now (null: missing), stamped with the local time. */
@@ -103,6 +112,8 @@ export interface ParticipantCounters {
   errors: number;
   malformedReads: number;
   losses: number;
+  /** Hand-over writes that landed. */
+  handOvers: number;
 }
 
 /**
@@ -138,7 +149,7 @@ export interface ParticipantContext {
   /** Why we last lost leadership; cleared when we lead again. */
   lastLoss: LossReason | null;
   lastRelease: 'released' | 'notHeld' | 'failed' | null;
-  stopReason: 'requested' | 'lost' | 'preempted' | null;
+  stopReason: 'requested' | 'lost' | 'preempted' | 'handedOver' | null;
   lastError: { kind: string; message: string } | null;
   counters: ParticipantCounters;
   /**
@@ -176,6 +187,19 @@ const output = ({ event }: { event: { output: LeaseCallOutput } }): LeaseCallOut
 const failure = ({ event }: { event: { error: unknown } }): unknown => event.error;
 const sighting = ({ event }: { event: Sighting }): Sighting => ({ lease: event.lease, at: event.at });
 
+/**
+ * The hand-over write's input: the target of the HAND_OVER that entered the state, or else of the
+ * request the lease carries (the annotation or spec.preferredHolder). The target lives in the event
+ * and the input, not in the context (which stays at 19 fields); once written it is the observed holder.
+ */
+const handOverInput = ({ context, event }: { context: ParticipantContext; event: ParticipantEvent }): LeaseCallInput => ({
+  ...callInput({ context }),
+  to: event.type === 'HAND_OVER' ? event.to : context.observed?.handOverTo,
+});
+
+/** A hand-over target is someone else: not "" (nobody) and not us. */
+const isOtherIdentity = (context: ParticipantContext, to: string | undefined): boolean => to !== undefined && to !== '' && to !== context.identity;
+
 const describeError = (error: unknown) => ({
   kind: errorKind(error) ?? 'Unknown',
   message: error instanceof Error ? error.message : String(error),
@@ -197,6 +221,9 @@ function isNewer(lease: ObservedLease | null, than: ObservedLease | null): boole
   if (than === null) return lease !== null;
   return lease === null || compareResourceVersions(lease.resourceVersion, than.resourceVersion) === 1;
 }
+
+/** The watch already delivered a later write than the one of ours that just landed. */
+const overtaken = (context: ParticipantContext, write: LeaseCallOutput): boolean => context.observed !== null && isNewer(context.observed, write.lease);
 
 /** The later of two versions of the lease, keeping `b` when they cannot be ordered. */
 const newest = (a: ObservedLease | null, b: ObservedLease): ObservedLease => (a !== null && isNewer(a, b) ? a : b);
@@ -235,6 +262,7 @@ export const leaseParticipantMachine = setup({
     claimLease: fromPromise<LeaseCallOutput, LeaseCallInput>(notProvided('claimLease')),
     renewLease: fromPromise<LeaseCallOutput, LeaseCallInput>(notProvided('renewLease')),
     releaseLease: fromPromise<LeaseCallOutput, LeaseCallInput>(notProvided('releaseLease')),
+    handOverLease: fromPromise<LeaseCallOutput, LeaseCallInput>(notProvided('handOverLease')),
     watchLease: fromEventObservable<ParticipantEvent, LeaseCallInput>(notProvided('watchLease')),
   },
   delays: {
@@ -242,6 +270,8 @@ export const leaseParticipantMachine = setup({
     renewInterval: ({ context }) => context.config.retryPeriod,
     /** Give up a release after this long. */
     releaseTimeout: ({ context }) => context.config.unlockWithRetryPeriod,
+    /** A target that has not renewed this long after our hand-over is not coming: others take over by expiry. */
+    handOverTimeout: ({ context }) => context.config.leaseDuration,
     /** Until takeoverAllowedAt(context) on the local clock. */
     untilObservedExpiry: notProvided('untilObservedExpiry'),
     /** Until windowCloses(context): when our leadership window closes. */
@@ -285,9 +315,20 @@ export const leaseParticipantMachine = setup({
     removedByNewerWrite: ({ context, event }) =>
       event.type === 'LEASE_OBSERVED' && isNewer(event.lease, context.observed) && event.lease?.record.holderIdentity !== context.identity,
     /** The watch already delivered a write made after our claim landed: that write decides, not the claim. */
-    claimOvertaken: ({ context }, claim: LeaseCallOutput) => context.observed !== null && isNewer(context.observed, claim.lease),
+    claimOvertaken: ({ context }, claim: LeaseCallOutput) => overtaken(context, claim),
+    /** The watch already delivered a write made after our hand-over landed (the target's renew, say): it settles it. */
+    handOverOvertaken: ({ context }, write: LeaseCallOutput) => overtaken(context, write),
     stopsAfterLoss: ({ context }, params: { reason: LossReason }) =>
       context.config.afterLoss === 'stop' || (params.reason === 'preempted' && context.config.fatalOnPreemption),
+    /** HAND_OVER names someone else ("" and our own identity are refused). */
+    validHandOverTarget: ({ context, event }) => event.type === 'HAND_OVER' && isOtherIdentity(context, event.to),
+    /** The lease we hold asks us to hand it over to someone else (a request naming us is void). */
+    handOverRequested: ({ context }) => isOtherIdentity(context, context.observed?.handOverTo),
+    /** After our hand-over write: a newer write (the target's confirming renew, or anyone else's) settles it. */
+    newerWriteSeen: ({ context, event }) => event.type === 'LEASE_OBSERVED' && isNewer(event.lease, context.observed),
+    readNewerWrite: ({ context }, read: LeaseCallOutput) => isNewer(read.lease, context.observed),
+    /** One-shot participants (client-go's Run) stop once their hand-over is settled; the others compete on. */
+    stopsAfterHandOver: ({ context }) => context.config.afterLoss === 'stop',
   },
   actions: {
     applyConfig: assign(({ context, event }) => {
@@ -383,6 +424,18 @@ export const leaseParticipantMachine = setup({
       ...endOfTenure,
       lastRelease: params.outcome,
     })),
+    /** Our window closed on entering handingOver; the tenure ends, so nothing reopens it but a fresh renew. */
+    endTenure: assign(endOfTenure),
+    /** The hand-over landed: the lease names the target, unchanged as of the moment it was sent. */
+    handedOver: assign(({ context }, { lease, at }: LeaseCallOutput) => ({
+      observed: lease,
+      observedAt: at,
+      seenAt: at,
+      leader: lease.record.holderIdentity,
+      counters: { ...context.counters, handOvers: context.counters.handOvers + 1 },
+    })),
+    countHandOver: assign(({ context }) => ({ counters: { ...context.counters, handOvers: context.counters.handOvers + 1 } })),
+    recordHandedOverStop: assign(({ context }) => ({ stopReason: context.stopReason ?? ('handedOver' as const) })),
     releaseWritten: assign((_, { lease }: LeaseCallOutput) => ({
       ...endOfTenure,
       observed: lease,
@@ -421,6 +474,7 @@ export const leaseParticipantMachine = setup({
       errors: 0,
       malformedReads: 0,
       losses: 0,
+      handOvers: 0,
     },
   }),
   initial: 'idle',
@@ -503,8 +557,13 @@ export const leaseParticipantMachine = setup({
     },
 
     leading: {
+      // A request on the lease (annotation or spec.preferredHolder) naming someone else: hand over.
+      always: { guard: 'handOverRequested', target: 'handingOver' },
       after: { renewInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'renewing' }] },
-      on: { LEASE_OBSERVED: watchedWhileHeld() },
+      on: {
+        LEASE_OBSERVED: watchedWhileHeld(),
+        HAND_OVER: [{ guard: 'validHandOverTarget', target: 'handingOver' }, { description: 'refused: "" or our own identity' }],
+      },
     },
 
     /**
@@ -550,6 +609,69 @@ export const leaseParticipantMachine = setup({
         },
         preempted: { always: loseLeadership('preempted') },
         retrying: { after: { pollInterval: [...loseLeadership('deadline', 'pastRenewDeadline'), { target: 'attempt' }] } },
+      },
+    },
+
+    /**
+     * Handing the lease to a chosen identity in one write. Entering it closes our window (it is not
+     * a held state), before the write is sent; the write is a conditional update from the cached
+     * version naming the target (transitions + 1, fresh times, our leaseDuration). The target,
+     * seeing itself named, re-adopts as a replaced process does and confirms with its own renew;
+     * the first newer write settles the hand-over (the target's renew, or anyone else's write).
+     * A target that does not renew within leaseDuration is not coming: the lease expires as any
+     * other. A failed write reopens nothing: the participant goes on as a candidate, and leads
+     * again only after a fresh renew if the lease still names it. One-shot participants stop.
+     */
+    handingOver: {
+      initial: 'writing',
+      entry: 'endTenure',
+      after: { handOverTimeout: '.settled' },
+      states: {
+        writing: {
+          on: { LEASE_OBSERVED: { actions: { type: 'observeIfNewer', params: sighting } } },
+          invoke: {
+            id: 'handOverLease',
+            src: 'handOverLease',
+            input: handOverInput,
+            onDone: [
+              { guard: { type: 'handOverOvertaken', params: output }, target: 'settled', actions: 'countHandOver' },
+              { target: 'awaitingTarget', actions: { type: 'handedOver', params: output } },
+            ],
+            onError: [
+              { guard: { type: 'isConflict', params: failure }, target: 'settled', actions: 'countConflict' },
+              { target: 'settled', actions: { type: 'recordError', params: failure } },
+            ],
+          },
+        },
+        awaitingTarget: {
+          on: {
+            LEASE_OBSERVED: [
+              { guard: 'newerWriteSeen', target: 'settled', actions: { type: 'observeWatch', params: sighting } },
+              { actions: { type: 'observeIfNewer', params: sighting } },
+            ],
+          },
+          // Without a watch (down, or polling like client-go) the target's renew is found by reading.
+          after: { pollInterval: { guard: 'watchDown', target: 'checking' } },
+        },
+        checking: {
+          invoke: {
+            id: 'readHandedOver',
+            src: 'readLease',
+            input: callInput,
+            onDone: [
+              { guard: { type: 'readNewerWrite', params: output }, target: 'settled', actions: { type: 'observe', params: output } },
+              { target: 'awaitingTarget' },
+            ],
+            onError: [
+              { guard: { type: 'isNotFound', params: failure }, target: 'settled', actions: 'observeMissing' },
+              { target: 'awaitingTarget', actions: { type: 'recordError', params: failure } },
+            ],
+          },
+        },
+        /** One-shot participants (client-go's Run) stop; the others go on as candidates, waiting as for any holder. */
+        settled: {
+          always: [{ guard: 'stopsAfterHandOver', target: '#lease.stopped', actions: 'recordHandedOverStop' }, { target: '#lease.acquiring' }],
+        },
       },
     },
 

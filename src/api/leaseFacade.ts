@@ -44,6 +44,18 @@ export abstract class LeaseFacade {
     return this.participant.leading ? this.participant.snapshot.context.heldSince : null;
   }
 
+  /**
+   * Hands the lease to the participant named `to`, in one write: our window closes first (the
+   * leadership signal aborts), then the lease is written naming `to` (transitions + 1, fresh
+   * times); `to`, seeing itself named, confirms with its own renew and leads. Resolves once it
+   * does; rejects with HandOverError (its `reason` says why: not leading, bad target, conflict,
+   * store failure, overtaken, timeout after leaseDuration, stopped, aborted). What this facade does
+   * afterwards is in its own documentation.
+   */
+  handOver(to: string, { signal }: CallOptions = {}): Promise<void> {
+    return this.participant.handOver(to, signal);
+  }
+
   /** Stops at once without releasing: the lease expires by itself (or a successor with our identity re-adopts it). */
   stop(): void {
     this.participant.stop();

@@ -12,6 +12,7 @@
  * │   ├── LeaseForbiddenError      401/403: credentials or RBAC; `hint` names what is missing
  * │   └── LeaseUnavailableError    5xx, timeouts, network: transient, retried
  * ├── LeadershipError          leadership was lost or refused (fatal preemption, health check, run twice)
+ * │   └── HandOverError            handOver(to) did not end with `to` leading; `reason` says why
  * ├── RolloutManagerError      coordinateRollout could not answer (stopped, or called re-entrantly)
  * └── LeaseManagerError        the multi-lease manager refused or could not finish a request
  *     ├── InvalidLeaseRequestError the secretary rejected a lease name, holder or duration
@@ -117,6 +118,39 @@ export class LeaseUnavailableError extends LeaseApiError {
 
 /** Leadership was lost or refused, e.g. another holder took the lease while we believed we led. */
 export class LeadershipError extends LeaseholdError {}
+
+/** Why a handOver(to) did not end with `to` leading. */
+export type HandOverFailure =
+  /** We were not leading: nothing was written. */
+  | 'notLeading'
+  /** `to` was empty or our own identity: nothing was written. */
+  | 'invalidTarget'
+  /** The call's signal aborted before the hand-over began: nothing was written, leadership intact. */
+  | 'aborted'
+  /** Someone else wrote the lease first: our window had closed already, the lease is not ours to give. */
+  | 'conflict'
+  /** The store failed the hand-over write (it may have landed); the window had closed already. */
+  | 'failed'
+  /** Another write than the target's renew followed the hand-over (a takeover, a release, an edit). */
+  | 'overtaken'
+  /** The target did not renew within leaseDuration: the lease expires and an ordinary takeover follows. */
+  | 'timeout'
+  /** The participant was stopped while handing over. */
+  | 'stopped'
+  /** The call's signal aborted after the hand-over write was sent: the lease may already be the target's. */
+  | 'abandoned';
+
+/** handOver(to) did not end with `to` leading; `target` is `to`, `reason` says what happened. */
+export class HandOverError extends LeadershipError {
+  constructor(
+    message: string,
+    context: LeaseErrorContext,
+    readonly target: string,
+    readonly reason: HandOverFailure,
+  ) {
+    super(message, context);
+  }
+}
 
 /** coordinateRollout could not give this call's answer; `lease` is the cluster, `identity` the instance. */
 export class RolloutManagerError extends LeaseholdError {}

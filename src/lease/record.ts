@@ -22,6 +22,11 @@ export interface ObservedLease {
   resourceVersion: string;
   /** The stored spec had unusable fields, read as their zero values (counted by participants). */
   malformed?: boolean;
+  /**
+   * Someone asked the holder to hand the lease over to this identity (src/lease/handOverRequest.ts:
+   * the annotation, else spec.preferredHolder); absent when nobody asked.
+   */
+  handOverTo?: string;
 }
 
 /** Where a lease lives. */

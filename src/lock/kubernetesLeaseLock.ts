@@ -11,6 +11,8 @@ import type { CoordinationV1Api, KubeConfig, V1Lease, Watch } from '@kubernetes/
 import { type Observable, mergeMap } from 'rxjs';
 import { LeaseUnavailableError } from '../lease/errors.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
+import { compareResourceVersions } from '../lease/resourceVersion.js';
+import { HAND_OVER_ANNOTATION, handOverRequest, settlesHandOverRequest } from '../lease/handOverRequest.js';
 import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
@@ -47,7 +49,7 @@ export class KubernetesLeaseLock implements LeaseLock {
   private readonly api: CoordinationV1Api;
   private readonly watcher: Watch;
   private readonly clock: Clock;
-  /** The last object read or written, so updates keep labels, annotations and owner references. */
+  /** The newest object read, written or watched, so updates keep labels, annotations and owner references. */
   private cached: V1Lease | undefined;
   private readonly recorder: KubernetesEventRecorder | undefined;
 
@@ -105,6 +107,9 @@ export class KubernetesLeaseLock implements LeaseLock {
       metadata: { ...base?.metadata, name: this.ref.name, namespace: this.ref.namespace, resourceVersion },
       spec: { ...base?.spec, ...lockRecordToLeaseSpec(record) } as V1Lease['spec'],
     };
+    if (base && settlesHandOverRequest(leaseSpecToLockRecord(base.spec).holderIdentity, this.requestOf(base), record.holderIdentity)) {
+      withoutHandOverRequest(body);
+    }
     return this.call('update', signal, (options) =>
       this.api.replaceNamespacedLease({ name: this.ref.name, namespace: this.ref.namespace, body }, options),
     );
@@ -137,13 +142,22 @@ export class KubernetesLeaseLock implements LeaseLock {
   }
 
   private observe(lease: V1Lease): ObservedLease {
-    this.cached = lease;
+    // A read answered after the watch delivered a later write keeps the later object: writes spread
+    // it (annotations, labels, fields leasehold does not know), and the participant writes over it.
+    const older = this.cached && compareResourceVersions(lease.metadata?.resourceVersion ?? '', this.cached.metadata?.resourceVersion ?? '') === -1;
+    if (!older) this.cached = lease;
     const observed: ObservedLease = {
       record: leaseSpecToLockRecord(lease.spec),
       resourceVersion: lease.metadata?.resourceVersion ?? '',
     };
     if (!isWellFormedSpec(lease.spec)) observed.malformed = true;
+    const request = this.requestOf(lease);
+    if (request !== undefined) observed.handOverTo = request;
     return observed;
+  }
+
+  private requestOf(lease: V1Lease): string | undefined {
+    return handOverRequest({ annotation: lease.metadata?.annotations?.[HAND_OVER_ANNOTATION], preferredHolder: lease.spec?.preferredHolder });
   }
 
   private async call(
@@ -162,6 +176,16 @@ export class KubernetesLeaseLock implements LeaseLock {
       if (signal?.aborted) throw signal.reason;
       throw toLeaseError(error, verb, this.errorContext);
     }
+  }
+}
+
+/** Removes both places a hand-over request is written (the body is a fresh copy of the cached object). */
+function withoutHandOverRequest(body: V1Lease): void {
+  if (body.spec) delete body.spec.preferredHolder;
+  const annotations = body.metadata?.annotations;
+  if (annotations && HAND_OVER_ANNOTATION in annotations) {
+    const { [HAND_OVER_ANNOTATION]: _request, ...rest } = annotations;
+    body.metadata!.annotations = rest;
   }
 }
 

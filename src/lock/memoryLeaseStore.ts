@@ -7,6 +7,7 @@
 import { Observable, Subject } from 'rxjs';
 import { LeaseUnavailableError, leaseApiError, type LeaseErrorKind } from '../lease/errors.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
+import { handOverRequest, settlesHandOverRequest, type HandOverRequestFields } from '../lease/handOverRequest.js';
 import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './leaseLock.js';
@@ -40,6 +41,8 @@ const keyOf = (ref: LeaseRef) => describeLease(ref);
 export class MemoryLeaseStore implements LeaseLockFactory {
   /** Each lease as every reader sees it, read from the spec once at commit (readers never mutate it). */
   private readonly leases = new Map<string, ObservedLease>();
+  /** Hand-over requests written on a lease (annotation, preferredHolder), kept across writes as a Lease's are. */
+  private readonly requests = new Map<string, HandOverRequestFields>();
   private readonly watchers = new Map<string, Set<WatchStream>>();
   /** How long a dropped watch stays down before it reconnects. */
   watchReconnectDelay = 1000;
@@ -117,6 +120,23 @@ export class MemoryLeaseStore implements LeaseLockFactory {
     return this.putRaw(ref, lockRecordToLeaseSpec(record));
   }
 
+  /**
+   * Asks the holder to hand the lease over to `to`, as `leasehold handover` or a coordinated
+   * election controller would: through the annotation or spec.preferredHolder (undefined clears it).
+   * A write like any other (a new resourceVersion, delivered to watchers).
+   */
+  requestHandOver(ref: LeaseRef, to: string | undefined, via: keyof HandOverRequestFields = 'annotation'): ObservedLease {
+    const current = this.peek(ref);
+    if (!current) throw new Error(`no lease ${keyOf(ref)} to ask a hand-over of`);
+    this.requests.set(keyOf(ref), { ...this.requests.get(keyOf(ref)), [via]: to });
+    return this.commit({ verb: 'update', ref, identity: '(test)' }, lockRecordToLeaseSpec(current.record));
+  }
+
+  /** The request fields as stored (for tests: what a write kept or cleared). */
+  handOverRequestFields(ref: LeaseRef): HandOverRequestFields {
+    return { ...this.requests.get(keyOf(ref)) };
+  }
+
   peek(ref: LeaseRef): ObservedLease | null {
     return this.leases.get(keyOf(ref)) ?? null;
   }
@@ -125,6 +145,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
     const key = keyOf(ref);
     const before = this.peek(ref);
     if (!this.leases.delete(key)) return;
+    this.requests.delete(key);
     this.revision++;
     this.changeSubject.next({ call: { verb: 'delete', ref, identity: '(test)' }, before, after: null });
     this.notify(key, null);
@@ -175,6 +196,9 @@ export class MemoryLeaseStore implements LeaseLockFactory {
     const key = keyOf(call.ref);
     const before = this.peek(call.ref);
     const after = observe(spec, String(++this.revision));
+    if (before && settlesHandOverRequest(before.record.holderIdentity, before.handOverTo, after.record.holderIdentity)) this.requests.delete(key);
+    const request = handOverRequest(this.requests.get(key) ?? {});
+    if (request !== undefined) after.handOverTo = request;
     this.leases.set(key, after);
     this.changeSubject.next({ call, before, after });
     this.notify(key, after);

@@ -8,7 +8,9 @@ import type { Observable } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom, type Subscription } from 'xstate';
 import { isLeading, leaseParticipantMachine, windowCloses, type ParticipantEvent } from '../../machines/leaseParticipant.js';
 import type { ParticipantConfig } from '../lease/config.js';
-import { LeadershipError } from '../lease/errors.js';
+import { HandOverError, type HandOverFailure, LeadershipError } from '../lease/errors.js';
+import type { ObservedLease } from '../lease/record.js';
+import { compareResourceVersions } from '../lease/resourceVersion.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
 import { type Logger, silentLogger, withFields } from '../log/logger.js';
 import type { Clock } from '../time/clock.js';
@@ -159,6 +161,74 @@ export class Participant {
     });
   }
 
+  /**
+   * Hands the lease to `to` (see the machine's handingOver): resolves once `to` leads, that is once
+   * a write newer than our hand-over names it (its confirming renew). Our window closes before the
+   * write is sent. While a renew is in flight the hand-over waits for it to land. Rejects with
+   * HandOverError: not leading, `to` empty or our own identity, or `signal` already aborted
+   * (nothing written, leadership intact); the write conflicted or failed (the window stays closed;
+   * the participant goes on as a candidate and leads again only after a fresh renew); another write
+   * came first (overtaken); `to` did not renew within leaseDuration (timeout: an ordinary takeover
+   * follows by expiry); stopped; `signal` aborted after the write was sent (abandoned: the
+   * hand-over goes on without us waiting).
+   */
+  async handOver(to: string, signal?: AbortSignal): Promise<void> {
+    const failure = (reason: HandOverFailure, message: string) =>
+      new HandOverError(`hand-over to ${JSON.stringify(to)}: ${message}`, { lease: this.lock.describe(), identity: this.lock.identity }, to, reason);
+    if (typeof to !== 'string' || to === '' || to === this.lock.identity) {
+      throw failure('invalidTarget', `expected another participant's identity, got ${to === this.lock.identity ? 'our own' : 'an empty one'}`);
+    }
+    const notLeading = () => failure('notLeading', 'not leading: only the leader can hand the lease over; nothing was written');
+    const aborted = () => failure('aborted', 'aborted before the hand-over began: nothing was written, leadership is intact');
+    if (signal?.aborted) throw aborted();
+    if (!this.leading) throw notLeading();
+    // A renew in flight would make our write conflict with our own: hand over once it landed.
+    if (!this.snapshot.matches('leading')) {
+      const ready = await this.until((s) => s.matches('leading') || !isLeading(s), signal).catch(() => {
+        throw aborted();
+      });
+      if (!ready.matches('leading') || !this.leading) throw notLeading();
+    }
+    this.log.info('handing over', { to });
+    this.send({ type: 'HAND_OVER', to });
+    const { conflicts, handOvers } = this.snapshot.context.counters;
+    let written: ObservedLease | null = null;
+    const settled = await this.until((s) => {
+      if (written === null && s.matches({ handingOver: 'awaitingTarget' })) written = s.context.observed;
+      return !s.matches('handingOver');
+    }, signal).catch(() => {
+      throw failure('abandoned', `aborted after the hand-over write was sent: the lease may be ${JSON.stringify(to)}'s already; the hand-over goes on`);
+    });
+    const { observed, stopReason, counters, lastError, config } = settled.context;
+    const error = ((): HandOverError | null => {
+      const landed = counters.handOvers > handOvers;
+      if (written === null && landed) {
+        // Settled as it landed: the watch had delivered a later write already (the target's renew, or another).
+        if (observed?.record.holderIdentity === to) return null;
+        return failure('overtaken', `another write came first: the lease names ${JSON.stringify(observed?.record.holderIdentity ?? null)} now`);
+      }
+      if (written === null) {
+        if (stopReason === 'requested') return failure('stopped', 'stopped before the hand-over write landed');
+        if (counters.conflicts > conflicts) {
+          return failure('conflict', 'someone else wrote the lease first; our leadership window had closed already and stays closed');
+        }
+        return failure('failed', `the hand-over write failed (${lastError?.message ?? 'no answer'}); it may have landed; our window stays closed`);
+      }
+      const newer = observed !== null && compareResourceVersions(observed.resourceVersion, (written as ObservedLease).resourceVersion) === 1;
+      if (newer && observed.record.holderIdentity === to) return null;
+      if (stopReason === 'requested') return failure('stopped', 'stopped while waiting for the target to renew');
+      if (!newer && observed !== null) {
+        return failure('timeout', `the target did not renew within ${config.leaseDuration} ms: the lease expires and an ordinary takeover follows`);
+      }
+      return failure('overtaken', `another write came first: the lease names ${JSON.stringify(observed?.record.holderIdentity ?? null)} now`);
+    })();
+    if (error) {
+      this.log.warn('hand-over failed', { to, reason: error.reason, error: error.message });
+      throw error;
+    }
+    this.log.info('handed over', { to });
+  }
+
   /** What the snapshots say besides the window: store errors (logged) and a change of holder. */
   private report(snapshot: ParticipantSnapshot): void {
     const { leader, counters, lastError } = snapshot.context;
@@ -248,6 +318,7 @@ function stateName(snapshot: ParticipantSnapshot): string {
 function describeEnd(snapshot: ParticipantSnapshot): string {
   const { lastLoss, stopReason } = snapshot.context;
   if (snapshot.matches('releasing') || snapshot.matches('idle')) return 'released';
+  if (snapshot.matches('handingOver')) return 'handing the lease over';
   if (lastLoss === 'preempted') return 'another holder took the lease';
   if (lastLoss === 'deadline') return 'renewDeadline passed without a successful renew';
   return stopReason === 'requested' ? 'stopped' : String(snapshot.value);

@@ -96,6 +96,15 @@ function implementationsFor(resolve: (handle: unknown) => ParticipantRuntime) {
         const observed = mustHaveObserved(input);
         return lock.update(releasedRecord(observed.record, input.config, at), observed.resourceVersion, signal);
       }),
+      handOverLease: write(async (lock, input, at, signal) => {
+        const observed = mustHaveObserved(input);
+        if (!input.to) throw new Error('no hand-over target');
+        // XState starts an invoked actor before it tells the actor's observers of the transition,
+        // and the leadership window closes in an observer (followLeadership): one turn lets the
+        // guarded work's signal abort before the write is sent. A claim in the target's name.
+        await Promise.resolve();
+        return lock.update(claimedRecord(observed.record, input.to, input.config, at), observed.resourceVersion, signal);
+      }),
       watchLease: fromEventObservable<ParticipantEvent, LeaseCallInput>(({ input }) => {
         const { lock, clock } = resolve(input.runtime);
         return input.config.watch
