@@ -116,6 +116,19 @@ describe('leasehold handover: what it writes and when it gives up', () => {
     expect(withdrawn.spec?.holderIdentity).toBe('old');
   });
 
+  it('Ctrl-C while waiting: the request is withdrawn, exit 130', async () => {
+    fleet = await startFleet();
+    await staticLease(fleet, 'old');
+    const cli = handover(fleet, '--to', 'b');
+    await cli.printed('request written');
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(130);
+    expect(cli.output()).toContain('request withdrawn');
+    const stored = await read(fleet);
+    expect(stored.metadata?.annotations?.[ANNOTATION]).toBeUndefined();
+    expect(stored.spec?.preferredHolder).toBeUndefined();
+  });
+
   it('a request overwritten by another naming someone else: exit 1 with the reason, the other request left alone', async () => {
     fleet = await startFleet();
     await staticLease(fleet, 'old');
