@@ -69,11 +69,11 @@ export async function requestHandOver(kubeConfig: KubeConfig, request: HandOverR
     timer = clock.setTimeout(() => deadline.abort(fail(`${to} did not take the lease within ${formatDuration(timeout)}`, 'timeout')), Math.max(0, started + timeout - clock.now()));
   };
   if (request.timeout !== undefined) armDeadline(request.timeout);
+  /** A request of ours may be on the lease: from the moment its write is sent until the target leads. */
   let pending = false;
   try {
     const written = await writeRequest();
     if (written.kind === 'alreadyHolder') return written;
-    pending = true;
     const progress = new HandOverProgress(to, written.lease);
     const lease = await follow(progress);
     pending = false;
@@ -100,6 +100,7 @@ export async function requestHandOver(kubeConfig: KubeConfig, request: HandOverR
         spec: { ...lease.spec, ...(withPreferredHolder ? { preferredHolder: to } : {}) },
       };
       try {
+        pending = true;
         const answer = await replace(body, deadline.signal);
         const stored = viewOf(answer);
         // The answer is the object as stored: a server without the field (or with it gated off) drops it.

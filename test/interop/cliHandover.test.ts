@@ -140,6 +140,7 @@ describe('leasehold handover: what it writes and when it gives up', () => {
     await fleet.api.replaceNamespacedLease({ namespace: 'default', name: 'job', body: lease });
     expect(await cli.exited).toBe(1);
     expect(cli.output()).toContain('the request was overwritten: the lease now asks for c; old holds it now');
+    expect(cli.output()).toContain('  hand-over: to c requested (leasehold handover)');
     expect((await read(fleet)).metadata?.annotations?.[ANNOTATION]).toBe('c');
   });
 
