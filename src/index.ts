@@ -58,6 +58,7 @@ export { KubernetesManagedLeaseStore, type KubernetesManagedLeaseStoreOptions } 
 export { loadKubeConfig } from './lock/kubeConfig.js';
 export type { LeaseRecord, LeaseRef, ObservedLease } from './lease/record.js';
 export { leaseSpecToLockRecord, lockRecordToLeaseSpec, type LeaseSpecJson } from './lease/spec.js';
+export { HAND_OVER_ANNOTATION, handOverRequest, type HandOverRequestFields } from './lease/handOverRequest.js';
 export { parseDuration, formatDuration } from './lease/duration.js';
 
 // Time, logging, metrics, errors.

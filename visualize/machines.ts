@@ -25,7 +25,7 @@ export const diagramMachines: readonly DrawnMachine[] = [
   {
     name: 'leaseParticipant',
     machine: leaseParticipantMachine,
-    order: ['idle', 'acquiring', 'leading', 'renewing', 'releasing', 'stopped'],
+    order: ['idle', 'acquiring', 'leading', 'renewing', ['handingOver', 'releasing'], 'stopped'],
   },
   { name: 'rolloutManager', machine: rolloutManagerMachine, order: ['empty', 'claimed'] },
   { name: 'leaseManager', machine: leaseManagerMachine, order: ['loading', 'running', 'stopped'] },

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { LeaseTiming } from '../lease/config.js';
-import type { SimAction, SimSchedule, ThirdPartyWrite } from './schedule.js';
+import type { HandOverStory, SimAction, SimSchedule, ThirdPartyWrite } from './schedule.js';
 
 const TIMINGS: LeaseTiming[] = [
   { leaseDuration: 6_000, renewDeadline: 4_000, retryPeriod: 1_000 },
@@ -25,6 +25,12 @@ const thirdPartyWrite: fc.Arbitrary<ThirdPartyWrite> = fc.record({
     ),
     transitions: fc.constantFrom('kept' as const, 'next' as const, 'string' as const, 'fraction' as const, 'max' as const),
   });
+
+const handOverVia = fc.constantFrom<HandOverStory['via']>('call', 'annotation', 'preferredHolder');
+const handOverStory: fc.Arbitrary<HandOverStory> = fc.record({
+  via: handOverVia,
+  target: fc.constantFrom<HandOverStory['target']>('alive', 'dead', 'partitioned', 'competingRelease'),
+});
 
 /** Whole seconds a third party writes, at most LONGEST_THIRD_PARTY_DURATION times the lease's. */
 const withinLongest = (write: ThirdPartyWrite, timing: LeaseTiming): ThirdPartyWrite =>
@@ -85,9 +91,13 @@ export function scheduleArbitrary(limits: ScheduleLimits = DEFAULT_LIMITS): fc.A
       thirdParty: fc.array(fc.record({ at: fc.integer({ min: 0, max: limits.maxDuration }), write: thirdPartyWrite }), {
         maxLength: 4,
       }),
+      handOvers: fc.array(fc.record({ at: fc.integer({ min: 0, max: limits.maxDuration }), target: fc.nat(3), story: handOverStory }), {
+        maxLength: 3,
+      }),
       duration: fc.integer({ min: 10_000, max: limits.maxDuration }),
+      quietHandOver: fc.option(fc.record({ after: fc.integer({ min: 0, max: 60_000 }), via: handOverVia }), { nil: undefined }),
     })
-    .map(({ participants, faults, events, stories, thirdParty, timing, ...rest }) => ({
+    .map(({ participants, faults, events, stories, thirdParty, handOvers, timing, quietHandOver, ...rest }) => ({
       timing,
       ...rest,
       participants: participants.map((p, i) => ({ ...p, identity: `pod-${i + 1}` })),
@@ -101,6 +111,8 @@ export function scheduleArbitrary(limits: ScheduleLimits = DEFAULT_LIMITS): fc.A
         ...events,
         ...stories.map(({ at, ...story }) => ({ at, action: 'isolateLeader' as const, target: 0, story })),
         ...thirdParty.map(({ at, write }) => ({ at, action: 'thirdParty' as const, target: 0, write: withinLongest(write, timing) })),
+        ...handOvers.map(({ at, target, story }) => ({ at, action: 'handOver' as const, target, handOver: story })),
       ].map((e) => ({ ...e, target: e.target % participants.length })),
+      ...(quietHandOver ? { quietHandOver: { ...quietHandOver, after: quietHandOver.after % (2 * timing.leaseDuration) } } : {}),
     }));
 }

@@ -50,6 +50,8 @@ class SimulatedCluster {
   private storedTerm: number | null = null;
   /** The term a third-party write about to be committed stores (its spec may not be a number). */
   private thirdPartyTerm = 0;
+  /** Faults are off: the quiet phase. */
+  private quiet = false;
 
   constructor(
     private readonly schedule: SimSchedule,
@@ -91,6 +93,13 @@ class SimulatedCluster {
       if (!this.processes[slot]?.alive) this.start(slot);
     });
     this.recorder.quiet();
+    this.quiet = true;
+    const { quietHandOver } = this.schedule;
+    if (quietHandOver && quietHandOver.after < quietFor) {
+      await this.truth.advanceTo(this.recorder.at(this.schedule.duration + quietHandOver.after));
+      const to = this.processes.findIndex((p) => p?.alive && p.watching());
+      if (to >= 0) this.handOver({ at: this.recorder.since(), action: 'handOver', target: to, handOver: { via: quietHandOver.via, target: 'alive' } });
+    }
     await this.truth.advanceTo(this.recorder.at(this.schedule.duration + quietFor));
   }
 
@@ -118,6 +127,10 @@ class SimulatedCluster {
     const thirdParty = call.identity === THIRD_PARTY;
     const holderBefore = before?.record.holderIdentity ?? null;
     const transitionsAfter = thirdParty ? this.thirdPartyTerm : (after?.record.leaseTransitions ?? null);
+    const holderAfter = after?.record.holderIdentity ?? null;
+    // A participant writing the lease to someone else is a hand-over (a claim names the writer, a release "").
+    const handedTo = !thirdParty && holderAfter && holderAfter !== call.identity ? holderAfter : null;
+    const target = handedTo === null ? undefined : this.processes.find((p) => p?.alive && p.participant.identity === handedTo);
     this.recorder.write({
       by: call.identity,
       verb: call.verb,
@@ -128,6 +141,9 @@ class SimulatedCluster {
       thirdParty,
       holderWatching: thirdParty && holderBefore !== null && this.store.isWatching(LEASE, holderBefore),
       malformed: after?.malformed === true,
+      ...(handedTo === null
+        ? {}
+        : { targetWatching: (this.quiet || this.faultFree) && target !== undefined && target.watching() && this.store.isWatching(LEASE, handedTo) }),
     });
     this.storedTerm = transitionsAfter;
   }
@@ -200,6 +216,8 @@ class SimulatedCluster {
   }
 
   private apply(event: SimEvent): void {
+    if (event.action === 'handOver') return this.handOver(event); // what it strikes with counts, not the hand-over
+    this.recorder.disturbed();
     if (event.action === 'isolateLeader') return this.isolateLeader(event);
     const process = this.processes[event.target];
     const who = this.schedule.participants[event.target]!.identity;
@@ -238,6 +256,32 @@ class SimulatedCluster {
       case 'thirdParty':
         if (event.write) this.writeAsThirdParty(event.write);
         return;
+    }
+  }
+
+  /**
+   * Whoever leads now hands the lease to the target (the next one if the target leads), asked by a
+   * call or by a request on the lease; the target is crashed or partitioned first, or the leader
+   * releases at once as well, as the story says.
+   */
+  private handOver({ target, handOver: story }: SimEvent): void {
+    const from = this.processes.findIndex((p) => p?.alive && p.window?.end === Infinity);
+    if (from < 0 || !story) return;
+    const slot = target === from ? (target + 1) % this.schedule.participants.length : target;
+    const to = this.schedule.participants[slot]!.identity;
+    const leader = this.processes[from]!;
+    if (story.target === 'dead') this.apply({ at: this.recorder.since(), action: 'crash', target: slot });
+    if (story.target === 'partitioned') this.apply({ at: this.recorder.since(), action: 'partition', target: slot });
+    this.recorder.log(leader.participant.identity, `asked to hand over to ${to} (${story.via}, target ${story.target})`, leader.clock);
+    if (story.via === 'call') {
+      leader.handOver(to);
+    } else {
+      this.thirdPartyTerm = this.storedTerm ?? 0; // a request keeps the stored term
+      this.store.requestHandOver(LEASE, to, story.via);
+    }
+    // The release goes out while the hand-over is on the wire (or its request on the way to the leader).
+    if (story.target === 'competingRelease') {
+      this.truth.setTimeout(() => this.apply({ at: this.recorder.since(), action: 'release', target: from }), this.schedule.faults.latency.max / 2);
     }
   }
 

@@ -8,12 +8,22 @@
  *  4. a leader whose watch is attached stops leading within one watch delivery of another client's
  *     write that removes it (holder "", another, or a holder of the wrong type);
  *  5. liveness: once faults stop, a leader exists within the bound; after an explicit release with
- *     a watching candidate and no faults, the next leader within one watch delivery and one write.
+ *     a watching candidate and no faults, the next leader within one watch delivery and one write;
+ *  6. after a hand-over to a live, watching target with no faults active, the target leads within
+ *     one watch delivery and one write (its confirming renew), unless something struck meanwhile.
  */
 import { LONGEST_THIRD_PARTY_DURATION } from './arbitrary.js';
 import type { LeadershipWindow, SimRecord } from './record.js';
 
-export type InvariantName = 'overlap' | 'nonHolderWrite' | 'transitions' | 'malformedWrite' | 'removal' | 'liveness' | 'handOver';
+export type InvariantName =
+  | 'overlap'
+  | 'nonHolderWrite'
+  | 'transitions'
+  | 'malformedWrite'
+  | 'removal'
+  | 'liveness'
+  | 'handOver'
+  | 'handOverTarget';
 
 export interface Violation {
   invariant: InvariantName;
@@ -131,6 +141,22 @@ export function checkInvariants(record: SimRecord): Violation[] {
         message: `${released.identity} released at ${seconds(released.end)} with a watching candidate, next leader ${
           next ? `only at ${seconds(next.start)}` : 'never'
         } (bound ${handOverBound} ms)`,
+      });
+    }
+  }
+
+  // The target's watch delivers the hand-over half a round trip after it committed; its renew takes one round trip.
+  const targetBound = 1.5 * record.schedule.faults.latency.max + 1;
+  const struck = (from: number) => record.disturbances.some((at) => at >= from && at <= from + targetBound);
+  for (const handOver of writes.filter((w) => w.targetWatching && !struck(w.at))) {
+    const led = windows.find((w) => w.identity === handOver.holderAfter && w.start >= handOver.at);
+    if (!led || led.start - handOver.at > targetBound) {
+      violations.push({
+        invariant: 'handOverTarget',
+        at: handOver.at,
+        message: `${handOver.by} handed over to ${handOver.holderAfter} (watching) at ${seconds(handOver.at)}, which leads ${
+          led ? `only at ${seconds(led.start)}` : 'never'
+        } (bound ${targetBound} ms)`,
       });
     }
   }

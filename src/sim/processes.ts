@@ -30,6 +30,8 @@ export interface SimProcess {
   upgrade(restart: () => void): void;
   /** A candidate watching the lease, ready to take it the moment it is released. */
   watching(): boolean;
+  /** Hands the lease to `to` (handOver(to)); a refusal or failure is logged, as a caller would. */
+  handOver(to: string): void;
 }
 
 export interface ProcessSetup {
@@ -62,6 +64,7 @@ function startPrimary(setup: ProcessSetup): SimProcess {
       primary.setUpgrading(true);
       restart();
     },
+    handOver: (to) => primary.handOver(to),
   });
   primary.onFatal((error) => {
     recorder.log(participant.identity, `fatal: ${error.message}`, clock);
@@ -88,6 +91,7 @@ function startElector(setup: ProcessSetup): SimProcess {
     },
     release: () => controller.abort(),
     upgrade: (restart) => restart(),
+    handOver: (to) => elector.handOver(to),
   });
   void elector.run({ signal: controller.signal }).then(() => setup.onExit(process));
   return process;
@@ -96,7 +100,7 @@ function startElector(setup: ProcessSetup): SimProcess {
 function describe(
   { serial, slot, participant, clock, recorder }: ProcessSetup,
   actor: ParticipantActor,
-  acts: Pick<SimProcess, 'stop' | 'release' | 'upgrade'>,
+  acts: Pick<SimProcess, 'stop' | 'release' | 'upgrade'> & { handOver(to: string): Promise<void> },
 ): SimProcess {
   const process: SimProcess = {
     serial,
@@ -105,6 +109,11 @@ function describe(
     clock,
     alive: true,
     ...acts,
+    handOver: (to) =>
+      void acts.handOver(to).then(
+        () => recorder.log(participant.identity, `handed over to ${to}`, clock),
+        (error: Error) => recorder.log(participant.identity, `hand-over to ${to} failed: ${error.message}`, clock),
+      ),
     watching: () => {
       const snapshot = actor.getSnapshot();
       return snapshot.matches({ acquiring: 'waiting' }) && snapshot.context.watchUp;

@@ -37,6 +37,11 @@ export interface CommittedWrite {
   holderWatching: boolean;
   /** The store reads the written spec as malformed. */
   malformed: boolean;
+  /**
+   * A hand-over (a participant writing the lease to another holder) whose target was alive and
+   * watching it, with no faults active: the target must lead within one watch delivery and one write.
+   */
+  targetWatching?: boolean;
 }
 
 /** Who writes the lease besides the participants (the memory store's identity for raw writes). */
@@ -59,6 +64,8 @@ export interface SimRecord {
   quietAt: number;
   /** True time a leader first existed at or after quietAt (undefined: none by the end). */
   leaderAfterQuiet: number | undefined;
+  /** True times a schedule event struck (a crash, a partition, another client's write...). */
+  disturbances: number[];
   end: number;
 }
 
@@ -72,7 +79,7 @@ export class SimRecorder {
     schedule: SimSchedule,
   ) {
     this.epoch = truth.now();
-    this.record = { schedule, windows: [], writes: [], timeline: [], quietAt: schedule.duration, leaderAfterQuiet: undefined, end: 0 };
+    this.record = { schedule, windows: [], writes: [], timeline: [], quietAt: schedule.duration, leaderAfterQuiet: undefined, disturbances: [], end: 0 };
   }
 
   /** True time since the start, ms. */
@@ -92,6 +99,11 @@ export class SimRecorder {
   write(write: Omit<CommittedWrite, 'at'>): void {
     this.record.writes.push({ at: this.since(), ...write });
     this.log(write.by, `wrote holder=${JSON.stringify(write.holderAfter)} transitions=${write.transitionsAfter}`);
+  }
+
+  /** A schedule event strikes now. */
+  disturbed(): void {
+    this.record.disturbances.push(this.since());
   }
 
   /** A window opens now; it is returned so that its end can be set when it closes. */

@@ -22,7 +22,18 @@ export type SimAction =
   | 'heal' // reconnected
   | 'dropWatch' // its watch stream breaks
   | 'isolateLeader' // a story: whoever leads now is cut off, comes back, then does `then`
-  | 'thirdParty'; // another client writes the lease (kubectl, a buggy peer): see ThirdPartyWrite
+  | 'thirdParty' // another client writes the lease (kubectl, a buggy peer): see ThirdPartyWrite
+  | 'handOver'; // whoever leads now hands the lease to `target`: see HandOverStory
+
+/**
+ * A targeted hand-over: asked by a call (handOver), the annotation or spec.preferredHolder, to a
+ * target that is alive, dead (crashed just before), partitioned (just before), or while the
+ * leader releases at once as well (a competing release).
+ */
+export interface HandOverStory {
+  via: 'call' | 'annotation' | 'preferredHolder';
+  target: 'alive' | 'dead' | 'partitioned' | 'competingRelease';
+}
 
 /** What another client writes over the lease, whoever holds it; the simulation writes it raw. */
 export interface ThirdPartyWrite {
@@ -47,6 +58,8 @@ export interface SimEvent {
   story?: { cutOffFor: number; then: SimAction; after: number };
   /** For thirdParty: what is written. */
   write?: ThirdPartyWrite;
+  /** For handOver: how it is asked and what becomes of the target (`target` indexes it; the leader is skipped). */
+  handOver?: HandOverStory;
 }
 
 export interface SimFaults {
@@ -68,4 +81,6 @@ export interface SimSchedule {
   events: SimEvent[];
   /** True time the faulty phase lasts; a quiet phase (faults off, everyone healed and alive) follows. */
   duration: number;
+  /** A hand-over in the quiet phase, this long after it began, from whoever leads to a watching candidate. */
+  quietHandOver?: { after: number; via: HandOverStory['via'] };
 }

@@ -39,6 +39,8 @@ const lease = (holder: string, leaseDurationSeconds = 15, version = 5): Observed
   resourceVersion: String(version),
 });
 const observed = (lease: ObservedLease | null) => ({ type: 'LEASE_OBSERVED', lease, at: 0 });
+/** A lease asking its holder to hand over to `to` (the annotation or spec.preferredHolder). */
+const requesting = (lease: ObservedLease, to: string): ObservedLease => ({ ...lease, handOverTo: to });
 
 /**
  * The facades' configurations: client-go (create, stop after loss), CloudNativePG (never create,
@@ -80,6 +82,37 @@ function renewEvents(context: ParticipantContext, sub: string): ModelEvent[] {
       ];
     case 'retrying':
       return [after('pollInterval', 'renewing.retrying', false), after('pollInterval', 'renewing.retrying', true)];
+    default:
+      return [];
+  }
+}
+
+/** Hand-over events in the sub-state `sub`: the target's renew (newer), our own write echoed, the read, the timeout. */
+function handOverEvents(context: ParticipantContext, sub: string): ModelEvent[] {
+  const timeout = after('handOverTimeout', 'handingOver');
+  switch (sub) {
+    case 'writing':
+      return [
+        done('handOverLease', { lease: lease('other'), at: 0 }),
+        ...errors('handOverLease', 'Conflict', 'Unavailable'),
+        observed(lease('other', 15, NEWER)), // the target's renew, delivered before our write's answer
+        timeout,
+      ];
+    case 'awaitingTarget':
+      return [
+        observed(lease('other', 15, NEWER)),
+        observed(lease('other')),
+        { type: 'WATCH_DOWN', reason: 'model', at: 0 },
+        // The poll comes before the timeout while the watch is down: only the first timer can fire.
+        context.watchUp ? timeout : after('pollInterval', 'handingOver.awaitingTarget'),
+      ];
+    case 'checking':
+      return [
+        done('readHandedOver', { lease: lease('other', 15, NEWER), at: 0 }),
+        done('readHandedOver', { lease: lease('other'), at: 0 }),
+        ...errors('readHandedOver', 'NotFound', 'Unavailable'),
+        timeout,
+      ];
     default:
       return [];
   }
@@ -141,6 +174,12 @@ function modelEvents(snapshot: Snapshot): ModelEvent[] {
       break;
     case 'leading':
       events.push(after('renewInterval', 'leading', false), after('renewInterval', 'leading', true), ...whileHeld());
+      // Asked by a call, or by the lease (a request naming us is void); "" and our own identity are refused.
+      events.push(...['other', SELF, ''].map((to) => ({ type: 'HAND_OVER', to })));
+      events.push(...['other', SELF].map((to) => observed(requesting(lease(SELF, 15, NEWER), to))));
+      break;
+    case 'handingOver':
+      events.push(...handOverEvents(context, sub!));
       break;
     case 'renewing':
       events.push(...renewEvents(context, sub!), ...whileHeld());
@@ -166,14 +205,14 @@ function serializeState(snapshot: Snapshot): string {
   const holder = c.observed === null ? 'none' : c.observed.record.holderIdentity === SELF ? 'self' : c.observed.record.holderIdentity || 'empty';
   const armed = c.takeoverArmedFor === takeoverAllowedAt(c);
   const version = c.observed?.resourceVersion;
-  return JSON.stringify([snapshot.value, c.watchUp, c.upgrading, holder, version, c.observed?.record.leaseDurationSeconds, armed, c.lastLoss !== null, c.lastRenewAt !== null]);
+  return JSON.stringify([snapshot.value, c.watchUp, c.upgrading, holder, version, c.observed?.record.leaseDurationSeconds, armed, c.lastLoss !== null, c.lastRenewAt !== null, c.observed?.handOverTo]);
 }
 
 /** The abstract machine: clock-dependent guards read the generated event's `overdue` flag instead. */
 function modelMachine() {
   return leaseParticipantMachine.provide({
     guards: { pastRenewDeadline: ({ event }) => (event as ModelEvent).overdue === true },
-    delays: { untilObservedExpiry: 1, untilRenewDeadline: 1, pollInterval: 1 },
+    delays: { untilObservedExpiry: 1, untilRenewDeadline: 1, pollInterval: 1, handOverTimeout: 1 },
   });
 }
 
@@ -201,6 +240,7 @@ function systemUnderTest(config: ParticipantConfig, coverage: MachineCoverage) {
       claimLease: controllable,
       renewLease: controllable,
       releaseLease: controllable,
+      handOverLease: controllable,
       watchLease: real.actors.watchLease, // config.watch is false below: watch events are sent directly
     },
   });
@@ -241,7 +281,7 @@ async function execute(sut: Sut, event: ModelEvent): Promise<void> {
       call.reject(leaseApiError((event.error as { kind: LeaseErrorKind }).kind, 'injected by the model'));
     } else {
       const output = event.output as LeaseCallOutput & { late?: boolean };
-      const isWrite = id === 'renewLease' || id === 'claimLease' || id === 'createLease' || id === 'releaseLease';
+      const isWrite = ['renewLease', 'claimLease', 'createLease', 'releaseLease', 'handOverLease'].includes(id!);
       let at = isWrite ? call.startedAt : clock.now();
       if (output.late) {
         at = windowCloses(context) + 1; // sent after the window closed: the process stalled first

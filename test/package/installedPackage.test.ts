@@ -84,7 +84,7 @@ describe('the installed package', () => {
     expect(output).toContain('leading true term 0 signal true');
     expect(output).toContain('stopped leading');
     expect(output).toContain('stored holder "" transitions 0'); // released on cancel
-    expect(output).toMatch(/machine lease, store function, view undefined, error LeadershipError/);
+    expect(output).toMatch(/machine lease, store function, view undefined, error LeadershipError, HandOverError leasehold\.io\/hand-over-to/);
   }, 60_000);
 
   it('typechecks every TypeScript example in README against the installed package, and runs the quick start', () => {

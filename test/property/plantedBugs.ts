@@ -4,7 +4,7 @@
  */
 import { fromPromise } from 'xstate';
 import type { LeaseCallInput, LeaseCallOutput, ParticipantContext } from '../../machines/leaseParticipant.js';
-import { claimedRecord, releasedRecord } from '../../src/lease/records.js';
+import { claimedRecord, releasedRecord, renewedRecord } from '../../src/lease/records.js';
 import type { RuntimeOptions } from '../../src/runtime/participant.js';
 import { MAX_TIMER_DELAY } from '../../src/time/clock.js';
 
@@ -40,7 +40,7 @@ export const plantedBugs: Record<string, { override: Override; expect: string[] 
   },
   /** A leader that stops watching its lease: another client's write reaches it only at its next renew. */
   'ignores its lease while leading': {
-    expect: ['removal', 'nonHolderWrite'],
+    expect: ['removal', 'nonHolderWrite', 'overlap'],
     override: (defaults) => ({
       ...defaults,
       guards: { ...defaults.guards, removedByNewerWrite: () => false },
@@ -87,6 +87,22 @@ export const plantedBugs: Record<string, { override: Override; expect: string[] 
           const at = clock.now();
           const current = await lock.get();
           return { lease: await lock.update(releasedRecord(current.record, input.config, at), current.resourceVersion), at };
+        }),
+      },
+    }),
+  },
+  /** A target that dawdles a second before its confirming renew (any renew of a record just claimed or handed over). */
+  'confirms a hand-over late': {
+    expect: ['handOverTarget'],
+    override: (defaults, { lock, clock }) => ({
+      ...defaults,
+      actors: {
+        ...defaults.actors,
+        renewLease: fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ input }) => {
+          const observed = input.observed!;
+          if (observed.record.acquireTime === observed.record.renewTime) await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 1_000));
+          const at = clock.now();
+          return { lease: await lock.update(renewedRecord(observed.record, lock.identity, input.config, at), observed.resourceVersion), at };
         }),
       },
     }),

@@ -1,6 +1,8 @@
 /**
  * Property: under any generated schedule of faults (API errors, timeouts after commit, conflicts,
- * latency, partitions, dropped watches, crashes, restarts, releases, in-place upgrades, and other
+ * latency, partitions, dropped watches, crashes, restarts, releases, in-place upgrades, hand-overs to
+ * a chosen target (by call, annotation or preferredHolder; target alive, dead, partitioned, or
+ * racing a release), and other
  * clients' writes: forced releases and takeovers, malformed records, odd durations) and clock
  * skew within tolerance, the invariants hold. A failing schedule is shrunk and printed as a timeline.
  * And the checker can fail: each planted bug is caught.

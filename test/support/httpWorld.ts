@@ -133,6 +133,20 @@ export async function httpWorld(baseName = 'cluster-example', target: 'embedded'
     await clock.advance(0);
   }
 
+  /** Another client edits the stored object (annotations, spec fields leasehold does not write) and replaces it. */
+  async function edit(change: (lease: V1Lease) => void): Promise<V1Lease> {
+    const existing = await api.readNamespacedLease({ name, namespace: ref.namespace });
+    delete existing.metadata?.managedFields;
+    change(existing);
+    const written = await api.replaceNamespacedLease({ name, namespace: ref.namespace, body: existing });
+    saw(written.metadata?.resourceVersion);
+    await clock.advance(0);
+    return written;
+  }
+
+  /** The stored object as it is. */
+  const stored = (): Promise<V1Lease> => api.readNamespacedLease({ name, namespace: ref.namespace });
+
   async function current(): Promise<ObservedLease | null> {
     const lease = await api.readNamespacedLease({ name, namespace: ref.namespace }).catch(() => undefined);
     return lease ? { record: leaseSpecToLockRecord(lease.spec), resourceVersion: lease.metadata!.resourceVersion! } : null;
@@ -146,6 +160,8 @@ export async function httpWorld(baseName = 'cluster-example', target: 'embedded'
     lock,
     put,
     putSpec,
+    edit,
+    stored,
     current,
     record: async () => (await current())!.record,
     /** Calls a tracked lock made, by identity and verb. */

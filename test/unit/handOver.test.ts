@@ -265,4 +265,55 @@ describe('handOver', () => {
     expect(next.isLeader()).toBe(true);
     expect(locker.actor.getSnapshot().matches({ acquiring: 'waiting' })).toBe(true);
   });
+
+  it('a request on the lease (memory store: annotation, preferredHolder) makes the leader hand over; the write clears it', async () => {
+    const world = leaseWorld();
+    const { leader, target } = await twoPrimaries(world);
+    world.store.requestHandOver(world.ref, 'pod-2', 'preferredHolder');
+    await world.clock.advance(0);
+    expect(leader.isLeader()).toBe(false);
+    expect(target.isLeader()).toBe(true);
+    expect(world.store.handOverRequestFields(world.ref)).toEqual({});
+    // Back by annotation; one naming the holder itself is void and cleared by its next renew.
+    world.store.requestHandOver(world.ref, 'pod-2', 'annotation');
+    await world.clock.advance(0);
+    expect(world.current()!.handOverTo).toBe('pod-2');
+    expect(target.isLeader()).toBe(true);
+    await world.clock.advance(2_000);
+    expect(world.store.handOverRequestFields(world.ref)).toEqual({});
+    world.store.requestHandOver(world.ref, 'pod-1', 'annotation');
+    await world.clock.advance(0);
+    expect(leader.isLeader()).toBe(true);
+    expect(world.record().holderIdentity).toBe('pod-1');
+  });
+
+  it('between polling electors (watch: false, as client-go): the target adopts at its next poll, the leader learns by reading', async () => {
+    const world = leaseWorld();
+    const elector = (identity: string) =>
+      new LeaderElector({
+        lock: world.lock(identity),
+        leaseDuration: 15_000,
+        renewDeadline: 10_000,
+        retryPeriod: 2_000,
+        watch: false,
+        clock: world.clock,
+        random: () => 0.5,
+        callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
+      });
+    const a = elector('a');
+    track(a.run());
+    await world.clock.advance(0);
+    expect(a.isLeader()).toBe(true);
+    const b = elector('b');
+    track(b.run());
+    await world.clock.advance(100);
+    const handed = track(a.handOver('b'));
+    await world.clock.advance(0);
+    expect(world.record().holderIdentity).toBe('b');
+    expect(b.isLeader()).toBe(false); // it has not looked yet
+    await world.clock.advance(2 * 2_000 * 1.6); // b's next jittered poll, then a's
+    expect(b.isLeader()).toBe(true);
+    expect(handed).toMatchObject({ settled: true, error: undefined });
+    expect(a.actor.getSnapshot().value).toBe('stopped');
+  });
 });

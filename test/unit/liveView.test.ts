@@ -124,7 +124,10 @@ describe('live view server', () => {
     const page = subscribe(view.url);
     const diagram = await page.next('diagram');
     expect(diagram.overview).toBe(readFileSync(join(DIAGRAM_DIR, 'leaseParticipant.svg'), 'utf8'));
-    expect(Object.keys(diagram.details)).toEqual(['lease.acquiring', 'lease.renewing', 'lease.releasing']);
+    expect(Object.keys(diagram.details)).toEqual(['lease.acquiring', 'lease.renewing', 'lease.handingOver', 'lease.releasing']);
+    // A hand-over in progress is named and highlighted down to its sub-state.
+    expect(activeStateIds(leaseParticipantMachine, { handingOver: 'awaitingTarget' })).toEqual(['lease.handingOver', 'lease.handingOver.awaitingTarget']);
+    expect(diagram.details['lease.handingOver']).toContain('awaitingTarget');
     page.close();
   });
 

@@ -2,7 +2,7 @@
 // It starts the embedded server, elects a leader through the real Kubernetes adapter, releases, stops.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubernetesLeaseLocks, LeaderElector, LeadershipError, createLogger, loadKubeConfig, type Logger } from 'leasehold';
+import { HAND_OVER_ANNOTATION, HandOverError, KubernetesLeaseLocks, LeaderElector, LeadershipError, createLogger, loadKubeConfig, type Logger } from 'leasehold';
 import { leaseParticipantMachine } from 'leasehold/machines';
 import { startLeaseApiServer } from 'leasehold/server';
 import { MemoryLeaseStore, VirtualClock } from 'leasehold/testing';
@@ -43,4 +43,4 @@ await server.close();
 const clock = new VirtualClock();
 const store = new MemoryLeaseStore(clock);
 const view: LiveView | undefined = undefined;
-console.log(`machine ${leaseParticipantMachine.id}, store ${typeof store.lockFor}, view ${typeof view}, error ${new LeadershipError('x').name}`);
+console.log(`machine ${leaseParticipantMachine.id}, store ${typeof store.lockFor}, view ${typeof view}, error ${new LeadershipError('x').name}, ${new HandOverError('x', {}, 'pod-2', 'timeout').name} ${HAND_OVER_ANNOTATION}`);
