@@ -17,13 +17,29 @@ import { commands, type Fleet, startFleet, startRunner } from '../support/sideca
 const ANNOTATION = 'leasehold.io/hand-over-to';
 const NO_STACK = /\n\s+at /;
 
-let fleet: Fleet | undefined;
+/** Undone after each test, the last first (a proxy before the fleet behind it). */
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  await fleet?.close();
-  fleet = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+async function freshFleet(): Promise<Fleet> {
+  const fleet = await startFleet();
+  cleanups.push(() => fleet.close());
+  return fleet;
+}
+
+/** A fleet whose lease "job" is held by "old" (nobody alive behind it), reached through a proxy `start`s; `handover` runs the CLI through it. */
+async function behindProxy<P extends { url: string; close(): Promise<void> }>(start: (target: string) => Promise<P>) {
+  const fleet = await freshFleet();
+  await staticLease(fleet, 'old');
+  const proxy = await start(fleet.server.url);
+  cleanups.push(() => proxy.close());
+  const kubeconfig = join(fleet.dir, 'kubeconfig-proxy');
+  writeFileSync(kubeconfig, kubeConfigFor(proxy.url));
+  const handover = () => runCli(['handover', '--lease', 'job', '--to', 'b', '--kubeconfig', kubeconfig, '--timeout', '1s']);
+  return { fleet, proxy, handover };
+}
 
 const read = (fleet: Fleet, name = 'job') => fleet.api.readNamespacedLease({ namespace: 'default', name });
 const handover = (fleet: Fleet, ...args: string[]) => runCli(['handover', '--lease', 'job', '--kubeconfig', fleet.kubeconfig, ...args]);
@@ -37,7 +53,7 @@ async function staticLease(fleet: Fleet, holder: string, seconds = 60): Promise<
 
 /** Three `leasehold run` members of lease "job"; member-1 leads, the others wait on the lease. */
 async function threeMembers(command: readonly string[] = commands.worker) {
-  fleet = await startFleet();
+  const fleet = await freshFleet();
   const members = [startRunner(fleet, { identity: 'member-1', command })];
   await fleet.observer.whenAlive('member-1');
   members.push(startRunner(fleet, { identity: 'member-2', command }), startRunner(fleet, { identity: 'member-3', command }));
@@ -79,7 +95,7 @@ describe('leasehold handover: usage', () => {
 
 describe('leasehold handover: what it writes and when it gives up', () => {
   it('a lease that does not exist: exit 1, saying so', async () => {
-    fleet = await startFleet();
+    const fleet = await freshFleet();
     const cli = handover(fleet, '--to', 'a');
     expect(await cli.exited).toBe(1);
     expect(cli.output()).toContain('lease default/job not found');
@@ -87,7 +103,7 @@ describe('leasehold handover: what it writes and when it gives up', () => {
   });
 
   it('the target holds the lease already: exit 0 at once, nothing written', async () => {
-    fleet = await startFleet();
+    const fleet = await freshFleet();
     const before = await staticLease(fleet, 'a');
     const cli = handover(fleet, '--to', 'a');
     expect(await cli.exited).toBe(0);
@@ -97,7 +113,7 @@ describe('leasehold handover: what it writes and when it gives up', () => {
   });
 
   it('a leader that never answers: the request (annotation and spec.preferredHolder) stands until the timeout, then is withdrawn; exit 1 with the lease as it is', async () => {
-    fleet = await startFleet();
+    const fleet = await freshFleet();
     await staticLease(fleet, 'old');
     const cli = handover(fleet, '--to', 'b', '--timeout', '1500ms');
     await cli.printed('request written');
@@ -117,7 +133,7 @@ describe('leasehold handover: what it writes and when it gives up', () => {
   });
 
   it('Ctrl-C while waiting: the request is withdrawn, exit 130', async () => {
-    fleet = await startFleet();
+    const fleet = await freshFleet();
     await staticLease(fleet, 'old');
     const cli = handover(fleet, '--to', 'b');
     await cli.printed('request written');
@@ -130,7 +146,7 @@ describe('leasehold handover: what it writes and when it gives up', () => {
   });
 
   it('a request overwritten by another naming someone else: exit 1 with the reason, the other request left alone', async () => {
-    fleet = await startFleet();
+    const fleet = await freshFleet();
     await staticLease(fleet, 'old');
     const cli = handover(fleet, '--to', 'b');
     await cli.printed('request written');
@@ -145,18 +161,13 @@ describe('leasehold handover: what it writes and when it gives up', () => {
   });
 
   it('a 409 on the write (the leader renewed in between): it reads again and writes on the new version', async () => {
-    fleet = await startFleet();
-    await staticLease(fleet, 'old');
-    const proxy = await startFaultProxy(fleet.server.url);
-    cleanups.push(() => proxy.close());
-    const kubeconfig = join(fleet.dir, 'kubeconfig-proxy');
-    writeFileSync(kubeconfig, kubeConfigFor(proxy.url));
+    const { fleet, proxy, handover } = await behindProxy(startFaultProxy);
     let conflicts = 0;
     proxy.faults = (request) =>
       request.method === 'PUT' && conflicts++ === 0
         ? { status: 409, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Conflict', code: 409, message: 'the object has been modified' } }
         : undefined;
-    const cli = runCli(['handover', '--lease', 'job', '--to', 'b', '--kubeconfig', kubeconfig, '--timeout', '1s']);
+    const cli = handover();
     await cli.printed('request written');
     expect(proxy.seen.filter((line) => line.startsWith('GET /apis/coordination.k8s.io/v1/namespaces/default/leases/job')).length).toBeGreaterThanOrEqual(2);
     expect((await read(fleet)).metadata?.annotations?.[ANNOTATION]).toBe('b');
@@ -164,12 +175,7 @@ describe('leasehold handover: what it writes and when it gives up', () => {
   });
 
   it('a server that refuses spec.preferredHolder (Kubernetes: only beside spec.strategy): the annotation alone', async () => {
-    fleet = await startFleet();
-    await staticLease(fleet, 'old');
-    const proxy = await startFaultProxy(fleet.server.url);
-    cleanups.push(() => proxy.close());
-    const kubeconfig = join(fleet.dir, 'kubeconfig-proxy');
-    writeFileSync(kubeconfig, kubeConfigFor(proxy.url));
+    const { fleet, proxy, handover } = await behindProxy(startFaultProxy);
     const forbidden = {
       kind: 'Status',
       apiVersion: 'v1',
@@ -181,7 +187,7 @@ describe('leasehold handover: what it writes and when it gives up', () => {
     };
     let puts = 0;
     proxy.faults = (request) => (request.method === 'PUT' && puts++ === 0 ? { status: 422, body: forbidden } : undefined);
-    const cli = runCli(['handover', '--lease', 'job', '--to', 'b', '--kubeconfig', kubeconfig, '--timeout', '1s']);
+    const cli = handover();
     await cli.printed('request written');
     expect(cli.output()).toContain(`request written: annotation ${ANNOTATION}=b (the server did not keep spec.preferredHolder)`);
     const stored = await read(fleet);
@@ -191,13 +197,8 @@ describe('leasehold handover: what it writes and when it gives up', () => {
   });
 
   it('a server that drops spec.preferredHolder (older than Kubernetes 1.31): says so and relies on the annotation', async () => {
-    fleet = await startFleet();
-    await staticLease(fleet, 'old');
-    const proxy = await startRewritingProxy(fleet.server.url, (json) => json.replace(/"preferredHolder":"[^"]*",?/g, '').replace(/,}/g, '}'));
-    cleanups.push(() => proxy.close());
-    const kubeconfig = join(fleet.dir, 'kubeconfig-proxy');
-    writeFileSync(kubeconfig, kubeConfigFor(proxy.url));
-    const cli = runCli(['handover', '--lease', 'job', '--to', 'b', '--kubeconfig', kubeconfig, '--timeout', '1s']);
+    const { handover } = await behindProxy((target) => startRewritingProxy(target, (json) => json.replace(/"preferredHolder":"[^"]*",?/g, '').replace(/,}/g, '}')));
+    const cli = handover();
     await cli.printed('request written');
     expect(cli.output()).toContain('(the server did not keep spec.preferredHolder)');
     expect(await cli.exited).toBe(1);
