@@ -22,11 +22,11 @@ import type { Clock } from '../time/clock.js';
 import { HandOverProgress, type LeaseView, viewOf } from './handOverProgress.js';
 
 /** Without --timeout: twice the lease's duration (a leader sees the request and a target renews well within one), at least this. */
-export const MIN_DEFAULT_TIMEOUT_MS = 30_000;
+const MIN_DEFAULT_TIMEOUT_MS = 30_000;
 /** How long withdrawing a pending request may take once the wait is over. */
 const WITHDRAW_TIMEOUT_MS = 5_000;
 
-export const defaultTimeout = (leaseDurationSeconds: number) => Math.max(MIN_DEFAULT_TIMEOUT_MS, 2 * leaseDurationSeconds * 1000);
+const defaultTimeout = (leaseDurationSeconds: number) => Math.max(MIN_DEFAULT_TIMEOUT_MS, 2 * leaseDurationSeconds * 1000);
 
 export interface HandOverRequest {
   ref: LeaseRef;
@@ -163,7 +163,7 @@ export async function requestHandOver(kubeConfig: KubeConfig, request: HandOverR
   /** Removes a request still naming the target from a lease the target does not hold; 409: read again. */
   async function withdraw(): Promise<void> {
     const giveUp = new AbortController();
-    const timer = clock.setTimeout(() => giveUp.abort(new Error('timed out')), WITHDRAW_TIMEOUT_MS);
+    const giveUpTimer = clock.setTimeout(() => giveUp.abort(new Error('timed out')), WITHDRAW_TIMEOUT_MS);
     try {
       for (;;) {
         const lease = await read(giveUp.signal);
@@ -182,7 +182,7 @@ export async function requestHandOver(kubeConfig: KubeConfig, request: HandOverR
     } catch (error) {
       print(`could not withdraw the request (${error instanceof Error ? error.message : String(error)}): the lease still asks for ${to}`);
     } finally {
-      clock.clearTimeout(timer);
+      clock.clearTimeout(giveUpTimer);
     }
   }
 }
