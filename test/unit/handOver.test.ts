@@ -25,6 +25,15 @@ async function twoPrimaries(world: World, transitions = 4) {
   return { leader, target, targetAcquired };
 }
 
+/** pod-1 leads alone and hands over to "gone", which no participant is. */
+async function handingOverToNobody() {
+  const world = leaseWorld();
+  world.put({ holderIdentity: '', leaseTransitions: 1 });
+  const leader = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock });
+  await leader.acquire();
+  return { world, leader, handed: track(leader.handOver('gone')) };
+}
+
 async function rejection(promise: Promise<unknown>): Promise<HandOverError> {
   const error = await promise.then(
     () => undefined,
@@ -163,11 +172,7 @@ describe('handOver', () => {
   });
 
   it('a target that never renews: rejects after leaseDuration, and the lease is taken over by expiry', async () => {
-    const world = leaseWorld();
-    world.put({ holderIdentity: '', leaseTransitions: 1 });
-    const leader = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock });
-    await leader.acquire();
-    const handed = track(leader.handOver('gone'));
+    const { world, leader, handed } = await handingOverToNobody();
     await world.clock.advance(14_999);
     expect(handed.settled).toBe(false);
     expect(world.record().holderIdentity).toBe('gone');
@@ -181,11 +186,7 @@ describe('handOver', () => {
   });
 
   it('another write after the hand-over (not the target renewing) rejects as overtaken', async () => {
-    const world = leaseWorld();
-    world.put({ holderIdentity: '', leaseTransitions: 1 });
-    const leader = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock });
-    await leader.acquire();
-    const handed = track(leader.handOver('gone'));
+    const { world, leader, handed } = await handingOverToNobody();
     await world.clock.advance(1_000);
     world.put({ holderIdentity: 'intruder', leaseTransitions: 3 });
     await world.clock.advance(0);
