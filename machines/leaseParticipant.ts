@@ -18,6 +18,7 @@
  *   acquiring  observe the lease and take it when allowed (watch-driven, timer at exact expiry)
  *   leading    holds the lease; renews every retryPeriod; watches the lease
  *   renewing   one conditional update with the cached resourceVersion; retried until renewDeadline
+ *   handingOver  gives the lease to a chosen identity in one write, then waits for its confirming renew
  *   releasing  hands the lease back (holder "", short duration, transitions kept)
  *   stopped    final
  * An in-place upgrade is not a state but the `upgrading` flag of the context (UPGRADE_STARTED,
@@ -43,9 +44,13 @@
  *   claimOvertaken       a claim whose lease the watch already shows overwritten opens no window
  *                        (it reads again, as after a conflict)
  *   stopsAfterLoss       after a loss: stop (one-shot, fatal preemption) or compete again
+ *   handOverRequested    a lease asking its holder (annotation or spec.preferredHolder) to hand over
+ *                        to someone else is handed over; a request naming us is void
+ *   newerWriteSeen       after our hand-over write, the first newer write (the target's renew) settles it
+ *   stopsAfterHandOver   after a hand-over: stop (one-shot) or compete again, as a candidate
  *
  * Everything that touches the world is named here and implemented in src/runtime via .provide():
- * actors (readLease, createLease, claimLease, renewLease, releaseLease, watchLease) and the delays
+ * actors (readLease, createLease, claimLease, renewLease, releaseLease, handOverLease, watchLease) and the delays
  * and guards that need the clock (untilObservedExpiry, untilRenewDeadline, pollInterval,
  * pastRenewDeadline). The watch is a child spawned by ACQUIRE and stopped in `idle`, so it keeps
  * running from `acquiring` through `leading` and `renewing` without reconnecting.
