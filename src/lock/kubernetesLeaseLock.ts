@@ -11,6 +11,7 @@ import type { CoordinationV1Api, KubeConfig, V1Lease, Watch } from '@kubernetes/
 import { type Observable, mergeMap } from 'rxjs';
 import { LeaseUnavailableError } from '../lease/errors.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
+import { compareResourceVersions } from '../lease/resourceVersion.js';
 import { HAND_OVER_ANNOTATION, handOverRequest, settlesHandOverRequest } from '../lease/handOverRequest.js';
 import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
 import type { Clock } from '../time/clock.js';
@@ -48,7 +49,7 @@ export class KubernetesLeaseLock implements LeaseLock {
   private readonly api: CoordinationV1Api;
   private readonly watcher: Watch;
   private readonly clock: Clock;
-  /** The last object read or written, so updates keep labels, annotations and owner references. */
+  /** The newest object read, written or watched, so updates keep labels, annotations and owner references. */
   private cached: V1Lease | undefined;
   private readonly recorder: KubernetesEventRecorder | undefined;
 
@@ -141,7 +142,10 @@ export class KubernetesLeaseLock implements LeaseLock {
   }
 
   private observe(lease: V1Lease): ObservedLease {
-    this.cached = lease;
+    // A read answered after the watch delivered a later write keeps the later object: writes spread
+    // it (annotations, labels, fields leasehold does not know), and the participant writes over it.
+    const older = this.cached && compareResourceVersions(lease.metadata?.resourceVersion ?? '', this.cached.metadata?.resourceVersion ?? '') === -1;
+    if (!older) this.cached = lease;
     const observed: ObservedLease = {
       record: leaseSpecToLockRecord(lease.spec),
       resourceVersion: lease.metadata?.resourceVersion ?? '',

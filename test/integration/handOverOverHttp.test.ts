@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { PrimaryLease } from '../../src/api/PrimaryLease.js';
 import { HAND_OVER_ANNOTATION } from '../../src/lease/handOverRequest.js';
 import { type HttpWorld, httpWorldPerTest } from '../support/httpWorldPerTest.js';
+import { startRewritingProxy } from '../support/rewritingProxy.js';
 import { track } from '../support/leaseWorld.js';
 
 /** pod-1 leads, pod-2 and pod-3 are candidates waiting on their watches. */
@@ -118,5 +119,34 @@ describe('hand-over over HTTP against the embedded server', () => {
     await w.clock.advance(4_000);
     expect((await w.stored()).metadata!.annotations).toEqual({ team: 'db' });
     expect(leader.isLeader()).toBe(true);
+  });
+
+  it('a read answered late (an older version than the watch delivered) does not make the next write drop annotations', async () => {
+    let stale: string | undefined;
+    // The next Lease body answered is replaced by `stale`: a GET overtaken by a write the watch already showed.
+    const w = await open({
+      locksThrough: (url) =>
+        startRewritingProxy(url, (json) => {
+          if (stale === undefined || !json.startsWith('{"kind":"Lease"') && !json.startsWith('{"apiVersion"')) return json;
+          const answer = stale;
+          stale = undefined;
+          return answer;
+        }),
+    });
+    await w.put({ holderIdentity: '', leaseTransitions: 1 });
+    const older = JSON.stringify(await w.stored());
+    const lock = w.lock('pod-2');
+    const seen: string[] = [];
+    const watching = lock.watch().subscribe((event) => event.type === 'observed' && seen.push(event.lease!.resourceVersion));
+    await w.clock.advance(0);
+    const newer = await w.edit(annotate(undefined));
+    await w.clock.advance(0);
+    expect(seen.at(-1)).toBe(newer.metadata!.resourceVersion);
+    stale = older;
+    expect((await lock.get()).resourceVersion).toBe(JSON.parse(older).metadata.resourceVersion);
+    const record = { holderIdentity: 'pod-2', leaseDurationSeconds: 15, acquireTime: w.clock.now(), renewTime: w.clock.now(), leaseTransitions: 2 };
+    await lock.update(record, newer.metadata!.resourceVersion!);
+    expect((await w.stored()).metadata!.annotations).toEqual({ team: 'db' });
+    watching.unsubscribe();
   });
 });
