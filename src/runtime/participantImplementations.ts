@@ -4,8 +4,8 @@
  * record was seen); writes are stamped when sent (that is the renewTime they carry, and the moment
  * our leadership window is measured from).
  */
-import { NEVER, map } from 'rxjs';
-import { fromEventObservable, fromPromise } from 'xstate';
+import { NEVER, filter, map } from 'rxjs';
+import { type SnapshotFrom, fromEventObservable, fromPromise } from 'xstate';
 import {
   type LeaseCallInput,
   type LeaseCallOutput,
@@ -27,6 +27,25 @@ import { type Clock, MAX_TIMER_DELAY, clampDelay } from '../time/clock.js';
 function mustHaveObserved(input: LeaseCallInput): ObservedLease {
   if (!input.observed) throw new Error('no observed lease to write over');
   return input.observed;
+}
+
+/**
+ * A watch delivery that cannot change a participant holding the lease: the version it already
+ * holds (its own write's answer, echoed back by its own watch) while it leads or renews with the
+ * watch up. The machine would only note that the watch is up (observeIfNewer); removedByNewerWrite
+ * and claimOvertaken act only on a newer version, so every foreign write still reaches them. (An
+ * echo arriving before the write's answer is newer than what is held: it still goes through.)
+ */
+function repeatsHeldVersion(snapshot: SnapshotFrom<typeof leaseParticipantMachine>, lease: ObservedLease | null): boolean {
+  const { observed, watchUp } = snapshot.context;
+  return (
+    lease !== null &&
+    observed !== null &&
+    watchUp &&
+    lease.resourceVersion === observed.resourceVersion &&
+    snapshot.status === 'active' &&
+    (snapshot.matches('leading') || snapshot.matches('renewing'))
+  );
 }
 
 /** Every store call is bounded: max(1 s, renewDeadline / 2), so one hung call cannot eat the deadline. */
@@ -105,10 +124,12 @@ function implementationsFor(resolve: (handle: unknown) => ParticipantRuntime) {
         await Promise.resolve();
         return lock.update(claimedRecord(observed.record, input.to, input.config, at), observed.resourceVersion, signal);
       }),
-      watchLease: fromEventObservable<ParticipantEvent, LeaseCallInput>(({ input }) => {
+      watchLease: fromEventObservable<ParticipantEvent, LeaseCallInput>(({ input, self }) => {
         const { lock, clock } = resolve(input.runtime);
+        const participant = self._parent;
         return input.config.watch
           ? lock.watch().pipe(
+              filter((event) => !(event.type === 'observed' && participant && repeatsHeldVersion(participant.getSnapshot(), event.lease))),
               map((event): ParticipantEvent =>
                 event.type === 'observed'
                   ? { type: 'LEASE_OBSERVED', lease: event.lease, at: clock.now() }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
-import { isLeading, leaseParticipantMachine, type LeaseCallInput, type LeaseCallOutput } from '../../machines/leaseParticipant.js';
+import { isLeading, leaseParticipantMachine, type LeaseCallInput, type LeaseCallOutput, type ParticipantEvent } from '../../machines/leaseParticipant.js';
 import { BASE_DEFAULTS } from '../../src/lease/config.js';
 import { LeaderElector } from '../../src/api/LeaderElector.js';
 import { LeaseLocker } from '../../src/api/LeaseLocker.js';
@@ -110,6 +110,38 @@ describe('a leader watching its lease', () => {
     expect(fatal).toEqual([]);
     expect(primary.actor.getSnapshot().context.counters).toMatchObject({ losses: 0, conflicts: 0 });
     expect(world.store.requestCount('pod-1', 'get')).toBe(reads); // no read: the watch and the cache suffice
+  });
+
+  it('an echo of the version it already holds costs no machine step; another client\'s write still arrives', async () => {
+    const world = leaseWorld();
+    world.store.setLatency((call) => (call.verb === 'get' ? 20 : 2)); // each echo lands after its renew's answer
+    world.put({ holderIdentity: '', leaseTransitions: 4 });
+    const delivered: { state: string; version: string | undefined; held: string | undefined }[] = [];
+    const primary: PrimaryLease = new PrimaryLease({
+      lock: world.lock('pod-1'),
+      clock: world.clock,
+      inspect: (inspection) => {
+        if (inspection.type !== '@xstate.event' || inspection.event.type !== 'LEASE_OBSERVED') return;
+        const before = primary.actor.getSnapshot(); // the participant as the delivery finds it
+        delivered.push({
+          state: typeof before.value === 'string' ? before.value : Object.keys(before.value)[0]!,
+          version: (inspection.event as ParticipantEvent & { type: 'LEASE_OBSERVED' }).lease?.resourceVersion,
+          held: before.context.observed?.resourceVersion,
+        });
+      },
+    });
+    const acquired = track(primary.acquire());
+    await world.clock.advance(60_000);
+    expect(acquired.settled).toBe(true);
+    expect(primary.actor.getSnapshot().context.counters.renewals).toBeGreaterThanOrEqual(25);
+    expect(delivered.filter((d) => /leading|renewing/.test(d.state) && d.version === d.held)).toEqual([]);
+    world.store.dropWatches(); // the watch comes back announcing the version held: that one says it is up
+    await world.clock.advance(world.store.watchReconnectDelay + 20);
+    expect(primary.actor.getSnapshot().context.watchUp).toBe(true);
+    const intruder = world.put({ holderIdentity: 'intruder', leaseTransitions: 9 });
+    await world.clock.advance(20);
+    expect(delivered.at(-1)).toMatchObject({ version: intruder.resourceVersion });
+    expect(primary.isLeader()).toBe(false);
   });
 
   it('a claim another client overwrote before its answer came opens no window, even if our own write is delivered after that one', async () => {

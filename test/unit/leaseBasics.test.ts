@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BASE_DEFAULTS, resolveConfig } from '../../src/lease/config.js';
 import { formatDuration, parseDuration } from '../../src/lease/duration.js';
@@ -41,6 +42,23 @@ describe('MicroTime', () => {
     expect(parseTime('2026-02-30T00:00:00Z')).toBeUndefined();
     expect(parseTime('not a time')).toBeUndefined();
     expect(parseTime(12)).toBeUndefined();
+  });
+
+  it('reads MicroTime as the general RFC 3339 path reads the same instant, whatever its fields', () => {
+    const digits = (n: number, width: number) => String(n).padStart(width, '0');
+    const field = (max: number, width: number) => fc.integer({ min: 0, max }).map((n) => digits(n, width));
+    fc.assert(
+      fc.property(
+        fc.tuple(field(9999, 4), field(13, 2), field(32, 2), field(24, 2), field(60, 2), field(60, 2), field(999_999, 6)),
+        ([year, month, day, hour, minute, second, micros]) => {
+          const time = `${year}-${month}-${day}T${hour}:${minute}:${second}.${micros}`;
+          expect(parseTime(`${time}Z`)).toBe(parseTime(`${time}+00:00`)); // "+00:00" is never MicroTime
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+    expect(parseTime('2024-02-29T23:59:59.999999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999) + 0.999);
+    expect(parseTime('2023-02-29T00:00:00.000000Z')).toBeUndefined();
   });
 });
 
