@@ -2,6 +2,7 @@
 import { filter, firstValueFrom } from 'rxjs';
 import { LeaseLocker } from '../src/api/LeaseLocker.js';
 import type { LeaseLockerConfig } from '../src/api/LeaseLocker.js';
+import type { LeaseFacade } from '../src/api/leaseFacade.js';
 import type { LeaseTiming } from '../src/lease/config.js';
 import type { LeaseLockFactory } from '../src/lock/leaseLock.js';
 import type { Clock } from '../src/time/clock.js';
@@ -36,8 +37,12 @@ export const DEFAULT_TIMING = { leaseDuration: 15_000, renewDeadline: 10_000, re
 /** Waits on the real clock: benchmarks measure real time. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => realClock.setTimeout(resolve, ms));
 
-const leadsNow = (locker: LeaseLocker) =>
-  firstValueFrom(locker.state$.pipe(filter((s) => s.context.lastRenewAt !== null && ['leading', 'renewing'].includes(String(s.value)))));
+/** Resolves once `facade` leads (it has renewed, and is leading or renewing). */
+export const leadsNow = (facade: LeaseFacade) =>
+  firstValueFrom(facade.state$.pipe(filter((s) => s.context.lastRenewAt !== null && ['leading', 'renewing'].includes(String(s.value)))));
+
+/** Resolves once `facade` waits on the lease as a candidate (it has read it and watches). */
+export const watchingNow = (facade: LeaseFacade) => firstValueFrom(facade.state$.pipe(filter((s) => s.matches({ acquiring: 'waiting' }))));
 
 /**
  * `runs` times: a candidate starts watching, then the holder releases (or crashes). Returns, per run,
@@ -61,7 +66,7 @@ export async function measureHandOvers(
   for (let i = 1; i <= runs; i++) {
     const candidate = new LeaseLocker({ locks, lease: ref, owner: `p${i}`, ...timing, ...options });
     const led = leadsNow(candidate);
-    const watching = firstValueFrom(candidate.state$.pipe(filter((s) => s.matches({ acquiring: 'waiting' }))));
+    const watching = watchingNow(candidate);
     candidate.lock().catch(() => undefined); // the bench stops lockers without unlocking
     await world.run(watching);
     let from: number;

@@ -11,8 +11,11 @@
  *
  *   npx tsx bench/kubernetes.bench.ts [--window-seconds 60] [--leases 10000] [--electors 1000] [--seconds 10]
  *
- * BENCH_NODE_FLAGS passes Node flags to the workload processes, e.g. "--max-semi-space-size=16":
- * V8 grows its young generation to 128 MiB under these allocation rates, most of the RSS above the live heap.
+ * BENCH_NODE_FLAGS passes Node flags to the workload processes, e.g. "--max-semi-space-size=16": with
+ * Node's defaults on a machine with GiBs free, V8 grows its young generation to 128 MiB (two 64 MiB
+ * semi-spaces) under any sustained allocation, the largest part of the RSS above the live heap (the
+ * "young / old / external" column). BENCH_MEMORY_TRACE=1 prints process.memoryUsage() and V8's heap
+ * spaces every 5 s; BENCH_HEAP_SNAPSHOT=FILE writes a heap snapshot at the end of the window.
  */
 import { execFileSync, fork } from 'node:child_process';
 import type { ServerStats } from './countingServerProcess.js';
@@ -67,6 +70,8 @@ const describe = (verbs: Record<string, number>) =>
     .sort()
     .map(([verb, n]) => `${verb} ${n.toLocaleString('en')}`)
     .join(', ');
+const memoryParts = (result: Record<string, unknown>) =>
+  (['youngMiB', 'oldMiB', 'externalMiB'] as const).map((part) => Math.round(result[part] as number)).join(' / ') + ' MiB';
 const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
 const serverCpu = (after: ServerStats, before: ServerStats, minutes: number) => (after.cpuMs - before.cpuMs) / (minutes * 60_000);
 
@@ -80,6 +85,7 @@ const managerRun = await run('manager');
     workload: `${LEASES.toLocaleString('en')} managed leases, one LeaseManager`,
     'client CPU': percent(result.cpu as number),
     'client RSS (live heap)': `${Math.round(result.rssMiB as number)} MiB (${Math.round(result.heapMiB as number)} MiB)`,
+    'young / old / external': memoryParts(result),
     'server CPU': percent(serverCpu(after, before, minutes)),
     'connections (total)': after.connections,
     'requests per minute': describe(rpm),
@@ -94,6 +100,7 @@ const electorsRun = await run('electors');
     workload: `${ELECTORS.toLocaleString('en')} LeaderElectors, one process`,
     'client CPU': percent(result.cpu as number),
     'client RSS (live heap)': `${Math.round(result.rssMiB as number)} MiB (${Math.round(result.heapMiB as number)} MiB)`,
+    'young / old / external': memoryParts(result),
     'server CPU': percent(serverCpu(after, before, minutes)),
     'connections (total)': after.connections,
     'requests per minute': describe(perMinute(after, before, 'electors', minutes)),

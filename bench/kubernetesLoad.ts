@@ -10,6 +10,7 @@
  *               keep-alive HTTP client (undici, one connection), KubernetesLeaseLock.update, LeaseManager
  *               extends of one lease, and LeaseManager extends by 100 callers at once (batched, as under load)
  */
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
 import { filter, firstValueFrom } from 'rxjs';
 import { Agent, request } from 'undici';
@@ -40,6 +41,18 @@ const cpuMs = () => {
   const used = process.cpuUsage();
   return (used.user + used.system) / 1000;
 };
+// BENCH_MEMORY_TRACE=1: process.memoryUsage() every 5 s on stderr, to see where the RSS goes.
+if (process.env.BENCH_MEMORY_TRACE) {
+  const started = performance.now();
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+  setInterval(() => {
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    const spaces = getHeapSpaceStatistics()
+      .map((space) => `${space.space_name.replace('_space', '')} ${mib(space.space_size)}/${mib(space.space_used_size)}`)
+      .join(' ');
+    console.error(`${mode} t=${Math.round((performance.now() - started) / 1000)}s rss ${mib(rss)} heapTotal ${mib(heapTotal)} heapUsed ${mib(heapUsed)} external ${mib(external)} arrayBuffers ${mib(arrayBuffers)} MiB; spaces (size/used) ${spaces}`);
+  }, 5_000).unref();
+}
 const send = (message: object) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
 
 /** Runs `work` for the window: tells the parent when it opens, then reports CPU share and RSS with `extra`. */
@@ -50,9 +63,14 @@ async function measure(extra: () => Record<string, number>): Promise<void> {
   await sleep(WINDOW_SECONDS * 1000);
   const cpu = (cpuMs() - cpuBefore) / (performance.now() - wallBefore);
   const rssMiB = process.memoryUsage().rss / 2 ** 20;
+  // Where the RSS goes, before the collection below: V8's young generation, its old space (live and
+  // garbage not yet collected), and buffers outside the heap.
+  const spaceMiB = (name: string) => (getHeapSpaceStatistics().find((space) => space.space_name === name)?.space_size ?? 0) / 2 ** 20;
+  const [youngMiB, oldMiB, externalMiB] = [spaceMiB('new_space'), spaceMiB('old_space'), process.memoryUsage().external / 2 ** 20];
   (globalThis as { gc?: () => void }).gc?.();
   const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
-  await send({ type: 'result', result: { cpu, rssMiB, heapMiB, ...extra() } });
+  if (process.env.BENCH_HEAP_SNAPSHOT) console.error(`heap snapshot: ${writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT)}`);
+  await send({ type: 'result', result: { cpu, rssMiB, heapMiB, youngMiB, oldMiB, externalMiB, ...extra() } });
 }
 
 async function manager(): Promise<void> {

@@ -56,6 +56,14 @@ export interface OperationsOutput {
   now: number;
 }
 
+/**
+ * Input of watchStore: the manager's own lease map (updated in place, so always current), read only,
+ * so that changes it already holds (its own writes echoed by the feed) need not become events.
+ */
+export interface WatchStoreInput {
+  known: ReadonlyMap<string, ManagedLease>;
+}
+
 export interface ExpiryOutput {
   /** Leases that are gone now, and leases the store kept (extended meanwhile). */
   changes: ManagedLeaseChange[];
@@ -130,11 +138,20 @@ function notProvided(name: string): never {
   throw new Error(`${name} must be provided by the runtime (it needs the store or the clock)`);
 }
 
+/** Two views of a lease that tell the same: holder, expiry and pins. */
+export const sameLease = (a: ManagedLease, b: ManagedLease): boolean =>
+  a.holder === b.holder &&
+  a.expiry === b.expiry &&
+  a.pinnedBy.length === b.pinnedBy.length &&
+  a.pinnedBy.every((entity, index) => entity === b.pinnedBy[index]);
+
 /** Records a lease as the store has it now; returns the waiters released by the end of the lease they waited on. */
 function applyChange(context: LeaseManagerContext, { key, lease }: ManagedLeaseChange): number[] {
   const id = leaseKeyId(key);
   const before = context.leases.get(id);
   if (lease) {
+    // Known already (a write's outcome and the feed's echo of it): a second expiry entry would only be stale.
+    if (before !== undefined && sameLease(before, lease)) return [];
     context.leases.set(id, lease);
     if (!lease.pinnedBy.length) context.expiries.push({ expiry: lease.expiry, key: id });
     // Another process took over a lease that had lapsed there: the lease waited on has ended too.
@@ -184,7 +201,7 @@ export const leaseManagerMachine = setup({
     emitted: {} as LeaseManagerEmitted,
   },
   actors: {
-    watchStore: fromEventObservable<LeaseManagerEvent, void>(() => notProvided('watchStore')),
+    watchStore: fromEventObservable<LeaseManagerEvent, WatchStoreInput>(() => notProvided('watchStore')),
     applyOperations: fromPromise<OperationsOutput, { operations: ManagerOperation[] }>(() => notProvided('applyOperations')),
     expireLeases: fromPromise<ExpiryOutput, { keys: LeaseKey[] }>(() => notProvided('expireLeases')),
   },
@@ -308,7 +325,7 @@ export const leaseManagerMachine = setup({
     error: null,
     counters: { claimed: 0, extended: 0, denied: 0, revoked: 0, expired: 0, retries: 0, timeouts: 0, wakeUps: 0 },
   }),
-  invoke: { id: 'storeFeed', src: 'watchStore' },
+  invoke: { id: 'storeFeed', src: 'watchStore', input: ({ context }) => ({ known: context.leases }) },
   initial: 'loading',
   on: {
     REQUEST: { actions: 'enqueue' },

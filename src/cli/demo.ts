@@ -1,8 +1,10 @@
 /**
  * `leasehold demo` (what `npm start` runs): three instance managers compete for one primary lease
- * in real time with short timings, and the timeline shows the four moments that matter: the first
- * election, a graceful hand-over, a crash failover and an in-place upgrade. With `loop` (the live
- * view), it then hands the lease over every few seconds until `signal` aborts.
+ * in real time with short timings, and the timeline shows the moments that matter: the first
+ * election, a graceful hand-over (a release: whoever wins the race leads), a switchover to a chosen
+ * pod (handOver: that pod leads), a crash failover and an in-place upgrade. With `loop` (the live
+ * view), it then hands the lease on every few seconds, by release and by switchover in turn,
+ * until `signal` aborts.
  */
 import { PrimaryLease } from '../api/PrimaryLease.js';
 import { formatDuration } from '../lease/duration.js';
@@ -18,6 +20,8 @@ const LIMIT = 30_000;
 export interface DemoFigures {
   firstElection: number;
   handOver: number;
+  /** From handOver(to) to `to` leading. */
+  switchover: number;
   failoverAfterLastRenew: number;
   upgradeTransitionsAdded: number;
   sawEmptyHolder: boolean;
@@ -117,6 +121,17 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
     }
   };
 
+  /** `from` hands the lease to `to` in one write (CloudNativePG's switchover); ms until `to` leads. */
+  const switchOver = async (from: string, to: string) => {
+    say(`${from} switches over to ${to}, a chosen pod: handOver("${to}") ends its own window, then names ${to} in one write`);
+    const calledAt = clock.now();
+    await instances.get(from)!.handOver(to, { signal });
+    // handOver resolved on seeing the target's renew; the target leads once that renew's answer is in.
+    const { identity, after } = await nextPrimary(from, calledAt);
+    say(`switchover: ${identity} leads ${after} ms after handOver("${to}") (term ${instances.get(identity)!.term}); ${from} waits as a candidate`);
+    return after;
+  };
+
   try {
     for (const identity of ['pod-1', 'pod-2', 'pod-3']) join(identity);
     const first = await nextPrimary('', clock.now());
@@ -132,14 +147,18 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
     join(first.identity);
     await step(2_000);
 
-    say(`${second.identity} crashes: no release, its lease must expire`);
+    const chosen = [...instances.keys()].find((id) => id !== first.identity && id !== second.identity)!;
+    const switchover = await switchOver(second.identity, chosen);
+    await step(2_000);
+
+    say(`${chosen} crashes: no release, its lease must expire`);
     const crashedAt = clock.now();
     const lastRenew = record().renewTime!;
-    instances.get(second.identity)!.stop();
-    const third = await nextPrimary(second.identity, crashedAt);
+    instances.get(chosen)!.stop();
+    const third = await nextPrimary(chosen, crashedAt);
     const failover = clock.now() - lastRenew;
     say(`failover: ${third.identity} leads ${third.after} ms after the crash, ${failover} ms after the last renew (leaseDuration ${TIMING.leaseDuration} ms + ${failover - TIMING.leaseDuration} ms)`);
-    join(second.identity);
+    join(chosen);
     await step(2_000);
 
     const upgrading = instances.get(third.identity)!;
@@ -157,9 +176,17 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
       `upgrade: the successor re-adopted the lease in ${clock.now() - successorStarted} ms; transitions ${transitionsBefore} -> ${record().leaseTransitions}; holder empty at any point: ${sawEmptyHolder ? 'yes' : 'no'}`,
     );
 
-    for (let leader = third.identity; hooks.loop && !signal?.aborted; ) {
+    for (let leader = third.identity, round = 0; hooks.loop && !signal?.aborted; round++) {
       await pause(2_000);
       if (signal?.aborted) break;
+      if (round % 2 === 1) {
+        // The next pod by name, so every pod is chosen in turn.
+        const names = [...instances.keys()].sort();
+        const to = names[(names.indexOf(leader) + 1) % names.length]!;
+        await switchOver(leader, to);
+        leader = to;
+        continue;
+      }
       say(`${leader} releases the lease`);
       const releasedAt = clock.now();
       await instances.get(leader)!.release();
@@ -170,7 +197,7 @@ async function story(store: DemoBackend, clock: Clock, print: (line: string) => 
       leader = next.identity;
     }
     say('done');
-    return { firstElection: first.after, handOver: second.after, failoverAfterLastRenew: failover, upgradeTransitionsAdded: record().leaseTransitions - transitionsBefore, sawEmptyHolder };
+    return { firstElection: first.after, handOver: second.after, switchover, failoverAfterLastRenew: failover, upgradeTransitionsAdded: record().leaseTransitions - transitionsBefore, sawEmptyHolder };
   } finally {
     finished = true;
     observer.unsubscribe();

@@ -18,8 +18,9 @@ export const spec: CommandSpec = {
   usage: `usage: leasehold demo [--ui] [--ui-port N] [--inspect ws://HOST:PORT]
 
 Three instance managers compete for one lease on an embedded Lease API server in this process:
-election, hand-over, crash failover, in-place upgrade. --ui serves a live view on http://127.0.0.1
-(any free port, or --ui-port N) and keeps handing the lease over until Ctrl-C. --inspect sends
+election, hand-over (a release), switchover to a chosen pod (handOver), crash failover, in-place
+upgrade. --ui serves a live view on http://127.0.0.1 (any free port, or --ui-port N) and keeps
+handing the lease on, by release and by switchover in turn, until Ctrl-C. --inspect sends
 XState inspection events to a Stately inspector relay.
 `,
 };

@@ -69,8 +69,11 @@ ${logUsage()}
 CMD's environment adds LEASEHOLD_LEASE (namespace/name), LEASEHOLD_IDENTITY and LEASEHOLD_TERM: the
 lease's leaseTransitions when this tenure began, a fencing token that grows with every new holder.
 
-Exit status: CMD's; 127 if CMD is not found, 126 if it cannot be executed; 1 when leadership was
-lost (CMD stopped); 2 for a bad flag or a request the API server refuses (invalid name or value,
+A leader asked with \`leasehold handover --to ID\` (the Lease's annotation leasehold.io/hand-over-to,
+or spec.preferredHolder) stops CMD's group first, then writes the lease to ID, and exits 0.
+
+Exit status: CMD's; 127 if CMD is not found, 126 if it cannot be executed; 0 after handing the
+lease over on request; 1 when leadership was lost (CMD stopped); 2 for a bad flag or a request the API server refuses (invalid name or value,
 forbidden); 128+N after signal N when CMD was not running.
 `,
 };

@@ -22,6 +22,7 @@ import { HealthzAdaptor } from '../api/HealthzAdaptor.js';
 import { LeaderElector } from '../api/LeaderElector.js';
 import type { LeaseTiming } from '../lease/config.js';
 import { KubernetesLeaseLock } from '../lock/kubernetesLeaseLock.js';
+import type { LeaseRecord } from '../lease/record.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
 import { createLogger, type LogLevel, withFields } from '../log/logger.js';
 import { realClock } from '../time/realClock.js';
@@ -57,6 +58,41 @@ const FLAG_OF_FIELD: ReadonlyArray<[RegExp, string]> = [
   [/namespace/i, '--namespace'],
   [/metadata\.name|"name"|name/i, '--lease'],
 ];
+
+/**
+ * `lock`, whose writes naming another identity as holder (the participant's hand-over write) are
+ * sent only once `stopped()` has resolved, or not at all if the call's signal aborts meanwhile.
+ */
+function handOverAfterCmdStopped(lock: LeaseLock, stopped: () => Promise<void> | undefined): LeaseLock {
+  const handsOver = (record: LeaseRecord) => record.holderIdentity !== '' && record.holderIdentity !== lock.identity;
+  return {
+    identity: lock.identity,
+    ref: lock.ref,
+    describe: () => lock.describe(),
+    recordEvent: (message) => lock.recordEvent(message),
+    get: (signal) => lock.get(signal),
+    create: (record, signal) => lock.create(record, signal),
+    watch: () => lock.watch(),
+    update: async (record, resourceVersion, signal) => {
+      if (handsOver(record)) await untilDone(stopped(), signal);
+      return lock.update(record, resourceVersion, signal);
+    },
+  };
+}
+
+/** Resolves when `work` has, rejects with the signal's reason if it aborts first. */
+function untilDone(work: Promise<void> | undefined, signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted();
+  if (!work || !signal) return work ?? Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void work.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
 
 export async function runSidecar(settings: SidecarSettings): Promise<number> {
   const { identity, grace, timing } = settings;
@@ -117,6 +153,9 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
       endpoints.push(endpoint);
       log.info('serving /healthz and /readyz', { url: endpoint.url });
     }
+    // A hand-over (asked with `leasehold handover`) lets its target lead after one renew, long before
+    // the lease could expire: the write naming the target waits until CMD's group is gone.
+    lock = handOverAfterCmdStopped(lock, () => cmd?.stop(realClock.now() + grace));
     const inspect = settings.inspect ? (await import('./inspection.js')).webSocketInspector(settings.inspect) : undefined;
     if (settings.inspect) log.info('sending inspection events', { url: settings.inspect });
 
@@ -155,7 +194,10 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
               lost = true;
               // Counted from the window's close; past already when this process wakes from a pause.
               const killAt = Math.min(realClock.now(), windowClose) + grace;
-              log.warn('leadership lost: stopping CMD', { reason: (leadership.reason as Error | undefined)?.message, killInMs: Math.max(0, killAt - realClock.now()) });
+              const killInMs = Math.max(0, killAt - realClock.now());
+              const now = elector.actor.getSnapshot();
+              if (now.matches('handingOver')) log.info('handing the lease over on request: stopping CMD first', { to: now.context.observed?.handOverTo, killInMs });
+              else log.warn('leadership lost: stopping CMD', { reason: (leadership.reason as Error | undefined)?.message, killInMs });
               void started.stop(killAt);
             },
             { once: true },
@@ -197,7 +239,11 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
     log.info('competing for the lease', { ...timing, grace });
     await elector.run({ signal: shutdown.signal });
     if (cmd) await cmd.stop(realClock.now() + grace); // a stop already under way keeps its earlier deadline
-    if (lost && !fatal) {
+    const { stopReason, leader } = elector.actor.getSnapshot().context;
+    if (lost && !fatal && stopReason === 'handedOver' && leader !== identity) {
+      log.info('handed the lease over; CMD was stopped', { holder: leader });
+      exitCode ??= 0;
+    } else if (lost && !fatal) {
       log.warn('lost the lease; CMD was stopped');
       exitCode ??= 1;
     }

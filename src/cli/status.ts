@@ -12,8 +12,8 @@ export const spec: CommandSpec = {
   flags: { lease: { type: 'string' }, namespace: { type: 'string' }, kubeconfig: { type: 'string' }, watch: { type: 'boolean' }, ...LOG_FLAGS },
   usage: `usage: leasehold status --lease NAME [--namespace NS] [--kubeconfig FILE] [--watch]
 
-Prints the lease's holder, term (leaseTransitions), acquired and renewed ages and an expiry estimate
-(from the holder's renewTime); --watch prints it again on every change, until Ctrl-C. The cluster and
+Prints the lease's holder, term (leaseTransitions), acquired and renewed ages, an expiry estimate
+(from the holder's renewTime) and a pending hand-over request; --watch prints it again on every change, until Ctrl-C. The cluster and
 the namespace are found as \`leasehold run\` finds them. Exit status 1 when the lease does not exist.
 ${logUsage('warn')}
 `,
@@ -36,6 +36,7 @@ export function describeStatus(name: string, lease: ObservedLease | null, now: n
     `  renewed:   ${ago(renewTime, now)}`,
     `  duration:  ${leaseDurationSeconds}s`,
     `  expires:   ${expiry} (estimated from the holder's renewTime)`,
+    ...(lease.handOverTo === undefined ? [] : [`  hand-over: to ${lease.handOverTo} requested (leasehold handover)`]),
   ].join('\n');
 }
 

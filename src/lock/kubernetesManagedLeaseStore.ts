@@ -29,7 +29,7 @@ import { LocalExpiries } from './localExpiries.js';
 import { type Decision, decideClaim, decideExpire, decidePin, decideRevoke, type ReadLease } from './managedLeaseDecisions.js';
 import { managedLeaseFeed } from './managedLeaseFeed.js';
 import { requestOptions } from './requestOptions.js';
-import { MANAGED_LEASE_SELECTOR, leaseKeyOf, managedLeaseBody, managedLeaseObjectName, pinnedByOf } from './managedLeaseObject.js';
+import { MANAGED_LEASE_SELECTOR, cachedLease, leaseKeyOf, managedLeaseBody, managedLeaseObjectName, pinnedByOf } from './managedLeaseObject.js';
 import {
   type ClaimOutcome,
   type ExpireOutcome,
@@ -79,9 +79,10 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
   private readonly watchBackoff: { initial: number; max: number };
   private readonly expiries: LocalExpiries;
   /**
-   * Each object as this process last read, wrote or saw on its feed: the first attempt of a write
-   * starts from it. While a feed of this store is up (listed, not down since), an object missing
-   * here does not exist as far as the feed knows, and a claim creates it without reading first.
+   * Each object as this process last read, wrote or saw on its feed, without its managedFields
+   * (cachedLease): the first attempt of a write starts from it. While a feed of this store is up
+   * (listed, not down since), an object missing here does not exist as far as the feed knows, and a
+   * claim creates it without reading first.
    */
   private readonly lastSeen = new Map<string, V1Lease>();
   private feedsUp = 0;
@@ -152,17 +153,26 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
               const name = event.object.metadata?.name;
               if (name === undefined) return;
               if (event.change === 'DELETED') this.lastSeen.delete(name);
-              else this.lastSeen.set(name, event.object);
+              else this.remember(name, event.object);
               return;
             }
             const listed = new Map(event.objects.flatMap((object) => (object.metadata?.name ? [[object.metadata.name, object] as const] : [])));
             for (const name of this.lastSeen.keys()) if (!listed.has(name)) this.lastSeen.delete(name);
-            for (const [name, object] of listed) this.lastSeen.set(name, object);
+            for (const [name, object] of listed) this.remember(name, object);
             setUp(true);
           }),
           finalize(() => setUp(false)),
         );
       });
+  }
+
+  /**
+   * Caches `object` as the latest of `name`. The feed's echo of this store's own write carries the
+   * version already cached (from the write's answer): the cached copy is kept, not replaced by an equal one.
+   */
+  private remember(name: string, object: V1Lease): void {
+    const version = object.metadata?.resourceVersion;
+    if (version === undefined || this.lastSeen.get(name)?.metadata?.resourceVersion !== version) this.lastSeen.set(name, cachedLease(object));
   }
 
   /** The lease an object holds now (null: gone), or undefined when the object is no managed lease. */
@@ -205,7 +215,7 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
           ? await this.request('update', key, (options) => this.api.replaceNamespacedLease({ name, namespace: this.namespace, body }, options))
           : await this.request('create', key, (options) => this.api.createNamespacedLease({ namespace: this.namespace, body }, options));
         this.expiries.wrote(name, written.metadata?.resourceVersion ?? '', write.expiry);
-        this.lastSeen.set(name, written);
+        this.lastSeen.set(name, cachedLease(written));
         return outcome;
       } catch (error) {
         this.lastSeen.delete(name);
@@ -217,7 +227,7 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
 
   private async read(key: LeaseKey, name: string): Promise<ReadObject | undefined> {
     try {
-      const object = await this.request('get', key, (options) => this.api.readNamespacedLease({ name, namespace: this.namespace }, options));
+      const object = cachedLease(await this.request('get', key, (options) => this.api.readNamespacedLease({ name, namespace: this.namespace }, options)));
       this.lastSeen.set(name, object);
       return { object, lease: this.readLease(name, object) };
     } catch (error) {
@@ -229,12 +239,12 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
 
   /** One call, given up as Unavailable after the request timeout on our clock; failures typed. */
   private async request(verb: KubernetesVerb, key: LeaseKey, send: (options: object) => Promise<V1Lease>): Promise<V1Lease> {
-    const context = this.errorContext(key);
-    const timedOut = () => new LeaseUnavailableError(`${verb}: no answer within ${this.requestTimeoutMs} ms`, context);
+    // The context (a hash of the key) is built only for an error: not on every extend.
+    const timedOut = () => new LeaseUnavailableError(`${verb}: no answer within ${this.requestTimeoutMs} ms`, this.errorContext(key));
     try {
       return await boundedCall(this.clock, this.requestTimeoutMs, (signal) => send(requestOptions(signal)), { timedOut });
     } catch (error) {
-      throw toLeaseError(error, verb, context);
+      throw toLeaseError(error, verb, this.errorContext(key));
     }
   }
 

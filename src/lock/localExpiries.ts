@@ -10,15 +10,22 @@
 
 const VERSIONS_PER_OBJECT = 4;
 
+/** An object's remembered versions, oldest first: a pair of short arrays, not a Map, for 10,000 objects' sake. */
+interface Versions {
+  resourceVersions: string[];
+  expiries: number[];
+}
+
 export class LocalExpiries {
-  private readonly byObject = new Map<string, Map<string, number>>();
+  private readonly byObject = new Map<string, Versions>();
 
   constructor(private readonly now: () => number) {}
 
   /** The local expiry of `resourceVersion` of object `name`, starting its clock if this is its first sighting. */
   observed(name: string, resourceVersion: string, durationSeconds: number): number {
-    const known = this.byObject.get(name)?.get(resourceVersion);
-    if (known !== undefined) return known;
+    const versions = this.byObject.get(name);
+    const index = versions ? versions.resourceVersions.indexOf(resourceVersion) : -1;
+    if (index >= 0) return versions!.expiries[index]!;
     const expiry = this.now() + durationSeconds * 1000;
     this.remember(name, resourceVersion, expiry);
     return expiry;
@@ -34,10 +41,21 @@ export class LocalExpiries {
   }
 
   private remember(name: string, resourceVersion: string, expiry: number): void {
-    const versions = this.byObject.get(name) ?? new Map<string, number>();
-    versions.delete(resourceVersion);
-    versions.set(resourceVersion, expiry);
-    if (versions.size > VERSIONS_PER_OBJECT) versions.delete(versions.keys().next().value!);
-    this.byObject.set(name, versions);
+    let versions = this.byObject.get(name);
+    if (!versions) {
+      versions = { resourceVersions: [], expiries: [] };
+      this.byObject.set(name, versions);
+    }
+    const index = versions.resourceVersions.indexOf(resourceVersion);
+    if (index >= 0) {
+      versions.resourceVersions.splice(index, 1);
+      versions.expiries.splice(index, 1);
+    }
+    versions.resourceVersions.push(resourceVersion);
+    versions.expiries.push(expiry);
+    if (versions.resourceVersions.length > VERSIONS_PER_OBJECT) {
+      versions.resourceVersions.shift();
+      versions.expiries.shift();
+    }
   }
 }

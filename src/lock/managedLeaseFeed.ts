@@ -7,6 +7,7 @@
  */
 import type { V1Lease } from '@kubernetes/client-node';
 import { type Observable, defer, mergeMap } from 'rxjs';
+import { sameLease } from '../../machines/leaseManager.js';
 import { LeaseApiError } from '../lease/errors.js';
 import type { ListWatchEvent } from './listWatch.js';
 import type { ManagedLease, ManagedLeaseChange } from './managedLeaseStore.js';
@@ -17,12 +18,6 @@ export interface ManagedLeaseObjects {
   /** The object was deleted: drop what is remembered about it. */
   forget(name: string): void;
 }
-
-const sameLease = (a: ManagedLease, b: ManagedLease) =>
-  a.holder === b.holder &&
-  a.expiry === b.expiry &&
-  a.pinnedBy.length === b.pinnedBy.length &&
-  a.pinnedBy.every((entity, index) => entity === b.pinnedBy[index]);
 
 export function managedLeaseFeed(events: Observable<ListWatchEvent>, objects: ManagedLeaseObjects): Observable<ManagedLeaseChange[]> {
   return defer(() => {

@@ -57,6 +57,18 @@ export function pinnedByOf(object: V1Lease): string[] {
 }
 
 /**
+ * `object` as worth keeping between writes: everything but `metadata.managedFields`, the field
+ * ownership records that make up most of a Lease's size. A write that leaves them out keeps them:
+ * the API server takes an update without managedFields as one from a client unaware of them and
+ * keeps the stored entries (it records this write's fields as usual).
+ */
+export function cachedLease(object: V1Lease): V1Lease {
+  if (object.metadata?.managedFields === undefined) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
+/**
  * The object to write for `key`: `current` (as last read, carrying its resourceVersion for the
  * conditional replace, and whatever labels, annotations and spec fields others put there) with this
  * record and these pins.

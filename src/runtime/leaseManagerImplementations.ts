@@ -3,15 +3,18 @@
  * ManagedLeaseStore and one Clock. Every output is stamped with the local time it was produced, so
  * the machine plans its single wake-up without reading a clock itself.
  */
-import { catchError, map, of } from 'rxjs';
+import { catchError, mergeMap, of } from 'rxjs';
 import { fromEventObservable, fromPromise } from 'xstate';
-import type {
-  ExpiryOutput,
-  LeaseManagerContext,
-  LeaseManagerEvent,
-  ManagerOperation,
-  AppliedOperation,
-  OperationsOutput,
+import {
+  type ExpiryOutput,
+  type LeaseManagerContext,
+  type LeaseManagerEvent,
+  type ManagerOperation,
+  type AppliedOperation,
+  type OperationsOutput,
+  type WatchStoreInput,
+  leaseKeyId,
+  sameLease,
 } from '../../machines/leaseManager.js';
 import type { LeaseKey, ManagedLeaseChange, ManagedLeaseStore } from '../lock/managedLeaseStore.js';
 import { type Clock, clampDelay } from '../time/clock.js';
@@ -73,9 +76,17 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
 
   return {
     actors: {
-      watchStore: fromEventObservable<LeaseManagerEvent, void>(() =>
+      watchStore: fromEventObservable<LeaseManagerEvent, WatchStoreInput>(({ input: { known } }) =>
         store.changes().pipe(
-          map((changes): LeaseManagerEvent => ({ type: 'STORE_CHANGED', changes, now: clock.now() })),
+          // The feed reports the manager's own writes too, which it applied from their outcomes already:
+          // a batch of nothing but those is dropped here, sparing the machine an event per extend.
+          mergeMap((changes): LeaseManagerEvent[] => {
+            const news = changes.filter(({ key, lease }) => {
+              const held = lease && known.get(leaseKeyId(key));
+              return !(held && sameLease(held, lease));
+            });
+            return changes.length > 0 && news.length === 0 ? [] : [{ type: 'STORE_CHANGED', changes: news, now: clock.now() }];
+          }),
           catchError((error: unknown) => of<LeaseManagerEvent>({ type: 'STORE_FAILED', error })),
         ),
       ),

@@ -209,6 +209,23 @@ describe('KubernetesManagedLeaseStore', () => {
     expect(count('get')).toBe(getsBefore + 1);
   });
 
+  it('writes from a copy without managedFields, and the field ownership others recorded stays', async () => {
+    const { server, store, raw } = await world();
+    const a = store('process-a');
+    const key = keyOf('owned');
+    await a.claim(key, 'unit-a', 60_000);
+    // Another client adds a label under its own field manager.
+    const labelled = await raw(key);
+    const url = `${server.url}/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/${labelled.metadata.name}?fieldManager=labeller`;
+    const body = JSON.stringify({ ...labelled, metadata: { ...labelled.metadata, labels: { ...labelled.metadata.labels, team: 'db' } } });
+    expect((await fetch(url, { method: 'PUT', body, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+
+    expect((await a.claim(key, 'unit-a', 60_000)).outcome).toBe('extended'); // a 409 on its copy, a fresh read, a write
+    const extended = (await raw(key)) as RawLease & { metadata: { managedFields?: { manager: string }[] } };
+    expect(extended.metadata.labels).toEqual({ 'leasehold.io/managed-lease': 'true', team: 'db' });
+    expect(extended.metadata.managedFields?.map((entry) => entry.manager)).toContain('labeller');
+  });
+
   it('creates without reading first while its feed is up; an object the feed has not shown yet costs an AlreadyExists and a fresh read', async () => {
     const { store, proxy, count } = await world();
     const through = await proxy();

@@ -160,7 +160,7 @@ describe('deploy/', () => {
     expect([container.livenessProbe!.httpGet!.path, container.readinessProbe!.httpGet!.path]).toEqual(['/healthz', '/readyz']);
   });
 
-  it("the Role grants exactly the lease verbs the built CLI sends (run's whole life, and status)", async () => {
+  it("the Role grants exactly the lease verbs the built CLI sends (run's whole life, status and handover)", async () => {
     const sent = new Set<string>();
     fleet = await startFleet({
       onRequest: (verb, _code, request) => {
@@ -177,6 +177,10 @@ describe('deploy/', () => {
     await candidate.exited;
     const status = runCli(['status', '--lease', 'job', '--kubeconfig', fleet.kubeconfig]);
     expect(await status.exited).toBe(0);
+    // Nobody leads now: the request is written, waited on, and withdrawn at the timeout.
+    const handover = runCli(['handover', '--lease', 'job', '--to', 'c', '--timeout', '500ms', '--kubeconfig', fleet.kubeconfig]);
+    expect(await handover.exited).toBe(1);
+    expect(handover.output()).toContain('request withdrawn');
 
     const role = documents().find(({ document }) => document.kind === 'Role')!.document as unknown as k8s.V1Role;
     const granted = new Set(role.rules!.filter((rule) => rule.apiGroups!.includes('coordination.k8s.io') && rule.resources!.includes('leases')).flatMap((rule) => rule.verbs));

@@ -4,7 +4,7 @@ import { memoryBackend } from '../../src/cli/demoBackend.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 describe('the demo (npm start), on the virtual clock', () => {
-  it('elects, hands over at once, fails over after leaseDuration, and upgrades with no transition', async () => {
+  it('elects, hands over at once, switches over to the chosen pod, fails over after leaseDuration, and upgrades with no transition', async () => {
     const clock = new VirtualClock();
     const lines: string[] = [];
     let figures: DemoFigures | undefined;
@@ -13,6 +13,9 @@ describe('the demo (npm start), on the virtual clock', () => {
     // The demo looks for the new primary every millisecond: 1 ms is its resolution.
     expect(figures!.firstElection).toBeLessThanOrEqual(1);
     expect(figures!.handOver).toBeLessThanOrEqual(1);
+    expect(figures!.switchover).toBeLessThanOrEqual(1);
+    // The switchover goes to the pod chosen by name, not to whoever wins a race.
+    expect(lines.some((line) => /switchover: pod-3 leads \d+ ms after handOver\("pod-3"\)/.test(line))).toBe(true);
     expect(figures!.failoverAfterLastRenew - 3_000).toBeGreaterThanOrEqual(0);
     expect(figures!.failoverAfterLastRenew - 3_000).toBeLessThanOrEqual(1);
     expect(figures!.upgradeTransitionsAdded).toBe(0);

@@ -6,7 +6,7 @@ import { memoryBackend } from '../../src/cli/demoBackend.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 describe('the demo with loop, on the virtual clock', () => {
-  it('hands the lease over again and again until the signal aborts, then stops everyone', async () => {
+  it('hands the lease on again and again, by release and by switchover, until the signal aborts, then stops everyone', async () => {
     const clock = new VirtualClock();
     const lines: string[] = [];
     const started: string[] = [];
@@ -34,6 +34,11 @@ describe('the demo with loop, on the virtual clock', () => {
     expect(new Set(started)).toEqual(new Set(['pod-1', 'pod-2', 'pod-3']));
     expect(holders).toEqual(new Set(['', 'pod-1', 'pod-2', 'pod-3']));
     expect(lines.some((line) => line.includes('gave up'))).toBe(false);
+    // Releases and switchovers in turn: each switchover names the pod it chose.
+    const switchovers = lines.filter((line) => / switches over to pod-\d/.test(line)).map((line) => / to (pod-\d)/.exec(line)![1]);
+    const led = lines.filter((line) => /switchover: pod-\d leads/.test(line)).map((line) => /switchover: (pod-\d)/.exec(line)![1]);
+    expect(switchovers.length).toBeGreaterThanOrEqual(3); // the story's one and the loop's
+    expect(led).toEqual(switchovers.slice(0, led.length));
   });
 
   it('stops everyone at once when aborted during the story, rejecting with the reason', async () => {

@@ -3,6 +3,7 @@
  * the public facades on a virtual clock and the memory store.
  */
 import { Registry } from 'prom-client';
+import { delay } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { LeaseManager, type LeaseManagerOptions } from '../../src/api/LeaseManager.js';
 import {
@@ -297,6 +298,55 @@ describe('LeaseManager', () => {
     expect(waiting).toMatchObject({ settled: true, error: undefined });
     await other.claimer(NS, MODEL).claim('mysql', 'mysql/1', 10_000);
     expect(world.reader.leases().mysql!.holder).toBe('mysql/1');
+  });
+
+  it('takes its own writes echoed by the feed as known: no event for a batch of them, one expiry entry per extend', async () => {
+    const clock = new VirtualClock();
+    const memory = new MemoryManagedLeaseStore(clock);
+    // The feed one tick late, as over HTTP, where the watch event of a write may come after its answer.
+    const store = Object.assign(Object.create(memory) as MemoryManagedLeaseStore, { changes: () => memory.changes().pipe(delay(1, clock.scheduler)) });
+    const feedEvents: string[] = [];
+    const manager = new LeaseManager({
+      store,
+      clock,
+      inspect: (event) => {
+        if (event.type === '@xstate.event' && event.event.type === 'STORE_CHANGED') feedEvents.push(event.event.type);
+      },
+    });
+    const claimer = manager.claimer(NS, MODEL);
+    await clock.advance(1); // the first list
+    expect(feedEvents).toHaveLength(1);
+    await claimer.claim('mysql', 'mysql/0', 60_000);
+    for (let i = 0; i < 4; i++) {
+      await clock.advance(1_000);
+      await claimer.claim('mysql', 'mysql/0', 60_000);
+    }
+    await clock.advance(1);
+    expect(feedEvents).toHaveLength(1); // five echoes, all dropped
+    expect(manager.actor.getSnapshot().context.expiries.size).toBe(5);
+
+    // Another manager's write is news: it arrives.
+    const other = new LeaseManager({ store, clock });
+    await clock.advance(1); // its first list
+    await other.revoker(NS, MODEL).revoke('mysql', 'mysql/0');
+    await clock.advance(1);
+    expect(feedEvents).toHaveLength(2);
+    expect(manager.reader(NS, MODEL).leases()).toEqual({});
+    await other.claimer(NS, MODEL).claim('postgres', 'postgres/0', 60_000);
+    await clock.advance(1);
+    expect(feedEvents).toHaveLength(3);
+    expect(manager.reader(NS, MODEL).leases()).toEqual({ postgres: { holder: 'postgres/0', expiry: clock.now() - 1 + 60_000 } });
+    other.stop();
+    manager.stop();
+  });
+
+  it('applies a change it already holds once: the feed first, then the write’s outcome, leave one expiry entry', async () => {
+    const { clock, claimer, manager } = managerWorld();
+    await claimer.claim('mysql', 'mysql/0', 60_000);
+    await clock.advance(1_000);
+    await claimer.claim('mysql', 'mysql/0', 60_000);
+    // The memory store's feed reports each write before the write's answer; the answer then changes nothing.
+    expect(manager.actor.getSnapshot().context.expiries.size).toBe(2);
   });
 
   it('keeps leases apart whose parts join to the same string', async () => {
