@@ -2,14 +2,13 @@
  * The facade scenarios again, over real HTTP: KubernetesLeaseLock on @kubernetes/client-node
  * against the embedded server, time on a VirtualClock that waits for the wire to go quiet.
  */
-import { afterEach, describe, expect, it as test } from 'vitest';
+import { describe, expect, it as test } from 'vitest';
 import { LeaderElector } from '../../src/api/LeaderElector.js';
 import { LeaseLocker } from '../../src/api/LeaseLocker.js';
 import { PrimaryLease } from '../../src/api/PrimaryLease.js';
-import { httpWorld as makeWorld, REAL_CLUSTER } from '../support/httpWorld.js';
+import { REAL_CLUSTER } from '../support/httpWorld.js';
+import { type HttpWorld, httpWorldPerTest } from '../support/httpWorldPerTest.js';
 import { track } from '../support/leaseWorld.js';
-
-type World = Awaited<ReturnType<typeof makeWorld>>;
 
 const targets = [
   { target: 'embedded' as const, title: 'the embedded server', runs: true },
@@ -21,21 +20,13 @@ if (!REAL_CLUSTER) {
 }
 
 describe.each(targets)('facades over HTTP against $title', ({ target, runs }) => {
-  const httpWorld = (name?: string) => makeWorld(name, target);
-  let world: World;
-  const stoppers: (() => void)[] = [];
-  afterEach(async () => {
-    for (const stop of stoppers.splice(0)) stop();
-    if (!world) return;
-    await world.clock.advance(0);
-    await world.close();
-  });
+  const { open: httpWorld, stopping } = httpWorldPerTest(target);
+  let world: HttpWorld;
   const it = runs ? test : test.skip;
 
   const primary = (identity: string) => {
     const lease = new PrimaryLease({ lock: world.lock(identity), clock: world.clock });
-    stoppers.push(() => lease.stop());
-    return lease;
+    return stopping(lease);
   };
 
   it('PrimaryLease: takes an empty holder at once (transitions + 1, duration written)', async () => {
@@ -131,7 +122,7 @@ describe.each(targets)('facades over HTTP against $title', ({ target, runs }) =>
         },
       });
       void le.run({ signal });
-      stoppers.push(() => le.actor.getSnapshot().status === 'active' && le.actor.send({ type: 'STOP' }));
+      stopping({ stop: () => le.actor.getSnapshot().status === 'active' && le.actor.send({ type: 'STOP' }) });
       return le;
     };
     const a = elector('a', controller.signal);
@@ -153,7 +144,7 @@ describe.each(targets)('facades over HTTP against $title', ({ target, runs }) =>
   it('LeaseLocker from a kubeconfig: lock, unlock', async () => {
     world = await httpWorld();
     const locker = new LeaseLocker({ locks: world.kubeConfig, lease: world.ref, owner: 'worker', clock: world.clock });
-    stoppers.push(() => locker.actor.getSnapshot().status === 'active' && locker.actor.send({ type: 'STOP' }));
+    stopping({ stop: () => locker.actor.getSnapshot().status === 'active' && locker.actor.send({ type: 'STOP' }) });
     const locked = track(locker.lock());
     // The locker builds its own KubernetesLeaseLock: wait on the server's state, not on the tracker.
     await world.clock.advanceUntil(() => locked.settled, 1_000);

@@ -8,7 +8,8 @@ import { httpWorld, type HttpWorldOptions } from './httpWorld.js';
 
 export type HttpWorld = Awaited<ReturnType<typeof httpWorld>>;
 
-export function httpWorldPerTest() {
+/** `target`: the embedded server, or the cluster LEASEHOLD_KUBECONFIG names. */
+export function httpWorldPerTest(target: 'embedded' | 'real' = 'embedded') {
   let world: HttpWorld | undefined;
   const stoppers: (() => void)[] = [];
   afterEach(async () => {
@@ -19,7 +20,7 @@ export function httpWorldPerTest() {
     world = undefined;
   });
   return {
-    open: async (options: HttpWorldOptions = {}) => (world = await httpWorld('cluster-example', 'embedded', options)),
+    open: async (options: HttpWorldOptions = {}) => (world = await httpWorld('cluster-example', target, options)),
     stopping: <T extends { stop(): void }>(facade: T): T => {
       stoppers.push(() => facade.stop());
       return facade;
