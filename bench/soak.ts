@@ -104,7 +104,8 @@ async function main(): Promise<void> {
     const wall = (performance.now() - started) / 1000;
     const total = shares.reduce((sum, s) => ({ runs: sum.runs + s.runs, simulatedMs: sum.simulatedMs + s.simulatedMs }), { runs: 0, simulatedMs: 0 });
     const hours = total.simulatedMs / 3_600_000;
-    return `${total.runs} schedules in ${wall.toFixed(1)} s on ${workers} worker${workers === 1 ? '' : 's'}: ${(total.runs / wall).toFixed(1)} schedules/s, ${hours.toFixed(1)} simulated hours, ${(hours / wall).toFixed(2)} simulated hours per wall second`;
+    const speed = hoursPerSecond(total.simulatedMs, wall * 1000);
+    return `${total.runs} schedules in ${wall.toFixed(1)} s on ${workers} worker${workers === 1 ? '' : 's'}: ${(total.runs / wall).toFixed(1)} schedules/s, ${hours.toFixed(1)} simulated hours, ${speed.toFixed(2)} simulated hours per wall second`;
   };
   const workerThreads: Worker[] = [];
   const received = (index: number, report: ShareReport) => {
