@@ -4,8 +4,9 @@
  * the machine plans its single wake-up without reading a clock itself.
  */
 import { catchError, mergeMap, of } from 'rxjs';
-import { fromEventObservable, fromPromise } from 'xstate';
+import { fromCallback, fromEventObservable, fromPromise } from 'xstate';
 import {
+  type ApplyRequest,
   type ExpiryOutput,
   type LeaseManagerContext,
   type LeaseManagerEvent,
@@ -90,7 +91,15 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
           catchError((error: unknown) => of<LeaseManagerEvent>({ type: 'STORE_FAILED', error })),
         ),
       ),
-      applyOperations: fromPromise<OperationsOutput, { operations: ManagerOperation[] }>(({ input }) => applyAll(input.operations)),
+      // One batch at a time: the machine sends the next only after this one's answer.
+      operationsWorker: fromCallback<ApplyRequest>(({ receive, sendBack }) => {
+        receive(({ operations }) => {
+          applyAll(operations).then(
+            (output) => sendBack({ type: 'APPLIED', output } satisfies LeaseManagerEvent),
+            (error: unknown) => sendBack({ type: 'APPLY_FAILED', error } satisfies LeaseManagerEvent),
+          );
+        });
+      }),
       expireLeases: fromPromise<ExpiryOutput, { keys: LeaseKey[] }>(({ input }) => expire(input.keys)),
     },
     delays: {
