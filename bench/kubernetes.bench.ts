@@ -2,14 +2,17 @@
  * The Kubernetes adapters at scale, each workload in a fresh process (bench/kubernetesLoad.ts)
  * against a fresh embedded API server in a process of its own (bench/countingServerProcess.ts), so every
  * CPU and RSS figure belongs to one side:
- *   - 10,000 managed leases of 60 s, each extended every 30 s, through one LeaseManager;
+ *   - 10,000 managed leases of 60 s, each extended every 30 s, through one LeaseManager: with Node's
+ *     defaults, then inside a memory cgroup of each `--memory-limits` size (MiB; default 1024,512), as
+ *     in a pod with that memory limit, where Node sizes V8's heap from the limit instead of the host;
  *   - 1,000 LeaderElectors (one lease each, 15 s / 10 s / 2 s) in one process;
  * with the client's CPU and RSS, the server's CPU over the same window, the connections the server
  * accepted and the requests per minute (and per operation) it served; then, against the same server,
- * a plain keep-alive HTTP client's conditional updates per second beside KubernetesLeaseLock's and
- * the LeaseManager's, each update sent when the last was answered, so the adapter's overhead is a ratio.
+ * a plain keep-alive HTTP client's conditional updates per second beside the adapters' (KubernetesLeaseLock,
+ * KubernetesManagedLeaseStore) and the LeaseManager's, each update sent when the last was answered, the
+ * clients taking turns for `--rounds` rounds, so the adapter's overhead is a ratio of figures taken side by side.
  *
- *   npx tsx bench/kubernetes.bench.ts [--window-seconds 60] [--leases 10000] [--electors 1000] [--seconds 10]
+ *   npx tsx bench/kubernetes.bench.ts [--window-seconds 60] [--leases 10000] [--electors 1000] [--seconds 3] [--rounds 5] [--memory-limits 1024,512]
  *
  * BENCH_NODE_FLAGS passes Node flags to the workload processes, e.g. "--max-semi-space-size=16": with
  * Node's defaults on a machine with GiBs free, V8 grows its young generation to 128 MiB (two 64 MiB
@@ -20,7 +23,9 @@
 import { execFileSync, fork } from 'node:child_process';
 import type { ServerStats } from './countingServerProcess.js';
 import { startCountingServer } from './countingServer.js';
-import { option, printTable } from './stats.js';
+import { memoryCgroup } from './memoryCgroup.js';
+import type { Rate } from './kubernetesLoad.js';
+import { option, percentile, printTable } from './stats.js';
 
 const LEASES = option('leases', 10_000);
 const ELECTORS = option('electors', 1_000);
@@ -28,17 +33,24 @@ const ELECTORS = option('electors', 1_000);
 console.error('building (npm run build)...');
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 const passed = process.argv.slice(2);
+const limitsIndex = passed.indexOf('--memory-limits');
+const MEMORY_LIMITS = (limitsIndex >= 0 ? passed[limitsIndex + 1]! : '1024,512').split(',').filter(Boolean).map(Number);
 
-/** Runs one workload against a server of its own; returns its result and the server's figures over its window. */
-async function run(mode: string) {
-  console.error(`running ${mode}...`);
+/**
+ * Runs one workload against a server of its own (the workload in `execPath`'s cgroup, if given);
+ * returns its result and the server's figures over its window.
+ */
+async function run(mode: string, execPath?: string) {
+  console.error(`running ${mode}${execPath ? ' in a memory cgroup' : ''}...`);
   const server = await startCountingServer({ compiled: true });
   const child = fork(new URL('../dist/bench/kubernetesLoad.js', import.meta.url), [mode, '--url', server.url, ...passed], {
     execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+    ...(execPath ? { execPath } : {}),
     stdio: 'inherit',
   });
   let windowStart: ServerStats | undefined;
   let startedAt = 0;
+  let settled = false;
   return new Promise<{ result: Record<string, unknown>; server: ServerStats; before: ServerStats; minutes: number }>((resolve, reject) => {
     child.on('message', (message: { type: string; result?: Record<string, unknown> }) => {
       void (async () => {
@@ -46,6 +58,7 @@ async function run(mode: string) {
           windowStart = await server.stats();
           startedAt = performance.now();
         } else if (message.type === 'result') {
+          settled = true;
           const after = await server.stats();
           const before = windowStart ?? after;
           server.close();
@@ -53,7 +66,12 @@ async function run(mode: string) {
         }
       })();
     });
-    child.on('exit', (code) => reject(new Error(`${mode} exited (${code}) before its result`)));
+    child.on('exit', (code, signal) => {
+      if (settled) return;
+      server.close();
+      const killed = signal === 'SIGKILL' && execPath ? ' (killed: over its memory limit?)' : '';
+      reject(new Error(`${mode} exited (${code ?? signal}) before its result${killed}`));
+    });
   });
 }
 
@@ -76,13 +94,19 @@ const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
 const serverCpu = (after: ServerStats, before: ServerStats, minutes: number) => (after.cpuMs - before.cpuMs) / (minutes * 60_000);
 
 const rows: Record<string, string | number>[] = [];
-const managerRun = await run('manager');
-{
+/** The manager workload, in a cgroup limited to `limitMiB` if given (and possible here). */
+async function managerRow(limitMiB?: number) {
+  const cgroup = limitMiB === undefined ? undefined : memoryCgroup(limitMiB);
+  if (cgroup && 'unavailable' in cgroup) {
+    console.error(`skipping the ${limitMiB} MiB run: ${cgroup.unavailable}`);
+    return;
+  }
+  const managerRun = await run('manager', cgroup?.execPath).finally(() => cgroup?.remove());
   const { result, server: after, before, minutes } = managerRun;
   const rpm = perMinute(after, before, 'manager', minutes);
   const extendsPerMinute = (result.extends as number) / minutes;
   rows.push({
-    workload: `${LEASES.toLocaleString('en')} managed leases, one LeaseManager`,
+    workload: `${LEASES.toLocaleString('en')} managed leases, one LeaseManager${limitMiB === undefined ? '' : `, ${limitMiB} MiB memory limit`}`,
     'client CPU': percent(result.cpu as number),
     'client RSS (live heap)': `${Math.round(result.rssMiB as number)} MiB (${Math.round(result.heapMiB as number)} MiB)`,
     'young / old / external': memoryParts(result),
@@ -93,6 +117,8 @@ const managerRun = await run('manager');
     held: `${result.held}, ${result.failures} failed, ${result.queued} queued`,
   });
 }
+await managerRow();
+for (const limit of MEMORY_LIMITS) await managerRow(limit);
 const electorsRun = await run('electors');
 {
   const { result, server: after, before, minutes } = electorsRun;
@@ -108,26 +134,30 @@ const electorsRun = await run('electors');
     held: `${result.leading} leading`,
   });
 }
-const { result: rates } = await run('throughput');
+const { result: throughput } = await run('throughput');
 
 console.log('\neach workload in a fresh process against a fresh embedded API server in its own (noisy shared 2-core machine):');
 printTable(rows);
-const plain = rates.plain as { perSecond: number; cpuMsPerUpdate: number };
-console.log('\nconditional updates, each sent when the last was answered, same server:');
+const clientNames = {
+  plain: 'plain keep-alive HTTP (undici, 1 connection)',
+  adapter: 'KubernetesLeaseLock.update',
+  store: 'KubernetesManagedLeaseStore.claim (extend)',
+  manager: 'LeaseManager extend (claim by the holder)',
+  batched: 'LeaseManager extends, 100 callers at once',
+} as const;
+const rounds = throughput.rounds as Record<keyof typeof clientNames, Rate>[];
+/** Median and range of a figure over the rounds. */
+const spread = (values: number[], format: (value: number) => string) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return `${format(percentile(sorted, 50))} (${format(sorted[0]!)}–${format(sorted.at(-1)!)})`;
+};
+console.log(`\nconditional updates, each sent when the last was answered, same server, ${rounds.length} rounds taking turns: median (range)`);
 printTable(
-  (['plain', 'adapter', 'manager', 'batched'] as const).map((key) => {
-    const figures = rates[key] as { perSecond: number; cpuMsPerUpdate: number };
-    return {
-      client: {
-        plain: 'plain keep-alive HTTP (undici, 1 connection)',
-        adapter: 'KubernetesLeaseLock.update',
-        manager: 'LeaseManager extend (claim by the holder)',
-        batched: 'LeaseManager extends, 100 callers at once',
-      }[key],
-      'updates/s': Math.round(figures.perSecond),
-      'client CPU per update': `${figures.cpuMsPerUpdate.toFixed(3)} ms`,
-      'plain / this': `${(plain.perSecond / figures.perSecond).toFixed(2)}x`,
-    };
-  }),
+  (Object.keys(clientNames) as (keyof typeof clientNames)[]).map((key) => ({
+    client: clientNames[key],
+    'updates/s': spread(rounds.map((round) => round[key].perSecond), (n) => Math.round(n).toLocaleString('en')),
+    'client CPU per update': spread(rounds.map((round) => round[key].cpuMsPerUpdate), (n) => `${n.toFixed(3)} ms`),
+    'plain / this, same round': spread(rounds.map((round) => round.plain.perSecond / round[key].perSecond), (n) => `${n.toFixed(2)}x`),
+  })),
 );
 process.exit(0);

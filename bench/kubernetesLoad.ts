@@ -6,9 +6,11 @@
  *   manager     10,000 managed leases of 60 s through one LeaseManager on KubernetesManagedLeaseStore,
  *               each extended every 30 s (staggered: an even 333 extends a second)
  *   electors    1,000 LeaderElectors on KubernetesLeaseLocks of one KubeConfig, one lease each (15 s / 10 s / 2 s)
- *   throughput  conditional updates, each sent when the last was answered, for `--seconds`: a plain
- *               keep-alive HTTP client (undici, one connection), KubernetesLeaseLock.update, LeaseManager
- *               extends of one lease, and LeaseManager extends by 100 callers at once (batched, as under load)
+ *   throughput  conditional updates, each sent when the last was answered: a plain keep-alive HTTP
+ *               client (undici, one connection), KubernetesLeaseLock.update, KubernetesManagedLeaseStore.claim
+ *               (extending one lease, no feed), LeaseManager extends of one lease, and LeaseManager extends
+ *               by 100 callers at once (batched, as under load); `--rounds` rounds (default 5) of `--seconds`
+ *               (default 3) each, the clients taking turns, so every ratio compares figures taken side by side
  */
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -28,7 +30,8 @@ const url = process.argv[process.argv.indexOf('--url') + 1]!;
 const LEASES = option('leases', 10_000);
 const ELECTORS = option('electors', 1_000);
 const WINDOW_SECONDS = option('window-seconds', 60);
-const SECONDS = option('seconds', 10);
+const SECONDS = option('seconds', 3);
+const ROUNDS = option('rounds', 5);
 const DURATION_MS = 60_000;
 const EXTEND_EVERY_MS = 30_000;
 
@@ -121,12 +124,16 @@ async function electors(): Promise<void> {
   stop.abort();
 }
 
+export interface Rate {
+  perSecond: number;
+  cpuMsPerUpdate: number;
+}
+
 /**
  * Conditional updates for SECONDS by `callers` loops at once, each sending its next update when the
  * last one is answered: updates per second and client CPU per update.
  */
-async function rate(update: (caller: number) => Promise<void>, callers = 1): Promise<{ perSecond: number; cpuMsPerUpdate: number }> {
-  for (let i = 0; i < 200; i++) await update(i % callers); // warm-up
+async function rate(update: (caller: number) => Promise<void>, callers = 1): Promise<Rate> {
   const cpuBefore = cpuMs();
   const start = performance.now();
   let updates = 0;
@@ -146,26 +153,39 @@ async function throughput(): Promise<void> {
   const headers = { 'content-type': 'application/json', authorization: 'Bearer plain' };
   const created = await request(path, { method: 'POST', dispatcher: agent, headers, body: JSON.stringify({ metadata: { name: 'plain' }, spec: { holderIdentity: 'plain', leaseDurationSeconds: 15 } }) });
   let lease = (await created.body.json()) as { metadata: { resourceVersion: string }; spec: Record<string, unknown> };
-  const plain = await rate(async () => {
+  const plainUpdate = async () => {
     const answer = await request(`${path}/plain`, { method: 'PUT', dispatcher: agent, headers, body: JSON.stringify(lease) });
     if (answer.statusCode !== 200) throw new Error(`plain PUT answered ${answer.statusCode}`);
     lease = (await answer.body.json()) as typeof lease;
-  });
+  };
 
   const lock = new KubernetesLeaseLocks(kubeConfigAs('lock')).lockFor({ namespace: 'default', name: 'adapter' }, 'me');
   let observed = await lock.create({ holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: Date.now(), renewTime: Date.now(), leaseTransitions: 0 });
-  const adapter = await rate(async () => {
+  const adapter = async () => {
     observed = await lock.update({ ...observed.record, renewTime: Date.now() }, observed.resourceVersion);
-  });
+  };
 
-  const store = new KubernetesManagedLeaseStore(kubeConfigAs('extends'), { namespace: 'default', clock: realClock });
-  const leaseManager = new LeaseManager({ store, clock: realClock });
+  // Its objects in a namespace of their own, out of the manager's feed below.
+  const store = new KubernetesManagedLeaseStore(kubeConfigAs('store'), { namespace: 'store-only', clock: realClock });
+  const storeClaim = async () => void (await store.claim({ namespace: 'leases', model: 'store', lease: 'extended' }, 'holder', DURATION_MS));
+
+  const managerStore = new KubernetesManagedLeaseStore(kubeConfigAs('extends'), { namespace: 'default', clock: realClock });
+  const leaseManager = new LeaseManager({ store: managerStore, clock: realClock });
   const claimer = leaseManager.claimer('leases', 'throughput');
-  const managerRate = await rate(() => claimer.claim('extended', 'holder', DURATION_MS));
+  const manager = () => claimer.claim('extended', 'holder', DURATION_MS);
   // As under load: requests queued meanwhile go to the store as one batch.
-  const batchedRate = await rate((caller) => claimer.claim(`extended-${caller}`, 'holder', DURATION_MS), 100);
+  const batched = (caller: number) => claimer.claim(`extended-${caller}`, 'holder', DURATION_MS);
+
+  const clients = { plain: [plainUpdate, 1], adapter: [adapter, 1], store: [storeClaim, 1], manager: [manager, 1], batched: [batched, 100] } as const;
+  for (const [update, callers] of Object.values(clients)) for (let i = 0; i < 500; i++) await update(i % callers); // warm-up
+  const rounds: Record<keyof typeof clients, Rate>[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const figures = {} as Record<keyof typeof clients, Rate>;
+    for (const [name, [update, callers]] of Object.entries(clients)) figures[name as keyof typeof clients] = await rate(update, callers);
+    rounds.push(figures);
+  }
   leaseManager.stop();
-  await send({ type: 'result', result: { plain, adapter, manager: managerRate, batched: batchedRate } });
+  await send({ type: 'result', result: { rounds } });
 }
 
 const workloads: Record<string, () => Promise<void>> = { manager, electors, throughput };
