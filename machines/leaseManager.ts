@@ -2,8 +2,8 @@
  * The lease manager: many leases, many holders, one actor (Juju's lease manager as a machine).
  *
  * What it guarantees. The store decides every claim atomically, so a lease has at most one holder;
- * the manager serialises its own requests through one queue and never tells two callers they
- * hold the same lease. Leases lapse `duration` after their last claim or extend on the local
+ * the manager passes its own requests through one queue (each lease's in the order they were
+ * made) and never tells two callers they hold the same lease. Leases lapse `duration` after their last claim or extend on the local
  * clock, except while pinned (upgrades freeze leadership that way): pinned leases never expire and
  * cannot be revoked. `waitUntilExpired` callers are released only when a lease is really gone —
  * expired by the store or revoked — never by a guess.
@@ -22,13 +22,15 @@
  * expireLeases; delays untilWake and retryBackoff (they need the clock and randomness).
  *
  * The store calls run in one worker for the manager's whole run, sent each batch as an event
- * (APPLY) and answering with another (APPLIED or APPLY_FAILED): not in an actor spawned per
- * batch, which under a steady stream of extends cost more CPU than the store calls it wrapped.
+ * (APPLY) and answering with another (APPLIED), not in an actor spawned per batch. Within a batch,
+ * requests for different leases go to the store side by side and each lease's requests in queue
+ * order (Juju's manager, too, handles each claim on its own), so a batch costs about one round trip
+ * per lease in it, not the sum of them all.
  *
  * The lease map, the expiry queue and the waiters are owned by this actor and updated in place:
  * with 10,000 leases, copying them on every claim would cost more than the claims.
  */
-import { assign, enqueueActions, fromCallback, fromEventObservable, fromPromise, sendTo, setup } from 'xstate';
+import { and, assign, enqueueActions, fromCallback, fromEventObservable, fromPromise, sendTo, setup } from 'xstate';
 import type { LeaseKey, ManagedLease, ManagedLeaseChange } from '../src/lock/managedLeaseStore.js';
 import { ExpiryQueue } from './expiryQueue.js';
 
@@ -51,12 +53,15 @@ export interface AppliedOperation {
 }
 
 /**
- * What the operations worker answers a batch with: results for the first `applied.length` requests of the batch, in
- * queue order, and the local time. The batch stops early at a request whose store call failed; that
- * request stays at the head of the queue and is tried again next, where its failures count.
+ * What the operations worker answers a batch with, and the local time. `applied` is aligned with the
+ * batch: each request's result, or null where its store call failed or was not made (a lease's
+ * requests after one of its own that failed wait, to keep their order). Requests without a result
+ * stay queued, in order, and are tried again with the next batch. When the batch's first request
+ * failed, `failedHead` holds its error: only the head's failures count towards its retries.
  */
 export interface OperationsOutput {
-  applied: AppliedOperation[];
+  applied: (AppliedOperation | null)[];
+  failedHead: { error: unknown } | null;
   now: number;
 }
 
@@ -89,9 +94,8 @@ export type LeaseManagerEvent =
   | { type: 'STORE_CHANGED'; changes: ManagedLeaseChange[]; now: number }
   /** The store's feed failed for good. */
   | { type: 'STORE_FAILED'; error: unknown }
-  /** From the operations worker: the batch sent last was applied (in part, see OperationsOutput), or its first request failed. */
+  /** From the operations worker: the batch sent last, applied in full or in part (see OperationsOutput). */
   | { type: 'APPLIED'; output: OperationsOutput }
-  | { type: 'APPLY_FAILED'; error: unknown }
   /** Internal: the planned wake-up moved earlier; re-arm the one timer. */
   | { type: 'RESCHEDULE' }
   | { type: 'STOP' };
@@ -146,6 +150,10 @@ export interface LeaseManagerContext extends LeaseManagerInput {
 export const leaseKeyId = ({ namespace, model, lease }: LeaseKey): string => JSON.stringify([namespace, model, lease]);
 
 const isTransient = (error: unknown) => (error as { kind?: unknown } | null)?.kind === 'Unavailable';
+
+/** The store error an event reports: the failed head of a batch, or an actor's error. */
+const failureOf = (event: LeaseManagerEvent | { type: string; error?: unknown }): unknown =>
+  event.type === 'APPLIED' ? (event as { output: OperationsOutput }).output.failedHead?.error : (event as { error?: unknown }).error;
 
 function notProvided(name: string): never {
   throw new Error(`${name} must be provided by the runtime (it needs the store or the clock)`);
@@ -225,9 +233,11 @@ export const leaseManagerMachine = setup({
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
     leaseAbsent: ({ context, event }) => event.type === 'WAIT' && !context.leases.has(leaseKeyId(event.key)),
-    retryable: ({ context, event }) =>
-      isTransient((event as { error?: unknown }).error) && context.attempt + 1 < context.retryAttempts,
-    transient: ({ event }) => isTransient((event as { error?: unknown }).error),
+    headFailed: ({ event }) => event.type === 'APPLIED' && event.output.failedHead !== null,
+    retryableHeadFailure: and(['headFailed', 'retryable']),
+    transientHeadFailure: and(['headFailed', 'transient']),
+    retryable: ({ context, event }) => isTransient(failureOf(event)) && context.attempt + 1 < context.retryAttempts,
+    transient: ({ event }) => isTransient(failureOf(event)),
     nothingDue: ({ context }) => context.due.length === 0,
   },
   actions: {
@@ -264,24 +274,28 @@ export const leaseManagerMachine = setup({
     absorbOperations: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'APPLIED') return;
       const { applied, now } = event.output;
-      absorb(context, applied.flatMap(({ change }) => (change ? [change] : [])), now, enqueue);
+      absorb(context, applied.flatMap((done) => (done?.change ? [done.change] : [])), now, enqueue);
     }),
     absorbExpiries: enqueueActions(({ context, event, enqueue }) => {
       const { changes, now } = (event as unknown as { output: ExpiryOutput }).output;
       absorb(context, changes, now, enqueue);
     }),
+    /** Settles the requests with a result; the others keep their places at the front of the queue. */
     settleOperations: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'APPLIED') return;
-      const { applied } = event.output;
-      const operations = context.queue.splice(0, applied.length);
+      const { applied, failedHead } = event.output;
+      const batch = context.queue.slice(0, applied.length);
       const counters = context.counters;
-      applied.forEach(({ result }, index) => {
+      applied.forEach((done, index) => {
+        if (!done) return;
+        const { result } = done;
         if (result.outcome === 'claimed' || result.outcome === 'extended' || result.outcome === 'denied' || result.outcome === 'revoked') {
           counters[result.outcome]++;
         }
-        enqueue.emit({ type: 'settled', id: operations[index]!.id, result });
+        enqueue.emit({ type: 'settled', id: batch[index]!.id, result });
       });
-      enqueue.assign({ queue: context.queue, attempt: 0, counters });
+      context.queue.splice(0, applied.length, ...batch.filter((_, index) => !applied[index]));
+      enqueue.assign({ queue: context.queue, attempt: failedHead ? context.attempt : 0, counters });
     }),
     countRetry: assign(({ context }) => {
       context.counters.retries++;
@@ -291,7 +305,7 @@ export const leaseManagerMachine = setup({
       const operation = context.queue.shift()!;
       context.counters.timeouts++;
       enqueue.assign({ queue: context.queue, attempt: 0, counters: context.counters });
-      enqueue.emit({ type: 'timedOut', id: operation.id, error: (event as { error?: unknown }).error, attempts: context.attempt + 1 });
+      enqueue.emit({ type: 'timedOut', id: operation.id, error: failureOf(event), attempts: context.attempt + 1 });
     }),
     /** Takes what is due at the planned wake-up: unpinned leases whose expiry + slack has passed. */
     collectDue: assign(({ context }) => {
@@ -322,7 +336,7 @@ export const leaseManagerMachine = setup({
       }
       return { wakeAt: context.tickAt + context.expirySlack, due: [] };
     }),
-    recordFailure: assign(({ event }) => ({ error: (event as { error?: unknown }).error ?? new Error('lease store failed') })),
+    recordFailure: assign(({ event }) => ({ error: failureOf(event) ?? new Error('lease store failed') })),
     announceStop: enqueueActions(({ context, enqueue }) => enqueue.emit({ type: 'stopped', error: context.error })),
   },
 }).createMachine({
@@ -369,11 +383,12 @@ export const leaseManagerMachine = setup({
               // Everything queued so far, as one batch: one worker message per batch, not per request.
               entry: 'sendBatch',
               on: {
-                APPLIED: { target: 'idle', actions: ['absorbOperations', 'settleOperations'] },
-                APPLY_FAILED: [
-                  { guard: 'retryable', target: 'backingOff', actions: 'countRetry' },
-                  { guard: 'transient', target: 'idle', actions: 'timeOutOperation' },
-                  { target: '#leaseManager.stopped', actions: 'recordFailure' },
+                // What the batch applied is settled first, whatever became of its head.
+                APPLIED: [
+                  { guard: 'retryableHeadFailure', target: 'backingOff', actions: ['absorbOperations', 'settleOperations', 'countRetry'] },
+                  { guard: 'transientHeadFailure', target: 'idle', actions: ['absorbOperations', 'settleOperations', 'timeOutOperation'] },
+                  { guard: 'headFailed', target: '#leaseManager.stopped', actions: ['absorbOperations', 'settleOperations', 'recordFailure'] },
+                  { target: 'idle', actions: ['absorbOperations', 'settleOperations'] },
                 ],
               },
             },

@@ -23,6 +23,12 @@ import { type Clock, clampDelay } from '../time/clock.js';
 /** Juju's retry schedule for transient store errors: 50 ms, x1.6 per try, with jitter. */
 export const RETRY_INITIAL_DELAY = 50;
 export const RETRY_FACTOR = 1.6;
+/**
+ * Leases of one batch whose requests are in flight at once. Bounded so that a batch of thousands
+ * (every lease claimed after a restart) does not queue them all at the connection, where each
+ * request's deadline would run while it waits its turn.
+ */
+export const MAX_LEASES_IN_FLIGHT = 32;
 
 export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clock, random: () => number = Math.random) {
   async function apply(operation: ManagerOperation): Promise<AppliedOperation> {
@@ -50,20 +56,36 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
   }
 
   /**
-   * Applies a batch in order. A failure of the first request rejects (the machine retries or stops);
-   * a failure further on ends the batch there, and that request is tried again as the next head.
+   * Applies a batch: each lease's requests in queue order, up to MAX_LEASES_IN_FLIGHT leases at a
+   * time. A failed store call ends its lease's requests for this batch (the rest keep their order
+   * and wait for the next); only the head's error is reported, for the machine to retry or stop on.
    */
   async function applyAll(operations: ManagerOperation[]): Promise<OperationsOutput> {
-    const applied: AppliedOperation[] = [];
-    for (const operation of operations) {
-      try {
-        applied.push(await apply(operation));
-      } catch (error) {
-        if (!applied.length) throw error;
-        break;
+    const applied: (AppliedOperation | null)[] = operations.map(() => null);
+    let failedHead: OperationsOutput['failedHead'] = null;
+    const byLease = new Map<string, number[]>();
+    operations.forEach(({ key }, index) => {
+      const id = leaseKeyId(key);
+      const indices = byLease.get(id);
+      if (indices) indices.push(index);
+      else byLease.set(id, [index]);
+    });
+    const leases = [...byLease.values()];
+    let next = 0;
+    const worker = async () => {
+      while (next < leases.length) {
+        for (const index of leases[next++]!) {
+          try {
+            applied[index] = await apply(operations[index]!);
+          } catch (error) {
+            if (index === 0) failedHead = { error };
+            break;
+          }
+        }
       }
-    }
-    return { applied, now: clock.now() };
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_LEASES_IN_FLIGHT, leases.length) }, worker));
+    return { applied, failedHead, now: clock.now() };
   }
 
   async function expire(keys: LeaseKey[]): Promise<ExpiryOutput> {
@@ -94,10 +116,7 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
       // One batch at a time: the machine sends the next only after this one's answer.
       operationsWorker: fromCallback<ApplyRequest>(({ receive, sendBack }) => {
         receive(({ operations }) => {
-          applyAll(operations).then(
-            (output) => sendBack({ type: 'APPLIED', output } satisfies LeaseManagerEvent),
-            (error: unknown) => sendBack({ type: 'APPLY_FAILED', error } satisfies LeaseManagerEvent),
-          );
+          void applyAll(operations).then((output) => sendBack({ type: 'APPLIED', output } satisfies LeaseManagerEvent));
         });
       }),
       expireLeases: fromPromise<ExpiryOutput, { keys: LeaseKey[] }>(({ input }) => expire(input.keys)),

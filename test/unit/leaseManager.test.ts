@@ -207,19 +207,71 @@ describe('LeaseManager', () => {
     expect(manager.report().counters.retries).toBe(3);
   });
 
-  it('applies queued requests as one batch; a failure inside it leaves that request at the head, retried with backoff', async () => {
+  it('applies queued requests as one batch; a failure inside it keeps that request queued, retried with backoff', async () => {
     const { clock, store, claimer, manager } = managerWorld();
     store.failNext(2, 'Unavailable', (method, key) => method === 'claim' && key.lease === 'redis');
     // kafka is applied at once; mysql, redis and web queue behind it and go as the next batch.
     const claims = ['kafka', 'mysql', 'redis', 'web'].map((app) => track(claimer.claim(app, `${app}/0`, 10_000)));
     await clock.advance(0);
-    // In that batch mysql settled; redis failed (the batch ended there, not counted) and failed again
-    // as the head of the next one (counted: one retry); web waits behind it.
-    expect(claims.map((claim) => claim.settled)).toEqual([true, true, false, false]);
-    expect(manager.report()).toMatchObject({ queued: { claims: 2 }, counters: { retries: 1 } });
+    // In that batch mysql and web settled; redis failed (not counted: it was not the head) and failed
+    // again as the head of the next batch (counted: one retry).
+    expect(claims.map((claim) => claim.settled)).toEqual([true, true, false, true]);
+    expect(manager.report()).toMatchObject({ queued: { claims: 1 }, counters: { retries: 1 } });
     await clock.advance(50);
     expect(claims.every((claim) => claim.settled && claim.error === undefined)).toBe(true);
-    expect(store.calls.claim).toBe(6); // kafka, mysql, redis (fails), redis (fails), redis, web
+    expect(store.calls.claim).toBe(6); // kafka, mysql, redis (fails), web, redis (fails), redis
+  });
+
+  it("applies a batch's requests for different leases side by side, each lease's in queue order, 32 leases at a time", async () => {
+    const clock = new VirtualClock();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    // Every claim takes 10 ms of virtual time.
+    const store = new (class extends MemoryManagedLeaseStore {
+      override async claim(...args: Parameters<MemoryManagedLeaseStore['claim']>) {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 10));
+        inFlight--;
+        return super.claim(...args);
+      }
+    })(clock);
+    const manager = new LeaseManager({ store, clock });
+    const claimer = manager.claimer(NS, MODEL);
+    const first = track(claimer.claim('first', 'first/0', 60_000));
+    // Queued while the first is applied: one batch of 100 leases, the last also revoked after its claim.
+    const claims = Array.from({ length: 100 }, (_, unit) => track(claimer.claim(`app${unit}`, `app${unit}/0`, 60_000)));
+    const revoke = track(manager.revoker(NS, MODEL).revoke('app99', 'app99/0'));
+    await clock.advance(10);
+    expect(first.settled).toBe(true);
+    // 100 leases, 32 at a time: 4 rounds of 10 ms (not 100 one after another), answered as one batch.
+    await clock.advance(39);
+    expect(claims.some((claim) => claim.settled)).toBe(false);
+    await clock.advance(1);
+    expect(claims.every((claim) => claim.settled && claim.error === undefined)).toBe(true);
+    expect(mostInFlight).toBe(32);
+    // The revoke went after its lease's claim (else it would have found nothing to revoke).
+    expect(revoke).toMatchObject({ settled: true, error: undefined });
+    expect(manager.reader(NS, MODEL).leases().app99).toBeUndefined();
+    manager.stop();
+  });
+
+  it('settles what a batch applied even when its head failed, once: the head alone is retried', async () => {
+    const { clock, store, claimer, revoker, manager } = managerWorld();
+    await claimer.claim('kafka', 'kafka/0', 10_000);
+    store.failNext(1, 'Unavailable', (method, key) => method === 'claim' && key.lease === 'redis');
+    // The first claim of mysql is applied alone; redis (the next batch's head) and kafka's revoke queue behind it.
+    const mysql = track(claimer.claim('mysql', 'mysql/0', 10_000));
+    const redis = track(claimer.claim('redis', 'redis/0', 10_000));
+    const revoke = track(revoker.revoke('kafka', 'kafka/0'));
+    await clock.advance(0);
+    expect([mysql.settled, redis.settled]).toEqual([true, false]);
+    expect(revoke).toMatchObject({ settled: true, error: undefined });
+    expect(manager.report()).toMatchObject({ queued: { claims: 1, revokes: 0 }, counters: { retries: 1, revoked: 1 } });
+    await clock.advance(50);
+    expect(redis).toMatchObject({ settled: true, error: undefined });
+    // Revoked once: a second call would have answered notHeld.
+    expect(store.calls.revoke).toBe(1);
+    expect(manager.reader(NS, MODEL).leases()).toMatchObject({ mysql: { holder: 'mysql/0' }, redis: { holder: 'redis/0' } });
   });
 
   it('times a request out with LeaseTimeoutError after 10 transient failures, and keeps running', async () => {
