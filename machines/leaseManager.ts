@@ -3,10 +3,10 @@
  *
  * What it guarantees. The store decides every claim atomically, so a lease has at most one holder;
  * the manager passes its own requests through one queue (each lease's in the order they were
- * made) and never tells two callers they hold the same lease. Leases lapse `duration` after their last claim or extend on the local
- * clock, except while pinned (upgrades freeze leadership that way): pinned leases never expire and
- * cannot be revoked. `waitUntilExpired` callers are released only when a lease is really gone —
- * expired by the store or revoked — never by a guess.
+ * made) and never tells two callers they hold the same lease. Leases lapse `duration` after their
+ * last claim or extend on the local clock, except while pinned (upgrades freeze leadership that
+ * way): pinned leases never expire and cannot be revoked. `waitUntilExpired` callers are released
+ * only when a lease is really gone — expired by the store or revoked — never by a guess.
  *
  * One timer for every lease. The expiry region sleeps until min(now + maxSleep, earliest expiry +
  * slack), the slack (1 s by default) letting a holder's extend that is in flight land first. A
@@ -294,8 +294,9 @@ export const leaseManagerMachine = setup({
         }
         enqueue.emit({ type: 'settled', id: batch[index]!.id, result });
       });
-      context.queue.splice(0, applied.length, ...batch.filter((_, index) => !applied[index]));
-      enqueue.assign({ queue: context.queue, attempt: failedHead ? context.attempt : 0, counters });
+      // A new array, not a splice: a failed batch of every lease (after a restart) may hold thousands.
+      const queue = [...batch.filter((_, index) => !applied[index]), ...context.queue.slice(applied.length)];
+      enqueue.assign({ queue, attempt: failedHead ? context.attempt : 0, counters });
     }),
     countRetry: assign(({ context }) => {
       context.counters.retries++;
