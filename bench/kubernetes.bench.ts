@@ -38,7 +38,8 @@ const MEMORY_LIMITS = (limitsIndex >= 0 ? passed[limitsIndex + 1]! : '1024,512')
 
 /**
  * Runs one workload against a server of its own (the workload in `execPath`'s cgroup, if given);
- * returns its result and the server's figures over its window.
+ * returns its result and the server's figures over its window, once the workload has exited (so
+ * that its cgroup is empty and can be removed).
  */
 async function run(mode: string, execPath?: string) {
   console.error(`running ${mode}${execPath ? ' in a memory cgroup' : ''}...`);
@@ -50,29 +51,28 @@ async function run(mode: string, execPath?: string) {
   });
   let windowStart: ServerStats | undefined;
   let startedAt = 0;
-  let settled = false;
-  return new Promise<{ result: Record<string, unknown>; server: ServerStats; before: ServerStats; minutes: number }>((resolve, reject) => {
-    child.on('message', (message: { type: string; result?: Record<string, unknown> }) => {
-      void (async () => {
-        if (message.type === 'window') {
-          windowStart = await server.stats();
-          startedAt = performance.now();
-        } else if (message.type === 'result') {
-          settled = true;
-          const after = await server.stats();
-          const before = windowStart ?? after;
-          server.close();
-          resolve({ result: message.result!, server: after, before, minutes: (performance.now() - startedAt) / 60_000 });
-        }
-      })();
-    });
-    child.on('exit', (code, signal) => {
-      if (settled) return;
-      server.close();
-      const killed = signal === 'SIGKILL' && execPath ? ' (killed: over its memory limit?)' : '';
-      reject(new Error(`${mode} exited (${code ?? signal}) before its result${killed}`));
-    });
+  type Outcome = { result: Record<string, unknown>; server: ServerStats; before: ServerStats; minutes: number };
+  let outcome: Promise<Outcome> | undefined;
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+  child.on('message', (message: { type: string; result?: Record<string, unknown> }) => {
+    if (message.type === 'window') {
+      startedAt = performance.now();
+      void server.stats().then((stats) => (windowStart = stats));
+    } else if (message.type === 'result') {
+      const minutes = (performance.now() - startedAt) / 60_000;
+      outcome = server.stats().then((after) => ({ result: message.result!, server: after, before: windowStart ?? after, minutes }));
+    }
   });
+  const [code, signal] = await exited;
+  try {
+    if (!outcome) {
+      const killed = signal === 'SIGKILL' && execPath ? ' (killed: over its memory limit?)' : '';
+      throw new Error(`${mode} exited (${code ?? signal}) before its result${killed}`);
+    }
+    return await outcome;
+  } finally {
+    server.close();
+  }
 }
 
 const requestsBy = (stats: ServerStats, who: string) =>
