@@ -147,10 +147,8 @@ const clientNames = {
 } as const;
 const rounds = throughput.rounds as Record<keyof typeof clientNames, Rate>[];
 /** Median and range of a figure over the rounds. */
-const spread = (values: number[], format: (value: number) => string) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return `${format(percentile(sorted, 50))} (${format(sorted[0]!)}–${format(sorted.at(-1)!)})`;
-};
+const spread = (values: number[], format: (value: number) => string) =>
+  `${format(percentile(values, 50))} (${format(Math.min(...values))}–${format(Math.max(...values))})`;
 console.log(`\nconditional updates, each sent when the last was answered, same server, ${rounds.length} rounds taking turns: median (range)`);
 printTable(
   (Object.keys(clientNames) as (keyof typeof clientNames)[]).map((key) => ({

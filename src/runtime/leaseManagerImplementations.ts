@@ -72,7 +72,8 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
     });
     const leases = [...byLease.values()];
     let next = 0;
-    const worker = async () => {
+    // Each of up to MAX_LEASES_IN_FLIGHT loops takes the next lease not yet taken.
+    const takeLeases = async () => {
       while (next < leases.length) {
         for (const index of leases[next++]!) {
           try {
@@ -84,7 +85,7 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(MAX_LEASES_IN_FLIGHT, leases.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(MAX_LEASES_IN_FLIGHT, leases.length) }, takeLeases));
     return { applied, failedHead, now: clock.now() };
   }
 
