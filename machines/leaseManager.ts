@@ -200,18 +200,19 @@ function plannedWake(context: LeaseManagerContext, now: number): number {
 /** What absorbing changes may do besides updating the owned collections. */
 interface AbsorbEffects {
   emit(event: LeaseManagerEmitted): void;
-  assign(values: Partial<LeaseManagerContext>): void;
   raise(event: LeaseManagerEvent): void;
 }
 
-/** Applies changes, releases the waiters of leases that ended, and plans the wake-up. */
-function absorb(context: LeaseManagerContext, changes: ManagedLeaseChange[], now: number, effects: AbsorbEffects): void {
+/**
+ * Applies changes, releases the waiters of leases that ended, and returns the wake-up to plan (the
+ * caller assigns it, with whatever else it assigns: each assign is a copy of the snapshot).
+ */
+function absorb(context: LeaseManagerContext, changes: ManagedLeaseChange[], now: number, effects: AbsorbEffects): number {
   const released = changes.flatMap((change) => applyChange(context, change));
   if (released.length) effects.emit({ type: 'released', ids: released });
-  const previous = context.wakeAt;
   const wakeAt = plannedWake(context, now);
-  effects.assign({ wakeAt });
-  if (previous !== null && wakeAt < previous) effects.raise({ type: 'RESCHEDULE' });
+  if (context.wakeAt !== null && wakeAt < context.wakeAt) effects.raise({ type: 'RESCHEDULE' });
+  return wakeAt;
 }
 
 export const leaseManagerMachine = setup({
@@ -268,22 +269,25 @@ export const leaseManagerMachine = setup({
       enqueue.emit({ type: 'cancelled', id: event.id });
     }),
     absorbStoreChanges: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'STORE_CHANGED') absorb(context, event.changes, event.now, enqueue);
+      if (event.type !== 'STORE_CHANGED') return;
+      const wakeAt = absorb(context, event.changes, event.now, enqueue);
+      // Most changes (an extend moves an expiry later) leave the planned wake-up as it was.
+      if (wakeAt !== context.wakeAt) enqueue.assign({ wakeAt });
     }),
     sendBatch: sendTo('operationsWorker', ({ context }): ApplyRequest => ({ type: 'APPLY', operations: context.queue.slice() })),
-    absorbOperations: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'APPLIED') return;
-      const { applied, now } = event.output;
-      absorb(context, applied.flatMap((done) => (done?.change ? [done.change] : [])), now, enqueue);
-    }),
     absorbExpiries: enqueueActions(({ context, event, enqueue }) => {
       const { changes, now } = (event as unknown as { output: ExpiryOutput }).output;
-      absorb(context, changes, now, enqueue);
+      const wakeAt = absorb(context, changes, now, enqueue);
+      if (wakeAt !== context.wakeAt) enqueue.assign({ wakeAt });
     }),
-    /** Settles the requests with a result; the others keep their places at the front of the queue. */
+    /**
+     * Records what the batch changed, then settles the requests with a result; the others keep their
+     * places at the front of the queue. One assign for both: each is a copy of the snapshot.
+     */
     settleOperations: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'APPLIED') return;
-      const { applied, failedHead } = event.output;
+      const { applied, failedHead, now } = event.output;
+      const wakeAt = absorb(context, applied.flatMap((done) => (done?.change ? [done.change] : [])), now, enqueue);
       const batch = context.queue.slice(0, applied.length);
       const counters = context.counters;
       applied.forEach((done, index) => {
@@ -296,7 +300,7 @@ export const leaseManagerMachine = setup({
       });
       // A new array, not a splice: a failed batch of every lease (after a restart) may hold thousands.
       const queue = [...batch.filter((_, index) => !applied[index]), ...context.queue.slice(applied.length)];
-      enqueue.assign({ queue, attempt: failedHead ? context.attempt : 0, counters });
+      enqueue.assign({ queue, attempt: failedHead ? context.attempt : 0, counters, wakeAt });
     }),
     countRetry: assign(({ context }) => {
       context.counters.retries++;
@@ -386,10 +390,10 @@ export const leaseManagerMachine = setup({
               on: {
                 // What the batch applied is settled first, whatever became of its head.
                 APPLIED: [
-                  { guard: 'retryableHeadFailure', target: 'backingOff', actions: ['absorbOperations', 'settleOperations', 'countRetry'] },
-                  { guard: 'transientHeadFailure', target: 'idle', actions: ['absorbOperations', 'settleOperations', 'timeOutOperation'] },
-                  { guard: 'headFailed', target: '#leaseManager.stopped', actions: ['absorbOperations', 'settleOperations', 'recordFailure'] },
-                  { target: 'idle', actions: ['absorbOperations', 'settleOperations'] },
+                  { guard: 'retryableHeadFailure', target: 'backingOff', actions: ['settleOperations', 'countRetry'] },
+                  { guard: 'transientHeadFailure', target: 'idle', actions: ['settleOperations', 'timeOutOperation'] },
+                  { guard: 'headFailed', target: '#leaseManager.stopped', actions: ['settleOperations', 'recordFailure'] },
+                  { target: 'idle', actions: ['settleOperations'] },
                 ],
               },
             },
