@@ -1,9 +1,10 @@
 /**
  * Model-based test of the lease manager: fast-check generates command sequences (claims by two
- * holders, revokes, pins, waits and cancels, time passing, transient and fatal store faults, a
+ * holders, one at a time and several at once, revokes, pins, waits and cancels, time passing, transient and fatal store faults, a
  * broken change feed, stop) and runs each against the real LeaseManager on a VirtualClock, checking
  * after every command that the results agree with a reference model of the store:
- *   - a claim is denied exactly when another holder has the lease, granted otherwise;
+ *   - a claim is denied exactly when another holder has the lease, granted otherwise; claims made
+ *     together are decided as if one by one, in the order made;
  *   - the manager's view equals the store's, and only one wake-up timer is ever armed;
  *   - a waiter is pending exactly while its lease exists; unpinned leases end at expiry + slack,
  *     neither sooner nor (without faults) later;
@@ -97,6 +98,46 @@ const claim = (lease: Lease, holder: number, durationMs: number) =>
     else expect(outcome.error).toBeUndefined();
   });
 
+type ClaimRequest = readonly [lease: Lease, holder: number, durationMs: number];
+
+/**
+ * Several claims made together, so that they reach the store as one batch (leases side by side, a
+ * lease's claims in the order made). `staggered`: each after the last has had a turn at the store,
+ * so that one made while the batch before it backs off from a fault joins the retry.
+ * Without faults, the outcomes are the store's decisions taken one by one in the order made.
+ */
+const claimsTogether = (requests: readonly ClaimRequest[], staggered: boolean) =>
+  command(
+    `${staggered ? 'staggered ' : ''}claims(${requests.map(([lease, holder, durationMs]) => `${lease} by ${HOLDERS[lease][holder]!} for ${durationMs}`).join('; ')})`,
+    async (model, real) => {
+      const holders = new Map(real.store.snapshot().map((lease) => [lease.key.lease, lease.holder]));
+      const exact = real.store.pendingFaults === 0;
+      const claimer = real.manager.claimer(NS, MODEL);
+      // Each claim's error (undefined: granted), caught as it is made: a staggered one may fail while the next is made.
+      const made: Promise<unknown>[] = [];
+      for (const [lease, holder, durationMs] of requests) {
+        if (staggered && made.length > 0) await real.clock.advance(0);
+        made.push(claimer.claim(lease, HOLDERS[lease][holder]!, durationMs).then(() => undefined, (error: unknown) => error));
+      }
+      const outcome = await settle(real, Promise.all(made));
+      expect(outcome.settled).toBe(true);
+      const errors = outcome.value!;
+      if (model.stopped) return errors.forEach((error) => expect(error).toBeInstanceOf(LeaseManagerStoppedError));
+      if (errors.some((error) => error instanceof LeaseManagerStoppedError)) return void (model.stopped = true);
+      if (!exact) {
+        for (const error of errors) expect(error === undefined || error instanceof ClaimDeniedError || error instanceof LeaseTimeoutError).toBe(true);
+        return;
+      }
+      requests.forEach(([lease, holder], index) => {
+        const claimant = HOLDERS[lease][holder]!;
+        const current = holders.get(lease);
+        if (current !== undefined && current !== claimant) return expect(errors[index], `${claimant} on ${lease}`).toBeInstanceOf(ClaimDeniedError);
+        expect(errors[index], `${claimant} on ${lease}`).toBeUndefined();
+        holders.set(lease, claimant);
+      });
+    },
+  );
+
 const revoke = (lease: Lease, holder: number) =>
   command(`revoke(${lease}, ${HOLDERS[lease][holder]!})`, async (model, real) => {
     const before = real.store.snapshot().find((held) => held.key.lease === lease);
@@ -172,6 +213,10 @@ const claims = fc
   .tuple(fc.constantFrom(...LEASES), fc.integer({ min: 0, max: 1 }), fc.constantFrom(2_000, 2_600, 5_000, 90_000))
   .map(([l, h, d]) => claim(l, h, d));
 const advances = fc.constantFrom(0, 400, 1_500, 3_000, 7_000, MAX_SLEEP + SLACK).map(advance);
+const claimRequest = fc.tuple(fc.constantFrom(...LEASES), fc.integer({ min: 0, max: 1 }), fc.constantFrom(2_000, 5_000, 90_000));
+const batches = fc
+  .tuple(fc.array(claimRequest, { minLength: 2, maxLength: 4 }), fc.boolean())
+  .map(([requests, staggered]) => claimsTogether(requests, staggered));
 
 // Claims and time passing are listed three times: they are what the other commands act on.
 const commands = [
@@ -181,6 +226,7 @@ const commands = [
   advances,
   advances,
   advances,
+  batches,
   fc.tuple(fc.constantFrom(...LEASES), fc.integer({ min: 0, max: 1 })).map(([l, h]) => revoke(l, h)),
   fc.tuple(fc.constantFrom(...LEASES), fc.constantFrom('upgrade-a', 'upgrade-b'), fc.boolean()).map(([l, e, on]) => pin(l, e, on)),
   fc.constantFrom(...LEASES).map(wait),
