@@ -14,10 +14,11 @@
  *
  *   npx tsx bench/kubernetes.bench.ts [--window-seconds 60] [--leases 10000] [--electors 1000] [--seconds 3] [--rounds 5] [--memory-limits 1024,512]
  *
- * BENCH_NODE_FLAGS passes Node flags to the workload processes, e.g. "--max-semi-space-size=16": with
- * Node's defaults on a machine with GiBs free, V8 grows its young generation to 128 MiB (two 64 MiB
- * semi-spaces) under any sustained allocation, the largest part of the RSS above the live heap (the
- * "young / old / external" column). BENCH_MEMORY_TRACE=1 prints process.memoryUsage() and V8's heap
+ * BENCH_NODE_FLAGS passes Node flags to the workload processes, e.g. "--max-old-space-size=512
+ * --max-semi-space-size=16", which size V8's heap as a 1 GiB memory limit does: with Node's defaults
+ * on a machine with GiBs free, V8 grows its young generation to 128 MiB (two 64 MiB semi-spaces) under
+ * any sustained allocation and lets old-space garbage grow under a 4 GiB heap limit, most of the RSS
+ * above the live heap (the "young / old / external" column). BENCH_MEMORY_TRACE=1 prints process.memoryUsage() and V8's heap
  * spaces every 5 s; BENCH_HEAP_SNAPSHOT=FILE writes a heap snapshot at the end of the window.
  */
 import { execFileSync, fork } from 'node:child_process';
