@@ -147,13 +147,37 @@ function qualifiedNameProblem(key: string): string | undefined {
   return undefined;
 }
 
-/** Validation causes (422) of a Lease spec. */
+/** The coordinated leader election strategies Kubernetes defines (names without a "/"). */
+const LEASE_STRATEGIES = ['OldestEmulationVersion'];
+
+/**
+ * Validation causes (422) of a Lease spec. `strategy` and `preferredHolder` are checked as by a
+ * kube-apiserver with the CoordinatedLeaderElection feature on (a server with it off drops both
+ * fields instead): a strategy is one Kubernetes defines or a "prefix/name" qualified name (reported,
+ * as kube-apiserver does, at spec.strategy.strategy), and preferredHolder needs a strategy.
+ */
 export function leaseSpecCauses(spec: Record<string, unknown> | undefined): StatusCause[] {
   const { causes, invalid } = causeCollector();
   const duration = spec?.leaseDurationSeconds;
   if (typeof duration === 'number' && duration <= 0) invalid('spec.leaseDurationSeconds', duration, 'must be greater than 0');
   const transitions = spec?.leaseTransitions;
   if (typeof transitions === 'number' && transitions < 0) invalid('spec.leaseTransitions', transitions, 'must be greater than or equal to 0');
+  const strategy = spec?.strategy;
+  if (typeof strategy === 'string') {
+    if (!strategy.includes('/')) {
+      if (!LEASE_STRATEGIES.includes(strategy)) {
+        const supported = LEASE_STRATEGIES.map((name) => JSON.stringify(name)).join(', ');
+        causes.push({ reason: 'FieldValueNotSupported', field: 'spec.strategy.strategy', message: `Unsupported value: ${JSON.stringify(strategy)}: supported values: ${supported}` });
+      }
+    } else {
+      const why = qualifiedNameProblem(strategy);
+      if (why) invalid('spec.strategy.strategy', strategy, why);
+    }
+  }
+  const preferredHolder = spec?.preferredHolder;
+  if (typeof preferredHolder === 'string' && preferredHolder !== '' && (typeof strategy !== 'string' || strategy === '')) {
+    causes.push({ reason: 'FieldValueForbidden', field: 'spec.preferredHolder', message: 'Forbidden: may only be specified if `strategy` is defined' });
+  }
   return causes;
 }
 

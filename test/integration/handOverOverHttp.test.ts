@@ -29,8 +29,9 @@ const annotate = (to: string | undefined) => (lease: V1Lease) => {
   lease.metadata!.annotations = { ...lease.metadata!.annotations, team: 'db' };
   if (to !== undefined) lease.metadata!.annotations[HAND_OVER_ANNOTATION] = to;
 };
+/** spec.preferredHolder, which Kubernetes takes only on a lease with a spec.strategy (coordinated leader election). */
 const prefer = (to: string) => (lease: V1Lease) => {
-  lease.spec = { ...lease.spec, preferredHolder: to };
+  lease.spec = { ...lease.spec, strategy: 'OldestEmulationVersion', preferredHolder: to };
 };
 
 describe('hand-over over HTTP against the embedded server', () => {

@@ -76,6 +76,33 @@ describe('embedded server', () => {
     expect((await create('offset', { renewTime: '2026-11-24T10:00:00.123456+01:00' })).status).toBe(201);
   });
 
+  it('takes spec.preferredHolder only beside a spec.strategy, and only strategies Kubernetes defines or prefix/name ones (422)', async () => {
+    const { call, create } = await start();
+    const alone = await create('alone', { ...spec, preferredHolder: 'b' });
+    expect(alone.status).toBe(422);
+    expect(alone.body.message).toBe('Lease.coordination.k8s.io "alone" is invalid: spec.preferredHolder: Forbidden: may only be specified if `strategy` is defined');
+    expect(alone.body.details.causes).toEqual([
+      { reason: 'FieldValueForbidden', field: 'spec.preferredHolder', message: 'Forbidden: may only be specified if `strategy` is defined' },
+    ]);
+    expect((await create('empty', { ...spec, preferredHolder: '', strategy: '' })).status).toBe(422); // "" is no strategy Kubernetes defines
+    expect((await create('cleared', { ...spec, preferredHolder: '' })).status).toBe(201);
+    const unknown = await create('unknown', { ...spec, strategy: 'Youngest' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.details.causes).toEqual([
+      { reason: 'FieldValueNotSupported', field: 'spec.strategy.strategy', message: 'Unsupported value: "Youngest": supported values: "OldestEmulationVersion"' },
+    ]);
+    expect((await create('bad-prefix', { ...spec, strategy: 'Example.com/custom' })).body.details.causes[0]).toMatchObject({ field: 'spec.strategy.strategy' });
+    const coordinated = await create('coordinated', { ...spec, strategy: 'OldestEmulationVersion', preferredHolder: 'b' });
+    expect(coordinated.status).toBe(201);
+    expect(coordinated.body.spec).toMatchObject({ strategy: 'OldestEmulationVersion', preferredHolder: 'b' });
+    expect((await create('custom', { ...spec, strategy: 'example.com/custom', preferredHolder: 'b' })).status).toBe(201);
+    // An update that drops the strategy but keeps preferredHolder is refused too.
+    const { strategy: _dropped, ...withoutStrategy } = coordinated.body.spec;
+    const update = await call('PUT', `${LEASES}/coordinated`, { ...coordinated.body, spec: withoutStrategy });
+    expect(update.status).toBe(422);
+    expect(update.body.details.causes.map((c: { field: string }) => c.field)).toEqual(['spec.preferredHolder']);
+  });
+
   it('patches with merge, strategic merge (as merge) and JSON patch; 415 otherwise', async () => {
     const { call, create } = await start();
     await create('p');
