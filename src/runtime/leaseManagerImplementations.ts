@@ -59,8 +59,10 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
    * Applies a batch: each lease's requests in queue order, up to MAX_LEASES_IN_FLIGHT leases at a
    * time. A failed store call ends its lease's requests for this batch (the rest keep their order
    * and wait for the next); only the head's error is reported, for the machine to retry or stop on.
+   * Once `stopped` says so (the manager stopped, its callers told), no further call is made: calls
+   * already in flight cannot be taken back, but nothing queued behind them reaches the store.
    */
-  async function applyAll(operations: ManagerOperation[]): Promise<OperationsOutput> {
+  async function applyAll(operations: ManagerOperation[], stopped: () => boolean): Promise<OperationsOutput> {
     const applied: (AppliedOperation | null)[] = operations.map(() => null);
     let failedHead: OperationsOutput['failedHead'] = null;
     const byLease = new Map<string, number[]>();
@@ -74,8 +76,9 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
     let next = 0;
     // Each of up to MAX_LEASES_IN_FLIGHT loops takes the next lease not yet taken.
     const takeLeases = async () => {
-      while (next < leases.length) {
+      while (next < leases.length && !stopped()) {
         for (const index of leases[next++]!) {
+          if (stopped()) break;
           try {
             applied[index] = await apply(operations[index]!);
           } catch (error) {
@@ -116,9 +119,14 @@ export function leaseManagerImplementations(store: ManagedLeaseStore, clock: Clo
       ),
       // One batch at a time: the machine sends the next only after this one's answer.
       operationsWorker: fromCallback<ApplyRequest>(({ receive, sendBack }) => {
+        let stopped = false;
         receive(({ operations }) => {
-          void applyAll(operations).then((output) => sendBack({ type: 'APPLIED', output } satisfies LeaseManagerEvent));
+          void applyAll(operations, () => stopped).then((output) => {
+            if (!stopped) sendBack({ type: 'APPLIED', output } satisfies LeaseManagerEvent);
+          });
         });
+        // XState stops the worker with the manager (stop(), or a store error that is not transient).
+        return () => void (stopped = true);
       }),
       expireLeases: fromPromise<ExpiryOutput, { keys: LeaseKey[] }>(({ input }) => expire(input.keys)),
     },

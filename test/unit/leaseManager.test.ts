@@ -255,6 +255,28 @@ describe('LeaseManager', () => {
     manager.stop();
   });
 
+  it('stop() in the middle of a batch: the calls in flight finish, nothing queued behind them reaches the store', async () => {
+    const clock = new VirtualClock();
+    const store = new (class extends MemoryManagedLeaseStore {
+      override async claim(...args: Parameters<MemoryManagedLeaseStore['claim']>) {
+        await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 10));
+        return super.claim(...args);
+      }
+    })(clock);
+    const manager = new LeaseManager({ store, clock });
+    const claimer = manager.claimer(NS, MODEL);
+    const first = track(claimer.claim('first', 'first/0', 60_000));
+    // Queued while the first is applied: the next batch, 100 leases.
+    const claims = Array.from({ length: 100 }, (_, unit) => track(claimer.claim(`app${unit}`, `app${unit}/0`, 60_000)));
+    await clock.advance(15); // the first settled at 10 ms; 32 of the batch in flight, 68 waiting their turn
+    expect(first).toMatchObject({ settled: true, error: undefined });
+    manager.stop();
+    await clock.advance(1_000);
+    expect(claims.every((claim) => claim.error instanceof LeaseManagerStoppedError)).toBe(true);
+    expect(store.calls.claim).toBe(1 + 32);
+    expect(store.snapshot()).toHaveLength(1 + 32);
+  });
+
   it('settles what a batch applied even when its head failed, once: the head alone is retried', async () => {
     const { clock, store, claimer, revoker, manager } = managerWorld();
     await claimer.claim('kafka', 'kafka/0', 10_000);
