@@ -21,9 +21,11 @@ import { isLeading, windowCloses } from '../../machines/leaseParticipant.js';
 import { HealthzAdaptor } from '../api/HealthzAdaptor.js';
 import { LeaderElector } from '../api/LeaderElector.js';
 import type { LeaseTiming } from '../lease/config.js';
+import { ConfigError } from '../lease/errors.js';
 import { KubernetesLeaseLock } from '../lock/kubernetesLeaseLock.js';
-import type { LeaseRecord } from '../lease/record.js';
+import type { LeaseRecord, LeaseRef } from '../lease/record.js';
 import type { LeaseLock } from '../lock/leaseLock.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { createLogger, type LogLevel, withFields } from '../log/logger.js';
 import { realClock } from '../time/realClock.js';
 import { connect, type Connection } from './connection.js';
@@ -58,6 +60,17 @@ const FLAG_OF_FIELD: ReadonlyArray<[RegExp, string]> = [
   [/namespace/i, '--namespace'],
   [/metadata\.name|"name"|name/i, '--lease'],
 ];
+
+/** The lease's lock; a name or namespace no API server would take is refused here, naming the flag. */
+function leaseLockFor(kubeConfig: KubeConfig, ref: LeaseRef, identity: string): LeaseLock {
+  try {
+    return new KubernetesLeaseLock(kubeConfig, ref, identity);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const flag = error.field === 'name' ? '--lease' : '--namespace';
+    throw new ConfigError(`${error.message} (check ${flag})`, flag);
+  }
+}
 
 /**
  * `lock`, whose writes naming another identity as holder (the participant's hand-over write) are
@@ -137,7 +150,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
     const lease = `${ref.namespace}/${ref.name}`;
     const log = withFields(logger, { lease, identity });
     const healthz = new HealthzAdaptor({ timeout: HEALTHZ_TOLERANCE });
-    let lock: LeaseLock = new KubernetesLeaseLock(connection.kubeConfig, ref, identity);
+    let lock: LeaseLock = leaseLockFor(connection.kubeConfig, ref, identity);
     let observeMetrics: ((elector: LeaderElector) => () => void) | undefined;
     if (settings.metrics) {
       const { LeaseMetrics } = await import('../metrics/leaseMetrics.js');

@@ -9,7 +9,8 @@
  */
 import type { CoordinationV1Api, KubeConfig, V1Lease, Watch } from '@kubernetes/client-node';
 import { type Observable, mergeMap } from 'rxjs';
-import { LeaseUnavailableError } from '../lease/errors.js';
+import { ConfigError, LeaseUnavailableError } from '../lease/errors.js';
+import { namespaceProblem, objectNameProblem } from '../lease/kubernetesNames.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
 import { compareResourceVersions } from '../lease/resourceVersion.js';
 import { HAND_OVER_ANNOTATION, handOverRequest, settlesHandOverRequest } from '../lease/handOverRequest.js';
@@ -59,6 +60,12 @@ export class KubernetesLeaseLock implements LeaseLock {
     readonly identity: string,
     private readonly options: KubernetesLeaseLockOptions = {},
   ) {
+    // No API server would take these: say so now, not as a 422 (or a 404) on every retry.
+    const context = { lease: describeLease(ref), identity };
+    const namespaceWhy = namespaceProblem(ref.namespace);
+    if (namespaceWhy) throw new ConfigError(`namespace ${JSON.stringify(ref.namespace)} is not a Kubernetes namespace name: ${namespaceWhy}`, 'namespace', context);
+    const nameWhy = objectNameProblem(ref.name);
+    if (nameWhy) throw new ConfigError(`lease name ${JSON.stringify(ref.name)} is not a Kubernetes object name: ${nameWhy}`, 'name', context);
     ({ api: this.api, watch: this.watcher } = kubernetesClient(kubeConfig));
     this.clock = options.clock ?? realClock;
     const events = options.kubernetesEvents ?? true;

@@ -20,7 +20,9 @@ import type { CoordinationV1Api, KubeConfig, V1Lease, Watch } from '@kubernetes/
 import { type Observable, defer, finalize, tap } from 'rxjs';
 import { ConfigError, LeaseAlreadyExistsError, LeaseConflictError, LeaseInvalidError, LeaseNotFoundError, LeaseUnavailableError } from '../lease/errors.js';
 import { leaseSpecToLockRecord } from '../lease/spec.js';
+import { namespaceProblem } from '../lease/kubernetesNames.js';
 import type { Clock } from '../time/clock.js';
+import { realClock } from '../time/realClock.js';
 import { boundedCall } from './boundedCall.js';
 import { kubernetesClient } from './kubernetesClient.js';
 import { type KubernetesVerb, toLeaseError } from './kubernetesErrors.js';
@@ -45,8 +47,8 @@ import {
 export interface KubernetesManagedLeaseStoreOptions {
   /** The Kubernetes namespace holding the Lease objects (not the lease key's namespace). */
   namespace: string;
-  /** Local time: expiry reckoning, request deadlines and watch back-off all use it. */
-  clock: Clock;
+  /** Local time: expiry reckoning, request deadlines and watch back-off all use it; default realClock. */
+  clock?: Clock;
   /** How long one API call may take before it fails as Unavailable; at least 1 s, default 10 s. */
   requestTimeoutMs?: number;
   /** Names this process in error messages; default none. */
@@ -91,10 +93,13 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
     private readonly kubeConfig: KubeConfig,
     options: KubernetesManagedLeaseStoreOptions,
   ) {
-    if (!options.namespace) throw new ConfigError('the Kubernetes namespace for managed leases must not be empty', 'namespace');
+    const namespaceWhy = namespaceProblem(options.namespace);
+    if (namespaceWhy) {
+      throw new ConfigError(`the Kubernetes namespace for managed leases, ${JSON.stringify(options.namespace)}, is not a namespace name: ${namespaceWhy}`, 'namespace');
+    }
     ({ api: this.api, watch: this.watcher } = kubernetesClient(kubeConfig));
     this.namespace = options.namespace;
-    this.clock = options.clock;
+    this.clock = options.clock ?? realClock;
     this.requestTimeoutMs = Math.max(MIN_REQUEST_TIMEOUT_MS, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     this.identity = options.identity;
     this.watchBackoff = options.watchBackoff ?? DEFAULT_WATCH_BACKOFF;

@@ -7,7 +7,8 @@ import { flag, HttpError } from './encoding.js';
 import { defaultManager } from './managedFields.js';
 import type { NewObject } from './objectStore.js';
 import * as status from './status.js';
-import { leaseSpecCauses, leaseSpecDecodingError, metadataCauses, metadataDecodingError, namespaceProblem } from './validation.js';
+import { namespaceProblem } from '../lease/kubernetesNames.js';
+import { leaseSpecCauses, leaseSpecDecodingError, metadataCauses, metadataDecodingError } from './validation.js';
 
 export type Metadata = NewObject['metadata'];
 

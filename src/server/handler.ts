@@ -17,7 +17,7 @@ import { type Answer, resourceEndpoints } from './resourceEndpoints.js';
 import { servedResources } from './resources.js';
 import { type Route, route, verbOf } from './routing.js';
 import * as status from './status.js';
-import { namespaceProblem } from './validation.js';
+import { namespaceProblem } from '../lease/kubernetesNames.js';
 import type { WatchSettings } from './watch.js';
 
 export interface HandlerContext {

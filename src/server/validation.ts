@@ -5,17 +5,11 @@
  * Valid times with an offset are rewritten in UTC (`Z`), as the server writes them back.
  */
 import { INT32_MAX } from '../lease/record.js';
+import { SUBDOMAIN_MESSAGE, objectNameProblem } from '../lease/kubernetesNames.js';
 import type { StatusCause } from './status.js';
 
 const MICRO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})(Z|[+-]\d{2}:\d{2})$/;
 const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const SUBDOMAIN = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
-const DNS_LABEL = new RegExp(`^${LABEL}$`);
-const SUBDOMAIN_MESSAGE =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const DNS_LABEL_MESSAGE =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_VALUE_MESSAGE =
@@ -117,7 +111,7 @@ export function metadataCauses(metadata: { name: string; labels?: Record<string,
   const { causes, invalid } = causeCollector();
   const { name } = metadata;
   if (!name) causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
-  else if (name.length > 253 || !SUBDOMAIN.test(name)) invalid('metadata.name', name, SUBDOMAIN_MESSAGE);
+  else if (objectNameProblem(name)) invalid('metadata.name', name, objectNameProblem(name)!);
   for (const [key, value] of Object.entries(metadata.labels ?? {})) {
     const keyWhy = qualifiedNameProblem(key);
     if (keyWhy) invalid('metadata.labels', key, keyWhy);
@@ -141,7 +135,7 @@ function qualifiedNameProblem(key: string): string | undefined {
   const parts = key.split('/');
   if (parts.length > 2) return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', with an optional DNS subdomain prefix and '/'";
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]!];
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !SUBDOMAIN.test(prefix))) return `prefix part ${SUBDOMAIN_MESSAGE}`;
+  if (prefix !== undefined && objectNameProblem(prefix)) return `prefix part ${SUBDOMAIN_MESSAGE}`;
   if (!name || name.length > 63) return 'name part must be non-empty and no more than 63 characters';
   if (!QUALIFIED_NAME.test(name)) return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
   return undefined;
@@ -179,10 +173,4 @@ export function leaseSpecCauses(spec: Record<string, unknown> | undefined): Stat
     causes.push({ reason: 'FieldValueForbidden', field: 'spec.preferredHolder', message: 'Forbidden: may only be specified if `strategy` is defined' });
   }
   return causes;
-}
-
-/** Why a namespace name in a URL is refused (DNS-1123 label), or undefined. */
-export function namespaceProblem(namespace: string): string | undefined {
-  if (namespace.length > 63 || !DNS_LABEL.test(namespace)) return DNS_LABEL_MESSAGE;
-  return undefined;
 }

@@ -2,6 +2,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  ConfigError,
   LeaseAlreadyExistsError,
   LeaseConflictError,
   LeaseForbiddenError,
@@ -73,10 +74,15 @@ describe('KubernetesLeaseLock', () => {
 
   it('maps 422 with causes, 401 and 403 with hints, 5xx and network failures to typed errors', async () => {
     const context = { lease: 'default/x', identity: 'me', namespace: 'default' };
-    const invalidLock = lockOn(await serve(), 'Bad_Name');
-    const invalid = await invalidLock.create(record('me')).catch((e: unknown) => e);
+    const plain = await serve();
+    const invalid = await lockOn(plain, 'x')
+      .create({ ...record('me'), leaseDurationSeconds: 0 })
+      .catch((e: unknown) => e);
     expect(invalid).toBeInstanceOf(LeaseInvalidError);
-    expect((invalid as LeaseInvalidError).causes[0]).toMatch(/^metadata\.name: Invalid value/);
+    expect((invalid as LeaseInvalidError).causes[0]).toMatch(/^spec\.leaseDurationSeconds: Invalid value: 0: must be greater than 0/);
+    // A name no server would take is refused before anything is sent.
+    expect(() => lockOn(plain, 'Bad_Name')).toThrow(ConfigError);
+    expect(() => new KubernetesLeaseLock(new KubeConfig(), { namespace: '', name: 'x' }, 'me')).toThrow(/namespace "" is not a Kubernetes namespace name/);
 
     const locked = await serve({ token: 'right' });
     const wrongToken = new KubeConfig();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { KubeConfig, loadAllYaml } from '@kubernetes/client-node';
 import type { Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LeaseForbiddenError, LeaseInvalidError, LeaseUnavailableError } from '../../src/lease/errors.js';
+import { ConfigError, LeaseForbiddenError, LeaseInvalidError, LeaseUnavailableError } from '../../src/lease/errors.js';
 import { KubernetesManagedLeaseStore } from '../../src/lock/kubernetesManagedLeaseStore.js';
 import { managedLeaseObjectName } from '../../src/lock/managedLeaseObject.js';
 import type { LeaseKey, ManagedLeaseChange } from '../../src/lock/managedLeaseStore.js';
@@ -98,6 +98,21 @@ describe('KubernetesManagedLeaseStore', () => {
     const count = (verb: string, code?: number) => requests.filter((r) => r.verb === verb && (code === undefined || r.code === code)).length;
     return { server, clock, store, raw, proxy, requests, count };
   }
+
+  it('refuses a namespace no API server would take when built, and keeps time on the real clock unless given one', async () => {
+    const { server } = await world();
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(kubeConfigFor(server.url));
+    for (const namespace of ['', 'Bad NS', 'x'.repeat(64)]) {
+      expect(() => new KubernetesManagedLeaseStore(kubeConfig, { namespace }), JSON.stringify(namespace)).toThrow(ConfigError);
+    }
+    expect(() => new KubernetesManagedLeaseStore(kubeConfig, { namespace: 'Bad NS' })).toThrow(/"Bad NS", is not a namespace name: a lowercase RFC 1123 label/);
+    const store = new KubernetesManagedLeaseStore(kubeConfig, { namespace: NAMESPACE });
+    const before = Date.now();
+    const claimed = await store.claim(keyOf('mysql'), 'mysql/0', 60_000);
+    expect(claimed).toMatchObject({ outcome: 'claimed', lease: { holder: 'mysql/0' } });
+    if (claimed.outcome !== 'denied') expect(claimed.lease.expiry).toBeGreaterThanOrEqual(before + 60_000);
+  });
 
   it('claims a free lease, extends it for its holder, and denies anyone else', async () => {
     const { server, clock, store, raw } = await world();

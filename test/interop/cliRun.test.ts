@@ -156,12 +156,13 @@ describe('leasehold run', () => {
   });
 
   describe('requests the API server refuses for good: exit 2 with its message and the flag involved', () => {
-    it('422: an invalid lease name (--lease)', async () => {
+    it('a lease name no API server would take (--lease): refused before anything is sent', async () => {
       fleet = await startFleet();
       const runner = startRunner(fleet, { identity: 'a', command: commands.worker, lease: 'Not_A_Name' });
       expect(await runner.exited).toBe(2);
-      expect(runner.output()).toMatch(/refused the lease for good \(check --lease\): .*metadata\.name: Invalid value: "Not_A_Name"/);
+      expect(runner.output()).toMatch(/lease name "Not_A_Name" is not a Kubernetes object name: a lowercase RFC 1123 subdomain .*\(check --lease\)/);
       expect(fleet.observer.lives.size).toBe(0);
+      expect((await fleet.api.listNamespacedLease({ namespace: 'default' })).items).toEqual([]);
     });
 
     it('400: a lease duration beyond leaseDurationSeconds (--lease-duration)', async () => {

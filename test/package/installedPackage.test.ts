@@ -87,7 +87,7 @@ describe('the installed package', () => {
     expect(output).toMatch(/machine lease, store function, view undefined, error LeadershipError, HandOverError leasehold\.io\/hand-over-to/);
   }, 60_000);
 
-  it('typechecks every TypeScript example in README against the installed package, and runs the quick start', () => {
+  it('typechecks every TypeScript example in README against the installed package, and runs the quick start and every example tagged `runs`', () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
     const tsconfig = JSON.parse(readFileSync(join(project, 'tsconfig.json'), 'utf8'));
     tsconfig.files = ['readme-globals.d.ts', ...examples.map((example) => example.file)];
@@ -98,6 +98,14 @@ describe('the installed package', () => {
     expect(quickstart, 'README has a ```ts quickstart block').toBeDefined();
     const output = run(process.execPath, [join(project, 'readme-out', quickstart!.file.replace(/\.ts$/, '.js'))], project);
     expect(output).toBe('pod-1 leads, term 0\nleadership ended\nstopped leading\n');
+    // Examples tagged `runs` run as written too: each must finish and print its last line.
+    const runnable = examples.filter((example) => example.tags.includes('runs'));
+    expect(runnable.length).toBeGreaterThanOrEqual(1);
+    for (const example of runnable) {
+      const printed = run(process.execPath, [join(project, 'readme-out', example.file.replace(/\.ts$/, '.js'))], project);
+      const expected = /console\.log\('([^']*)'\)/.exec(example.code)?.[1];
+      expect(printed, `README line ${example.line}`).toBe(`${expected}\n`);
+    }
   }, 60_000);
 
   it('loads from CommonJS through require(esm)', () => {

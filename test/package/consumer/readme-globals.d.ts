@@ -6,7 +6,6 @@ declare global {
   const locks: KubernetesLeaseLocks;
   const kubeConfig: ReturnType<typeof loadKubeConfig>;
   const shutdown: AbortController;
-  const modelUUID: string;
   function reconcileUntil(signal: AbortSignal): Promise<void>;
   function backup(signal: AbortSignal): Promise<void>;
   function demoteToReplica(): void;
