@@ -12,6 +12,7 @@ import {
   ConfigError,
   InvalidLeaseRequestError,
   LeaseManagerError,
+  type LeaseErrorContext,
   LeaseManagerStoppedError,
   LeaseTimeoutError,
   NotHeldError,
@@ -103,14 +104,17 @@ export interface LeaseManagerReport extends LeaseManagerFigures {
   nextWakeAt: number | null;
 }
 
+/** A request or waiter still outstanding, and the lease (and holder or entity) its errors name. */
 interface Pending {
   resolve(result: OperationResult): void;
   reject(error: unknown): void;
+  context: LeaseErrorContext;
 }
 
 interface Waiter {
   resolve(): void;
   reject(error: unknown): void;
+  context: LeaseErrorContext;
 }
 
 /** Omit over each member of a union, keeping it a union. */
@@ -138,7 +142,8 @@ export class LeaseManager {
   private readonly pending = new Map<number, Pending>();
   private readonly waiters = new Map<number, Waiter>();
   private nextId = 1;
-  private stopError: LeaseManagerStoppedError | null = null;
+  /** Set once the manager has stopped: with the store error that stopped it, if one did. */
+  private stoppedBy: { cause: unknown } | null = null;
 
   constructor(options: LeaseManagerOptions) {
     const input = {
@@ -157,12 +162,16 @@ export class LeaseManager {
     });
     this.actor.on('settled', ({ id, result }) => this.take(id)?.resolve(result));
     this.actor.on('timedOut', ({ id, error, attempts }) => {
-      const message = `the lease store stayed unavailable through ${attempts} tries`;
-      this.log.warn(message, { lease: options.store.describe(), error });
-      this.take(id)?.reject(new LeaseTimeoutError(message, { lease: options.store.describe() }, { cause: error }));
+      const pending = this.take(id);
+      const message = `the lease store (${options.store.describe()}) stayed unavailable through ${attempts} tries`;
+      this.log.warn(message, { ...pending?.context, error });
+      pending?.reject(new LeaseTimeoutError(message, pending.context, { cause: error }));
     });
     this.actor.on('released', ({ ids }) => ids.forEach((id) => this.takeWaiter(id)?.resolve()));
-    this.actor.on('cancelled', ({ id }) => this.takeWaiter(id)?.reject(new WaitCancelledError('waitUntilExpired was cancelled')));
+    this.actor.on('cancelled', ({ id }) => {
+      const waiter = this.takeWaiter(id);
+      waiter?.reject(new WaitCancelledError('waitUntilExpired was cancelled', waiter.context));
+    });
     this.actor.on('stopped', ({ error }) => this.failEveryone(error));
     this.state$ = snapshots(this.actor);
     this.actor.start();
@@ -286,17 +295,19 @@ export class LeaseManager {
   }
 
   private request(operation: DistributiveOmit<ManagerOperation, 'id'>): Promise<OperationResult> {
-    if (this.stopError) return Promise.reject(this.stopError);
+    const context = { lease: leaseKeyString(operation.key), identity: 'holder' in operation ? operation.holder : operation.entity };
+    if (this.stoppedBy) return Promise.reject(this.stoppedError(context));
     const id = this.nextId++;
     return new Promise<OperationResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, context });
       this.actor.send({ type: 'REQUEST', operation: { ...operation, id } as ManagerOperation });
     });
   }
 
   private waitUntilExpired(key: LeaseKey, signal?: AbortSignal): Promise<void> {
-    if (this.stopError) return Promise.reject(this.stopError);
-    if (signal?.aborted) return Promise.reject(new WaitCancelledError('waitUntilExpired was cancelled', { lease: leaseKeyString(key) }));
+    const context = { lease: leaseKeyString(key) };
+    if (this.stoppedBy) return Promise.reject(this.stoppedError(context));
+    if (signal?.aborted) return Promise.reject(new WaitCancelledError('waitUntilExpired was cancelled', context));
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => this.actor.send({ type: 'CANCEL_WAIT', id });
@@ -305,7 +316,7 @@ export class LeaseManager {
         signal?.removeEventListener('abort', onAbort);
         fn(...args);
       };
-      this.waiters.set(id, { resolve: settle(resolve), reject: settle(reject) });
+      this.waiters.set(id, { resolve: settle(resolve), reject: settle(reject), context });
       this.actor.send({ type: 'WAIT', id, key });
     });
   }
@@ -322,6 +333,12 @@ export class LeaseManager {
     return secretary;
   }
 
+  /** The manager's stop, as the error of one request or waiter (naming its lease), with the stop's cause. */
+  private stoppedError(context: LeaseErrorContext): LeaseManagerStoppedError {
+    const cause = this.stoppedBy?.cause;
+    return new LeaseManagerStoppedError('lease manager stopped', context, cause ? { cause } : undefined);
+  }
+
   private take(id: number): Pending | undefined {
     const pending = this.pending.get(id);
     this.pending.delete(id);
@@ -336,9 +353,9 @@ export class LeaseManager {
 
   private failEveryone(cause: unknown): void {
     if (cause) this.log.error('lease manager stopped on a store error', { error: cause });
-    this.stopError = new LeaseManagerStoppedError('lease manager stopped', {}, cause ? { cause } : undefined);
-    for (const pending of this.pending.values()) pending.reject(this.stopError);
-    for (const waiter of this.waiters.values()) waiter.reject(this.stopError);
+    this.stoppedBy = { cause };
+    for (const pending of this.pending.values()) pending.reject(this.stoppedError(pending.context));
+    for (const waiter of this.waiters.values()) waiter.reject(this.stoppedError(waiter.context));
     this.pending.clear();
     this.waiters.clear();
   }

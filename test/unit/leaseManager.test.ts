@@ -168,8 +168,13 @@ describe('LeaseManager', () => {
     manager.stop();
     await Promise.resolve();
     expect(waiting.error).toBeInstanceOf(LeaseManagerStoppedError);
-    expect((waiting.error as Error).message).toBe('lease manager stopped');
-    await expect(claimer.claim('mysql', 'mysql/0', 10_000)).rejects.toThrow('lease manager stopped');
+    // Juju's message, then (as every leasehold error) the lease, and the holder where there is one.
+    expect((waiting.error as Error).message).toBe(`lease manager stopped (lease ${NS}/${MODEL}/mysql)`);
+    await expect(claimer.claim('mysql', 'mysql/0', 10_000)).rejects.toMatchObject({
+      message: `lease manager stopped (lease ${NS}/${MODEL}/mysql, identity mysql/0)`,
+      lease: `${NS}/${MODEL}/mysql`,
+      identity: 'mysql/0',
+    });
     expect(manager.report().state).toBe('stopped');
   });
 
@@ -302,8 +307,10 @@ describe('LeaseManager', () => {
     const claim = track(claimer.claim('mysql', 'mysql/0', 10_000));
     await clock.advance(60_000);
     expect(claim.error).toBeInstanceOf(LeaseTimeoutError);
+    expect(claim.error).toMatchObject({ lease: `${NS}/${MODEL}/mysql`, identity: 'mysql/0' });
+    expect((claim.error as Error).message).toBe(`the lease store (memory) stayed unavailable through 10 tries (lease ${NS}/${MODEL}/mysql, identity mysql/0)`);
     expect(store.calls.claim).toBe(10);
-    expect(logs.join('\n')).toMatch(/unavailable through 10 tries/);
+    expect(logs.join('\n')).toMatch(/WARN the lease store \(memory\) stayed unavailable through 10 tries .*lease=/);
     await claimer.claim('mysql', 'mysql/0', 10_000);
     expect(manager.report().counters).toMatchObject({ claimed: 1, timeouts: 1 });
   });
