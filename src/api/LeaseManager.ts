@@ -18,6 +18,7 @@ import {
   NotHeldError,
   WaitCancelledError,
 } from '../lease/errors.js';
+import { formatDuration } from '../lease/duration.js';
 import { defaultSecretaryFinder, type Secretary, type SecretaryFinder } from '../lease/secretary.js';
 import { isLive, leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../lock/managedLeaseStore.js';
 import { type LeaseManagerFigures, registerLeaseManagerMetrics } from '../metrics/leaseManagerMetrics.js';
@@ -121,6 +122,8 @@ interface Waiter {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const DEFAULTS = { maxSleep: 60_000, expirySlack: 1_000, retryAttempts: 10 };
+const LOADING_WARNING_FIRST_MS = 10_000;
+const LOADING_WARNING_MAX_MS = 300_000;
 
 /**
  * LeaseManager: many leases, many holders, one actor and one timer (Juju's lease manager).
@@ -175,6 +178,7 @@ export class LeaseManager {
     this.actor.on('stopped', ({ error }) => this.failEveryone(error));
     this.state$ = snapshots(this.actor);
     this.actor.start();
+    if (this.actor.getSnapshot().matches('loading')) this.warnWhileLoading(options.store);
     if (options.registry) registerLeaseManagerMetrics(options.registry, () => this.report());
   }
 
@@ -331,6 +335,35 @@ export class LeaseManager {
     const secretary = this.secretaryFinder(namespace);
     if (!secretary) throw new InvalidLeaseRequestError(`no secretary for lease namespace ${JSON.stringify(namespace)}`);
     return secretary;
+  }
+
+  /**
+   * Requests wait until the store has listed its leases once (a Kubernetes store: until the API
+   * server answers). Says so, and for how long, while it lasts: LOADING_WARNING_FIRST_MS, then at
+   * each doubling up to LOADING_WARNING_MAX_MS apart.
+   */
+  private warnWhileLoading(store: ManagedLeaseStore): void {
+    let every = LOADING_WARNING_FIRST_MS;
+    let waited = 0;
+    const warn = () => {
+      waited += every;
+      const { claims, revokes, pins } = this.report().queued;
+      this.log.warn(`the lease store (${store.describe()}) has not listed its leases after ${formatDuration(waited)}: requests wait until it does`, {
+        queued: claims + revokes + pins,
+      });
+      every = Math.min(every * 2, LOADING_WARNING_MAX_MS);
+      timer = this.clock.setTimeout(warn, every);
+    };
+    let timer = this.clock.setTimeout(warn, every);
+    const loaded = this.actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot.matches('loading')) return;
+        this.clock.clearTimeout(timer);
+        if (waited > 0 && snapshot.matches('running')) this.log.info(`the lease store listed its leases after more than ${formatDuration(waited)}`);
+        loaded.unsubscribe();
+      },
+      complete: () => this.clock.clearTimeout(timer),
+    });
   }
 
   /** The manager's stop, as the error of one request or waiter (naming its lease), with the stop's cause. */

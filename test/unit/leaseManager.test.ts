@@ -3,7 +3,7 @@
  * the public facades on a virtual clock and the memory store.
  */
 import { Registry } from 'prom-client';
-import { delay } from 'rxjs';
+import { Subject, delay, switchMap, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { LeaseManager, type LeaseManagerOptions } from '../../src/api/LeaseManager.js';
 import {
@@ -257,6 +257,35 @@ describe('LeaseManager', () => {
     // The revoke went after its lease's claim (else it would have found nothing to revoke).
     expect(revoke).toMatchObject({ settled: true, error: undefined });
     expect(manager.reader(NS, MODEL).leases().app99).toBeUndefined();
+    manager.stop();
+  });
+
+  it('says so while its store has not listed the leases (requests wait for that list): after 10 s, then at each doubling', async () => {
+    const clock = new VirtualClock();
+    const listed = new Subject<void>();
+    // A store whose first list comes only when `listed` fires (a Kubernetes store whose API server is down).
+    const store = new (class extends MemoryManagedLeaseStore {
+      override changes() {
+        return listed.pipe(take(1), switchMap(() => super.changes()));
+      }
+    })(clock);
+    const logs: string[] = [];
+    const manager = new LeaseManager({ store, clock, logger: createLogger({ write: (line) => logs.push(line) }) });
+    const claim = track(manager.claimer(NS, MODEL).claim('mysql', 'mysql/0', 60_000));
+    await clock.advance(9_999);
+    expect(logs).toEqual([]);
+    await clock.advance(1);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(/WARN the lease store \(memory\) has not listed its leases after 10s: requests wait until it does queued=1/);
+    await clock.advance(20_000);
+    expect(logs[1]).toMatch(/has not listed its leases after 30s/);
+    expect(claim.settled).toBe(false);
+    listed.next();
+    await clock.advance(0);
+    expect(claim).toMatchObject({ settled: true, error: undefined });
+    expect(logs[2]).toMatch(/INFO the lease store listed its leases after more than 30s/);
+    await clock.advance(600_000);
+    expect(logs).toHaveLength(3);
     manager.stop();
   });
 
