@@ -4,6 +4,7 @@
  * embedded Lease API server in 'leasehold/server', the live view in 'leasehold/live-view' and the
  * machine definitions in 'leasehold/machines'.
  */
+import './runtime/supportedNode.js'; // first: a clear error on a Node.js too old for the rest
 
 // One lease, one identity: the facades.
 export { type CallOptions } from './api/leaseFacade.js';

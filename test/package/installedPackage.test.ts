@@ -108,6 +108,16 @@ describe('the installed package', () => {
     }
   }, 60_000);
 
+  it('on a Node.js older than 22.19, every entry that loads the Kubernetes client fails with a ConfigError saying so', () => {
+    // This Node, told it is 20.20.0 before anything loads (the machine's own Node 20 need not be there).
+    const olderNode = `data:text/javascript,Object.defineProperty(process.versions,'node',{value:'20.20.0'})`;
+    for (const entry of ['leasehold', 'leasehold/testing', 'leasehold/server']) {
+      const script = `import(${JSON.stringify(entry)}).then(() => console.log('loaded'), (error) => console.log(error.name + ': ' + error.message))`;
+      const printed = run(process.execPath, ['--import', olderNode, '--input-type=module', '-e', script], project);
+      expect(printed, entry).toBe('ConfigError: leasehold needs Node.js 22.19 or later; this is Node.js 20.20.0\n');
+    }
+  });
+
   it('loads from CommonJS through require(esm)', () => {
     expect(run(process.execPath, [join(project, 'requires.cjs')], project)).toContain('require: function');
   });
