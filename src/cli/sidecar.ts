@@ -53,13 +53,14 @@ export interface SidecarSettings {
 /** client-go's HealthzAdaptor timeout in controller-runtime: how long past expiry a stuck leader is tolerated. */
 const HEALTHZ_TOLERANCE = 20_000;
 
-/** Which flag a refused field came from, judged from the server's message. */
+/** Which flag a refused field came from, judged from the server's message or a ConfigError's field. */
 const FLAG_OF_FIELD: ReadonlyArray<[RegExp, string]> = [
   [/leaseDurationSeconds/, '--lease-duration'],
   [/holderIdentity/, '--identity'],
   [/namespace/i, '--namespace'],
   [/metadata\.name|"name"|name/i, '--lease'],
 ];
+const flagOf = (text: string) => FLAG_OF_FIELD.find(([field]) => field.test(text))?.[1] ?? '--lease';
 
 /** The lease's lock; a name or namespace no API server would take is refused here, naming the flag. */
 function leaseLockFor(kubeConfig: KubeConfig, ref: LeaseRef, identity: string): LeaseLock {
@@ -67,7 +68,7 @@ function leaseLockFor(kubeConfig: KubeConfig, ref: LeaseRef, identity: string): 
     return new KubernetesLeaseLock(kubeConfig, ref, identity);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const flag = error.field === 'name' ? '--lease' : '--namespace';
+    const flag = flagOf(error.field ?? '');
     throw new ConfigError(`${error.message} (check ${flag})`, flag);
   }
 }
@@ -238,7 +239,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
       fatal = true;
       const check =
         error.kind === 'Invalid'
-          ? (FLAG_OF_FIELD.find(([field]) => field.test(error.message))?.[1] ?? '--lease')
+          ? flagOf(error.message)
           : `the Role of the kubeconfig's user or the pod's service account in --namespace ${ref.namespace}`;
       log.error(`the API server refused the lease for good (check ${check}): ${error.message}`);
       exitCode = 2;

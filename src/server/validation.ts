@@ -5,7 +5,7 @@
  * Valid times with an offset are rewritten in UTC (`Z`), as the server writes them back.
  */
 import { INT32_MAX } from '../lease/record.js';
-import { SUBDOMAIN_MESSAGE, objectNameProblem } from '../lease/kubernetesNames.js';
+import { objectNameProblem } from '../lease/kubernetesNames.js';
 import type { StatusCause } from './status.js';
 
 const MICRO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})(Z|[+-]\d{2}:\d{2})$/;
@@ -110,8 +110,9 @@ function causeCollector(): { causes: StatusCause[]; invalid: Cause } {
 export function metadataCauses(metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }): StatusCause[] {
   const { causes, invalid } = causeCollector();
   const { name } = metadata;
+  const nameWhy = name ? objectNameProblem(name) : undefined;
   if (!name) causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
-  else if (objectNameProblem(name)) invalid('metadata.name', name, objectNameProblem(name)!);
+  else if (nameWhy) invalid('metadata.name', name, nameWhy);
   for (const [key, value] of Object.entries(metadata.labels ?? {})) {
     const keyWhy = qualifiedNameProblem(key);
     if (keyWhy) invalid('metadata.labels', key, keyWhy);
@@ -135,7 +136,8 @@ function qualifiedNameProblem(key: string): string | undefined {
   const parts = key.split('/');
   if (parts.length > 2) return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', with an optional DNS subdomain prefix and '/'";
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]!];
-  if (prefix !== undefined && objectNameProblem(prefix)) return `prefix part ${SUBDOMAIN_MESSAGE}`;
+  const prefixWhy = prefix === undefined ? undefined : objectNameProblem(prefix);
+  if (prefixWhy) return `prefix part ${prefixWhy}`;
   if (!name || name.length > 63) return 'name part must be non-empty and no more than 63 characters';
   if (!QUALIFIED_NAME.test(name)) return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
   return undefined;

@@ -44,6 +44,20 @@ function managerWorld(options: Partial<LeaseManagerOptions> = {}) {
   };
 }
 
+/** A memory store whose every claim takes 10 ms of virtual time; `mostInFlight` is the most claims under way at once. */
+function slowClaimStore(clock: VirtualClock) {
+  let inFlight = 0;
+  return new (class extends MemoryManagedLeaseStore {
+    mostInFlight = 0;
+    override async claim(...args: Parameters<MemoryManagedLeaseStore['claim']>) {
+      this.mostInFlight = Math.max(this.mostInFlight, ++inFlight);
+      await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 10));
+      inFlight--;
+      return super.claim(...args);
+    }
+  })(clock);
+}
+
 describe('LeaseManager', () => {
   it('grants a claim of a free lease and records holder and expiry', async () => {
     const { clock, claimer, reader } = managerWorld();
@@ -229,17 +243,7 @@ describe('LeaseManager', () => {
 
   it("applies a batch's requests for different leases side by side, each lease's in queue order, 32 leases at a time", async () => {
     const clock = new VirtualClock();
-    let inFlight = 0;
-    let mostInFlight = 0;
-    // Every claim takes 10 ms of virtual time.
-    const store = new (class extends MemoryManagedLeaseStore {
-      override async claim(...args: Parameters<MemoryManagedLeaseStore['claim']>) {
-        mostInFlight = Math.max(mostInFlight, ++inFlight);
-        await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 10));
-        inFlight--;
-        return super.claim(...args);
-      }
-    })(clock);
+    const store = slowClaimStore(clock);
     const manager = new LeaseManager({ store, clock });
     const claimer = manager.claimer(NS, MODEL);
     const first = track(claimer.claim('first', 'first/0', 60_000));
@@ -253,7 +257,7 @@ describe('LeaseManager', () => {
     expect(claims.some((claim) => claim.settled)).toBe(false);
     await clock.advance(1);
     expect(claims.every((claim) => claim.settled && claim.error === undefined)).toBe(true);
-    expect(mostInFlight).toBe(32);
+    expect(store.mostInFlight).toBe(32);
     // The revoke went after its lease's claim (else it would have found nothing to revoke).
     expect(revoke).toMatchObject({ settled: true, error: undefined });
     expect(manager.reader(NS, MODEL).leases().app99).toBeUndefined();
@@ -291,12 +295,7 @@ describe('LeaseManager', () => {
 
   it('stop() in the middle of a batch: the calls in flight finish, nothing queued behind them reaches the store', async () => {
     const clock = new VirtualClock();
-    const store = new (class extends MemoryManagedLeaseStore {
-      override async claim(...args: Parameters<MemoryManagedLeaseStore['claim']>) {
-        await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 10));
-        return super.claim(...args);
-      }
-    })(clock);
+    const store = slowClaimStore(clock);
     const manager = new LeaseManager({ store, clock });
     const claimer = manager.claimer(NS, MODEL);
     const first = track(claimer.claim('first', 'first/0', 60_000));
