@@ -3,7 +3,7 @@
  * carries its own bearer token (the server checks none), and `requests` counts "<token> <verb>".
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesLeaseLocks } from '../src/lock/kubernetesLeaseLock.js';
+import { KubernetesLeaseLocks } from '../src/kubernetes/leaseLock.js';
 import { startLeaseApiServer } from '../src/server/index.js';
 
 export async function startAttributedServer() {

@@ -6,7 +6,7 @@
  *   npx tsx bench/compare.bench.ts [--runs 100] [--steady-seconds 60] [--leases 10000] [--participant-leases 10000] [--cpu-seconds 30]
  */
 import { execFileSync } from 'node:child_process';
-import { LeaseLocker } from '../src/api/LeaseLocker.js';
+import { LeaseLocker } from '../src/api/leaseLocker.js';
 import { scheduleArbitrary } from '../src/sim/arbitrary.js';
 import { runSimulation } from '../src/sim/cluster.js';
 import fc from 'fast-check';

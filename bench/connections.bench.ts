@@ -8,10 +8,10 @@
  *   npx tsx bench/connections.bench.ts [--renews 100] [--operations 1000] [--leases 250]
  */
 import { filter, firstValueFrom } from 'rxjs';
-import { LeaderElector } from '../src/api/LeaderElector.js';
-import { LeaseManager } from '../src/api/LeaseManager.js';
-import { KubernetesLeaseLock } from '../src/lock/kubernetesLeaseLock.js';
-import { KubernetesManagedLeaseStore } from '../src/lock/kubernetesManagedLeaseStore.js';
+import { LeaderElector } from '../src/api/leaderElector.js';
+import { LeaseManager } from '../src/api/leaseManager.js';
+import { KubernetesLeaseLock } from '../src/kubernetes/leaseLock.js';
+import { KubernetesManagedLeaseStore } from '../src/kubernetes/managed/store.js';
 import { realClock } from '../src/time/realClock.js';
 import type { ServerStats } from './countingServerProcess.js';
 import { startCountingServer } from './countingServer.js';

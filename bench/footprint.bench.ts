@@ -5,8 +5,8 @@
  *
  *   node --expose-gc --import tsx bench/footprint.bench.ts [--participants 2000]
  */
-import { LeaseLocker } from '../src/api/LeaseLocker.js';
-import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
+import { LeaseLocker } from '../src/api/leaseLocker.js';
+import { MemoryLeaseStore } from '../src/memory/leaseStore.js';
 import { VirtualClock } from '../src/time/virtualClock.js';
 import { DEFAULT_TIMING } from './handover.js';
 import { option, printTable } from './stats.js';

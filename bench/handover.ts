@@ -1,10 +1,10 @@
 /** Hand-over and crash-failover measurement shared by the benchmarks: two LeaseLockers at a time. */
 import { filter, firstValueFrom } from 'rxjs';
-import { LeaseLocker } from '../src/api/LeaseLocker.js';
-import type { LeaseLockerConfig } from '../src/api/LeaseLocker.js';
+import { LeaseLocker } from '../src/api/leaseLocker.js';
+import type { LeaseLockerConfig } from '../src/api/leaseLocker.js';
 import type { LeaseFacade } from '../src/api/leaseFacade.js';
 import type { LeaseTiming } from '../src/lease/config.js';
-import type { LeaseLockFactory } from '../src/lock/leaseLock.js';
+import type { LeaseLockFactory } from '../src/ports/leaseLock.js';
 import type { Clock } from '../src/time/clock.js';
 import { VirtualClock } from '../src/time/virtualClock.js';
 import { realClock } from '../src/time/realClock.js';

@@ -7,10 +7,10 @@
  *
  *   npm run build && node dist/bench/holding.js manager|pollers [--leases 10000] [--cpu-seconds 30]
  */
-import { LeaseLocker } from '../src/api/LeaseLocker.js';
-import { LeaseManager } from '../src/api/LeaseManager.js';
-import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
-import { MemoryManagedLeaseStore } from '../src/lock/memoryManagedLeaseStore.js';
+import { LeaseLocker } from '../src/api/leaseLocker.js';
+import { LeaseManager } from '../src/api/leaseManager.js';
+import { MemoryLeaseStore } from '../src/memory/leaseStore.js';
+import { MemoryManagedLeaseStore } from '../src/memory/managedLeaseStore.js';
 import { realClock } from '../src/time/realClock.js';
 import { DEFAULT_TIMING, sleep } from './handover.js';
 import { option } from './stats.js';

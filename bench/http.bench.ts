@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/http.bench.ts [--runs 100] [--steady-seconds 60]
  */
-import { LeaseLocker } from '../src/api/LeaseLocker.js';
+import { LeaseLocker } from '../src/api/leaseLocker.js';
 import { startAttributedServer } from './attributedServer.js';
 import { FAST_TIMING, measureHandOvers, realWorld, sleep } from './handover.js';
 import { ms, option, percentile, printTable } from './stats.js';

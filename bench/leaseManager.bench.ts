@@ -6,8 +6,8 @@
  *
  *   node --expose-gc --import tsx bench/leaseManager.bench.ts [--leases 10000] [--minutes 10] [--duration-seconds 60] [--extend-every 30]
  */
-import { LeaseManager } from '../src/api/LeaseManager.js';
-import { MemoryManagedLeaseStore } from '../src/lock/memoryManagedLeaseStore.js';
+import { LeaseManager } from '../src/api/leaseManager.js';
+import { MemoryManagedLeaseStore } from '../src/memory/managedLeaseStore.js';
 import { VirtualClock } from '../src/time/virtualClock.js';
 import { option, printTable } from './stats.js';
 

@@ -10,8 +10,8 @@
  * Render: Graphviz start-up (WebAssembly), then every machine in visualize/machines.ts to all its
  * diagrams (overview and details), DOT and SVG: the first time, then 20 more.
  */
-import { PrimaryLease } from '../src/api/PrimaryLease.js';
-import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
+import { PrimaryLease } from '../src/api/primaryLease.js';
+import { MemoryLeaseStore } from '../src/memory/leaseStore.js';
 import { realClock } from '../src/time/realClock.js';
 import { launchChromium } from '../test/browser/chromium.js';
 import { machineDiagrams } from '../visualize/diagrams.js';

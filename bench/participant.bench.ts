@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/participant.bench.ts [--runs 100] [--real-failovers 10]
  */
-import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
+import { MemoryLeaseStore } from '../src/memory/leaseStore.js';
 import { type BenchWorld, FAST_TIMING, measureHandOvers, realWorld, virtualWorld } from './handover.js';
 import { ms, option, percentile, printTable } from './stats.js';
 

@@ -7,11 +7,11 @@
  *
  *   npx tsx bench/removal.bench.ts [--runs 100]
  */
-import { LeaderElector } from '../src/api/LeaderElector.js';
+import { LeaderElector } from '../src/api/leaderElector.js';
 import { errorKind } from '../src/lease/errors.js';
 import type { LeaseRecord } from '../src/lease/record.js';
-import type { LeaseLockFactory } from '../src/lock/leaseLock.js';
-import { MemoryLeaseStore } from '../src/lock/memoryLeaseStore.js';
+import type { LeaseLockFactory } from '../src/ports/leaseLock.js';
+import { MemoryLeaseStore } from '../src/memory/leaseStore.js';
 import type { Clock } from '../src/time/clock.js';
 import { realClock } from '../src/time/realClock.js';
 import { VirtualClock } from '../src/time/virtualClock.js';

@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/rollout.bench.ts [--callers 8] [--seconds 2.5] [--step 100]
  */
-import { RolloutManager } from '../src/api/RolloutManager.js';
+import { RolloutManager } from '../src/api/rolloutManager.js';
 import { VirtualClock } from '../src/time/virtualClock.js';
 import { option, printTable } from './stats.js';
 

@@ -17,10 +17,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { PrimaryLease } from '../src/api/PrimaryLease.js';
+import { PrimaryLease } from '../src/api/primaryLease.js';
 import type { LeaseRef } from '../src/lease/record.js';
 import { lockRecordToLeaseSpec } from '../src/lease/spec.js';
-import { KubernetesLeaseLocks } from '../src/lock/kubernetesLeaseLock.js';
+import { KubernetesLeaseLocks } from '../src/kubernetes/leaseLock.js';
 import { startLeaseApiServer } from '../src/server/index.js';
 import { realClock } from '../src/time/realClock.js';
 import { runCli } from '../test/support/cli.js';

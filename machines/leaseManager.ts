@@ -31,7 +31,7 @@
  * with 10,000 leases, copying them on every claim would cost more than the claims.
  */
 import { and, assign, enqueueActions, fromCallback, fromEventObservable, fromPromise, sendTo, setup } from 'xstate';
-import type { LeaseKey, ManagedLease, ManagedLeaseChange } from '../src/lock/managedLeaseStore.js';
+import { type LeaseKey, type ManagedLease, type ManagedLeaseChange, leaseKeyId, sameLease } from '../src/ports/managedLeaseStore.js';
 import { ExpiryQueue } from './expiryQueue.js';
 
 export type ManagerOperation = { id: number; key: LeaseKey } & (
@@ -146,9 +146,6 @@ export interface LeaseManagerContext extends LeaseManagerInput {
   counters: LeaseManagerCounters;
 }
 
-/** The key of a lease in the actor's maps: unambiguous whatever its parts contain (slashes included). */
-export const leaseKeyId = ({ namespace, model, lease }: LeaseKey): string => JSON.stringify([namespace, model, lease]);
-
 const isTransient = (error: unknown) => (error as { kind?: unknown } | null)?.kind === 'Unavailable';
 
 /** The store error an event reports: the failed head of a batch, or an actor's error. */
@@ -158,13 +155,6 @@ const failureOf = (event: LeaseManagerEvent | { type: string; error?: unknown })
 function notProvided(name: string): never {
   throw new Error(`${name} must be provided by the runtime (it needs the store or the clock)`);
 }
-
-/** Two views of a lease that tell the same: holder, expiry and pins. */
-export const sameLease = (a: ManagedLease, b: ManagedLease): boolean =>
-  a.holder === b.holder &&
-  a.expiry === b.expiry &&
-  a.pinnedBy.length === b.pinnedBy.length &&
-  a.pinnedBy.every((entity, index) => entity === b.pinnedBy[index]);
 
 /** Records a lease as the store has it now; returns the waiters released by the end of the lease they waited on. */
 function applyChange(context: LeaseManagerContext, { key, lease }: ManagedLeaseChange): number[] {

@@ -4,14 +4,14 @@
  * embedded Lease API server in 'leasehold/server', the live view in 'leasehold/live-view' and the
  * machine definitions in 'leasehold/machines'.
  */
-import './runtime/supportedNode.js'; // first: a clear error on a Node.js too old for the rest
+import './supportedNode.js'; // first: a clear error on a Node.js too old for the rest
 
 // One lease, one identity: the facades.
 export { type CallOptions } from './api/leaseFacade.js';
-export { PrimaryLease, PRIMARY_LEASE_DEFAULTS, type PrimaryLeaseConfig, type PrimaryLeaseOptions } from './api/PrimaryLease.js';
-export { LeaderElector, runOrThrow, type LeaderCallbacks, type LeaderElectionConfig } from './api/LeaderElector.js';
-export { HealthzAdaptor, type HealthCheckable, type HealthzAdaptorOptions } from './api/HealthzAdaptor.js';
-export { LeaseLocker, LEASE_LOCKER_DEFAULTS, type LeaseLockerConfig, type LeaseLockerOptions } from './api/LeaseLocker.js';
+export { PrimaryLease, PRIMARY_LEASE_DEFAULTS, type PrimaryLeaseConfig, type PrimaryLeaseOptions } from './api/primaryLease.js';
+export { LeaderElector, runOrThrow, type LeaderCallbacks, type LeaderElectionConfig } from './api/leaderElector.js';
+export { HealthzAdaptor, type HealthCheckable, type HealthzAdaptorOptions } from './api/healthzAdaptor.js';
+export { LeaseLocker, LEASE_LOCKER_DEFAULTS, type LeaseLockerConfig, type LeaseLockerOptions } from './api/leaseLocker.js';
 export type { ParticipantActor, ParticipantSnapshot, Inspector, RuntimeOptions } from './runtime/participant.js';
 export type { ParticipantConfig, LeaseTiming } from './lease/config.js';
 
@@ -28,7 +28,7 @@ export {
   type Revoker,
   type Pinner,
   type Reader,
-} from './api/LeaseManager.js';
+} from './api/leaseManager.js';
 export { defaultSecretaryFinder, genericSecretary, applicationLeadershipSecretary, type Secretary, type SecretaryFinder } from './lease/secretary.js';
 export {
   RolloutManager,
@@ -38,11 +38,11 @@ export {
   type RolloutManagerOptions,
   type RolloutRuntimeOptions,
   type RolloutManagerSnapshot,
-} from './api/RolloutManager.js';
+} from './api/rolloutManager.js';
 export type { RolloutDecision, RolloutSpacing } from '../machines/rolloutManager.js';
 
 // Storage: the ports and the Kubernetes adapters.
-export type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './lock/leaseLock.js';
+export type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from './ports/leaseLock.js';
 export type {
   ClaimOutcome,
   ExpireOutcome,
@@ -52,11 +52,11 @@ export type {
   ManagedLeaseStore,
   PinOutcome,
   RevokeOutcome,
-} from './lock/managedLeaseStore.js';
-export { KubernetesLeaseLock, KubernetesLeaseLocks, type KubernetesLeaseLockOptions } from './lock/kubernetesLeaseLock.js';
-export type { EventRecorderOptions } from './lock/kubernetesEvents.js';
-export { KubernetesManagedLeaseStore, type KubernetesManagedLeaseStoreOptions } from './lock/kubernetesManagedLeaseStore.js';
-export { loadKubeConfig } from './lock/kubeConfig.js';
+} from './ports/managedLeaseStore.js';
+export { KubernetesLeaseLock, KubernetesLeaseLocks, type KubernetesLeaseLockOptions } from './kubernetes/leaseLock.js';
+export type { EventRecorderOptions } from './kubernetes/events.js';
+export { KubernetesManagedLeaseStore, type KubernetesManagedLeaseStoreOptions } from './kubernetes/managed/store.js';
+export { loadKubeConfig } from './kubernetes/kubeConfig.js';
 export type { LeaseRecord, LeaseRef, ObservedLease } from './lease/record.js';
 export { leaseSpecToLockRecord, lockRecordToLeaseSpec, type LeaseSpecJson } from './lease/spec.js';
 export { HAND_OVER_ANNOTATION, handOverRequest, type HandOverRequestFields } from './lease/handOverRequest.js';

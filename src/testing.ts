@@ -3,9 +3,9 @@
  * lease traffic in milliseconds; the memory stores behave as the Kubernetes adapters do
  * (compare-and-swap, strictly increasing resourceVersions, watches) and inject faults.
  */
-import './runtime/supportedNode.js'; // first: a clear error on a Node.js too old for the rest
+import './supportedNode.js'; // first: a clear error on a Node.js too old for the rest
 export { VirtualClock, type VirtualClockOptions } from './time/virtualClock.js';
 export { SkewedClock } from './time/skewedClock.js';
-export { MemoryLeaseStore, type InjectedFault, type StoreCall, type StoreChange, type StoreVerb } from './lock/memoryLeaseStore.js';
-export { MemoryLeaseLock } from './lock/memoryLeaseLock.js';
-export { MemoryManagedLeaseStore, type FaultMatch } from './lock/memoryManagedLeaseStore.js';
+export { MemoryLeaseStore, type InjectedFault, type StoreCall, type StoreChange, type StoreVerb } from './memory/leaseStore.js';
+export { MemoryLeaseLock } from './memory/leaseLock.js';
+export { MemoryManagedLeaseStore, type FaultMatch } from './memory/managedLeaseStore.js';

@@ -4,19 +4,21 @@
  * http://localhost:PORT embeds the Stately inspector (stately.ai, so it needs internet) and the
  * relay forwards the events to it, replaying the last 200 to a page opened late.
  */
+import { parseArgs as parseNodeArgs } from 'node:util';
 import { createInspectorServer } from '@statelyai/inspect/server';
-import { parseCommandLine, portFlag } from '../src/cli/flags.js';
-import { ConfigError } from '../src/lease/errors.js';
+
+const USAGE = 'usage: npx tsx visualize/inspectorRelay.ts [--port 8080] [--open]';
 
 function parseArgs(args: string[]): { port: number; open: boolean } {
   try {
-    const line = parseCommandLine({ name: 'inspectorRelay', usage: '', flags: { port: { type: 'string' }, open: { type: 'boolean' } } }, args);
-    const port = portFlag(line, 'port') ?? 8080;
+    const { values } = parseNodeArgs({ args, options: { port: { type: 'string', default: '8080' }, open: { type: 'boolean', default: false } } });
     // The relay's page needs the port it will listen on, and it cannot report one picked for it.
-    if (port === 0) throw new ConfigError('inspectorRelay: --port must name a port, not 0', 'port');
-    return { port, open: line.values.open === true };
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65_535) {
+      throw new Error(`inspectorRelay: --port must be a port 1-65535, not ${JSON.stringify(values.port)}`);
+    }
+    return { port: Number(values.port), open: values.open };
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\nusage: npx tsx visualize/inspectorRelay.ts [--port 8080] [--open]`);
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
   }
 }

@@ -1,12 +1,12 @@
 /**
- * Where the CLI's leases live: the cluster found as kubectl finds it (src/lock/kubeConfig.ts), or,
+ * Where the CLI's leases live: the cluster found as kubectl finds it (src/kubernetes/kubeConfig.ts), or,
  * only when asked with --embedded, a Lease API server inside this process. The embedded server is
  * private to the process (no other replica can see it), so it is never a silent fallback, and no
  * kubeconfig is written for it.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../lease/errors.js';
-import { findKubeConfig } from '../lock/kubeConfig.js';
+import { findKubeConfig } from '../kubernetes/kubeConfig.js';
 import type { Logger } from '../log/logger.js';
 import { startLeaseApiServer } from '../server/index.js';
 

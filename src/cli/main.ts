@@ -13,10 +13,10 @@ interface CommandModule {
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  demo: { summary: 'three instance managers competing for one lease over HTTP: election, hand-over, switchover, failover, upgrade', load: () => import('./demoCommand.js') },
+  demo: { summary: 'three instance managers competing for one lease over HTTP: election, hand-over, switchover, failover, upgrade', load: () => import('./demo/command.js') },
   serve: { summary: 'the embedded kube-compatible Lease API server, with a kubeconfig for kubectl', load: () => import('./serve.js') },
-  run: { summary: 'run a command only while holding a lease (the leader-election sidecar)', load: () => import('./run.js') },
-  handover: { summary: 'ask a lease\'s leader to hand it to a chosen identity, and wait until that one leads', load: () => import('./handover.js') },
+  run: { summary: 'run a command only while holding a lease (the leader-election sidecar)', load: () => import('./run/run.js') },
+  handover: { summary: 'ask a lease\'s leader to hand it to a chosen identity, and wait until that one leads', load: () => import('./handover/handover.js') },
   status: { summary: 'who holds a lease, since when, until when; --watch streams changes', load: () => import('./status.js') },
 };
 

@@ -44,7 +44,7 @@ export async function main(line: CommandLine, print: (line: string) => void = co
   const name = stringFlag(line, 'lease');
   if (!name) throw new ConfigError('--lease NAME is required', '--lease');
   const [{ KubernetesLeaseLock }, { connect }, { createLogger }, { realClock }] = await Promise.all([
-    import('../lock/kubernetesLeaseLock.js'),
+    import('../kubernetes/leaseLock.js'),
     import('./connection.js'),
     import('../log/logger.js'),
     import('../time/realClock.js'),

@@ -11,7 +11,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Observable } from 'rxjs';
 import { isLeading } from '../../machines/leaseParticipant.js';
 import type { LeaseErrorKind } from '../lease/errors.js';
-import type { LeaseLock, LeaseWatchEvent } from '../lock/leaseLock.js';
+import type { LeaseLock, LeaseWatchEvent } from '../ports/leaseLock.js';
 import type { ParticipantSnapshot } from '../runtime/participant.js';
 
 const CODE_OF: Record<LeaseErrorKind, string> = {

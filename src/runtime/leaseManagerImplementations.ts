@@ -14,10 +14,8 @@ import {
   type AppliedOperation,
   type OperationsOutput,
   type WatchStoreInput,
-  leaseKeyId,
-  sameLease,
 } from '../../machines/leaseManager.js';
-import type { LeaseKey, ManagedLeaseChange, ManagedLeaseStore } from '../lock/managedLeaseStore.js';
+import { type LeaseKey, type ManagedLeaseChange, type ManagedLeaseStore, leaseKeyId, sameLease } from '../ports/managedLeaseStore.js';
 import { type Clock, clampDelay } from '../time/clock.js';
 
 /** Juju's retry schedule for transient store errors: 50 ms, x1.6 per try, with jitter. */

@@ -11,7 +11,7 @@ import type { ParticipantConfig } from '../lease/config.js';
 import { HandOverError, type HandOverFailure, LeadershipError } from '../lease/errors.js';
 import type { ObservedLease } from '../lease/record.js';
 import { compareResourceVersions } from '../lease/resourceVersion.js';
-import type { LeaseLock } from '../lock/leaseLock.js';
+import type { LeaseLock } from '../ports/leaseLock.js';
 import { type Logger, silentLogger, withFields } from '../log/logger.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';

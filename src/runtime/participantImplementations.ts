@@ -19,8 +19,8 @@ import type { ParticipantConfig } from '../lease/config.js';
 import { LeaseUnavailableError } from '../lease/errors.js';
 import type { ObservedLease } from '../lease/record.js';
 import { claimedRecord, createdRecord, releasedRecord, renewedRecord } from '../lease/records.js';
-import { boundedCall } from '../lock/boundedCall.js';
-import type { LeaseLock } from '../lock/leaseLock.js';
+import { boundedCall } from '../time/boundedCall.js';
+import type { LeaseLock } from '../ports/leaseLock.js';
 import { type Clock, MAX_TIMER_DELAY, clampDelay } from '../time/clock.js';
 
 /** A write of the lease we observed: needs the observed record and its resourceVersion. */

@@ -4,7 +4,7 @@
  * client work against it unchanged. It binds 127.0.0.1 by default and refuses any other address
  * without a token. In memory by default; with `dataDir`, every acknowledged write is on disk first.
  */
-import '../runtime/supportedNode.js'; // first: a clear error on a Node.js too old for the rest
+import '../supportedNode.js'; // first: a clear error on a Node.js too old for the rest
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';

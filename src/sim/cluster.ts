@@ -7,7 +7,7 @@
  */
 import { formatMicroTime } from '../lease/microTime.js';
 import { INT32_MAX, type LeaseRef } from '../lease/record.js';
-import { MemoryLeaseStore, type StoreChange } from '../lock/memoryLeaseStore.js';
+import { MemoryLeaseStore, type StoreChange } from '../memory/leaseStore.js';
 import type { RuntimeOptions } from '../runtime/participant.js';
 import { SkewedClock } from '../time/skewedClock.js';
 import { VirtualClock } from '../time/virtualClock.js';

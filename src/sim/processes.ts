@@ -3,10 +3,10 @@
  * its machine's skewed clock, with its leadership windows recorded on true time. What a process
  * does when it crashes, releases or is upgraded in place is what its facade's users do.
  */
-import { LeaderElector } from '../api/LeaderElector.js';
-import { PrimaryLease } from '../api/PrimaryLease.js';
+import { LeaderElector } from '../api/leaderElector.js';
+import { PrimaryLease } from '../api/primaryLease.js';
 import type { LeaseTiming } from '../lease/config.js';
-import type { LeaseLock } from '../lock/leaseLock.js';
+import type { LeaseLock } from '../ports/leaseLock.js';
 import { followLeadership, type ParticipantActor, type RuntimeOptions } from '../runtime/participant.js';
 import type { SkewedClock } from '../time/skewedClock.js';
 import type { LeadershipWindow, SimRecorder } from './record.js';

@@ -6,12 +6,12 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { LeaseManager } from '../../src/api/LeaseManager.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
+import { LeaseManager } from '../../src/api/leaseManager.js';
 import type { LeaseRecord } from '../../src/lease/record.js';
-import { KubernetesLeaseLock } from '../../src/lock/kubernetesLeaseLock.js';
-import { KubernetesManagedLeaseStore } from '../../src/lock/kubernetesManagedLeaseStore.js';
-import type { LeaseWatchEvent } from '../../src/lock/leaseLock.js';
+import { KubernetesLeaseLock } from '../../src/kubernetes/leaseLock.js';
+import { KubernetesManagedLeaseStore } from '../../src/kubernetes/managed/store.js';
+import type { LeaseWatchEvent } from '../../src/ports/leaseLock.js';
 import { startLeaseApiServer } from '../../src/server/index.js';
 import { kubeConfigFor } from '../../src/server/kubeconfig.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';

@@ -6,9 +6,9 @@
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HealthzAdaptor } from '../../src/api/HealthzAdaptor.js';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
+import { HealthzAdaptor } from '../../src/api/healthzAdaptor.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
 import { type FaultProxy, startFaultProxy } from '../support/faultProxy.js';
 import { httpWorldPerTest } from '../support/httpWorldPerTest.js';
 import { track } from '../support/leaseWorld.js';

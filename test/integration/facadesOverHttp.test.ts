@@ -3,9 +3,9 @@
  * against the embedded server, time on a VirtualClock that waits for the wire to go quiet.
  */
 import { describe, expect, it as test } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { LeaseLocker } from '../../src/api/LeaseLocker.js';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
+import { LeaseLocker } from '../../src/api/leaseLocker.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
 import { REAL_CLUSTER } from '../support/httpWorld.js';
 import { type HttpWorld, httpWorldPerTest } from '../support/httpWorldPerTest.js';
 import { track } from '../support/leaseWorld.js';

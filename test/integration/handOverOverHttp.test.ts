@@ -6,7 +6,7 @@
  */
 import type { V1Lease } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
 import { HAND_OVER_ANNOTATION } from '../../src/lease/handOverRequest.js';
 import { type HttpWorld, httpWorldPerTest } from '../support/httpWorldPerTest.js';
 import { startRewritingProxy } from '../support/rewritingProxy.js';

@@ -11,9 +11,9 @@ import {
   LeaseUnavailableError,
 } from '../../src/lease/errors.js';
 import type { LeaseRecord } from '../../src/lease/record.js';
-import { toLeaseError } from '../../src/lock/kubernetesErrors.js';
-import { KubernetesLeaseLock } from '../../src/lock/kubernetesLeaseLock.js';
-import type { LeaseWatchEvent } from '../../src/lock/leaseLock.js';
+import { toLeaseError } from '../../src/kubernetes/errors.js';
+import { KubernetesLeaseLock } from '../../src/kubernetes/leaseLock.js';
+import type { LeaseWatchEvent } from '../../src/ports/leaseLock.js';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 import { kubeConfigFor } from '../../src/server/kubeconfig.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';

@@ -4,8 +4,8 @@
  * leader's window at the watch delivery, before any (virtual) time passes and so before its next renew.
  */
 import { describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
 import type { LeadershipError } from '../../src/lease/errors.js';
 import { httpWorldPerTest } from '../support/httpWorldPerTest.js';
 import { track } from '../support/leaseWorld.js';

@@ -7,10 +7,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { leaseKeyId } from '../../machines/leaseManager.js';
-import { LeaseManager, type LeaseManagerSnapshot } from '../../src/api/LeaseManager.js';
+import { leaseKeyId } from '../../src/ports/managedLeaseStore.js';
+import { LeaseManager, type LeaseManagerSnapshot } from '../../src/api/leaseManager.js';
 import { ClaimDeniedError } from '../../src/lease/errors.js';
-import { KubernetesManagedLeaseStore } from '../../src/lock/kubernetesManagedLeaseStore.js';
+import { KubernetesManagedLeaseStore } from '../../src/kubernetes/managed/store.js';
 import { startLeaseApiServer } from '../../src/server/index.js';
 import { kubeConfigFor } from '../../src/server/kubeconfig.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';

@@ -5,7 +5,7 @@
  * the participants by a rewriting proxy, as a non-conforming store or aggregated API would serve them.
  */
 import { describe, expect, it } from 'vitest';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
 import { INT32_MAX } from '../../src/lease/record.js';
 import { lockRecordToLeaseSpec } from '../../src/lease/spec.js';
 import { type HttpWorld, httpWorldPerTest } from '../support/httpWorldPerTest.js';

@@ -6,7 +6,7 @@
 import { CoordinationV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LeaseForbiddenError, LeaseUnavailableError } from '../../src/lease/errors.js';
-import { type ListWatchEvent, type ListWatchSource, leaseListWatch, listThenWatch } from '../../src/lock/listWatch.js';
+import { type ListWatchEvent, type ListWatchSource, leaseListWatch, listThenWatch } from '../../src/kubernetes/listWatch.js';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 import { kubeConfigFor } from '../../src/server/kubeconfig.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';

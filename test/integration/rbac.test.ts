@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig, loadAllYaml } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
-import { KubernetesLeaseLocks } from '../../src/lock/kubernetesLeaseLock.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
+import { KubernetesLeaseLocks } from '../../src/kubernetes/leaseLock.js';
 import { startLeaseApiServer } from '../../src/server/index.js';
 import { realClock } from '../../src/time/realClock.js';
 

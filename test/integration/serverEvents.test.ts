@@ -5,7 +5,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubernetesLeaseLocks } from '../../src/lock/kubernetesLeaseLock.js';
+import { KubernetesLeaseLocks } from '../../src/kubernetes/leaseLock.js';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 import { leadOnce, serverCalls } from '../support/serverClient.js';
 import { readEvents } from '../support/traces.js';

@@ -14,9 +14,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { leaseManagerMachine } from '../../machines/leaseManager.js';
-import { LeaseManager, type LeaseManagerOptions } from '../../src/api/LeaseManager.js';
+import { LeaseManager, type LeaseManagerOptions } from '../../src/api/leaseManager.js';
 import { ClaimDeniedError, LeaseManagerStoppedError, LeaseTimeoutError, NotHeldError, WaitCancelledError } from '../../src/lease/errors.js';
-import { MemoryManagedLeaseStore } from '../../src/lock/memoryManagedLeaseStore.js';
+import { MemoryManagedLeaseStore } from '../../src/memory/managedLeaseStore.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 import { track } from '../support/leaseWorld.js';
 import { MachineCoverage } from './machineCoverage.js';

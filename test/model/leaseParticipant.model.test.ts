@@ -22,7 +22,7 @@ import {
 import { BASE_DEFAULTS, type ParticipantConfig } from '../../src/lease/config.js';
 import { leaseApiError, type LeaseErrorKind } from '../../src/lease/errors.js';
 import type { ObservedLease } from '../../src/lease/record.js';
-import { MemoryLeaseStore } from '../../src/lock/memoryLeaseStore.js';
+import { MemoryLeaseStore } from '../../src/memory/leaseStore.js';
 import { participantImplementations } from '../../src/runtime/participantImplementations.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 import { MachineCoverage } from './machineCoverage.js';

@@ -17,7 +17,7 @@ import {
   type RolloutEvent,
   type RolloutSpacing,
 } from '../../machines/rolloutManager.js';
-import { RolloutManager } from '../../src/api/RolloutManager.js';
+import { RolloutManager } from '../../src/api/rolloutManager.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 import { MachineCoverage } from './machineCoverage.js';
 

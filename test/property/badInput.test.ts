@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
 import { resolveConfig } from '../../src/lease/config.js';
 import { parseDuration } from '../../src/lease/duration.js';
 import { ConfigError } from '../../src/lease/errors.js';

@@ -9,9 +9,9 @@ import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-
 import { Observable } from 'rxjs';
 import type { LeaseRecord, LeaseRef, ObservedLease } from '../../src/lease/record.js';
 import { leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../../src/lease/spec.js';
-import { loadKubeConfig } from '../../src/lock/kubeConfig.js';
-import { KubernetesLeaseLock } from '../../src/lock/kubernetesLeaseLock.js';
-import type { LeaseLock, LeaseWatchEvent } from '../../src/lock/leaseLock.js';
+import { loadKubeConfig } from '../../src/kubernetes/kubeConfig.js';
+import { KubernetesLeaseLock } from '../../src/kubernetes/leaseLock.js';
+import type { LeaseLock, LeaseWatchEvent } from '../../src/ports/leaseLock.js';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 

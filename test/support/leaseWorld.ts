@@ -1,6 +1,6 @@
 /** A virtual clock, a memory store and one lease: the world most unit tests act in. */
 import type { LeaseRecord, LeaseRef } from '../../src/lease/record.js';
-import { MemoryLeaseStore } from '../../src/lock/memoryLeaseStore.js';
+import { MemoryLeaseStore } from '../../src/memory/leaseStore.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 export function leaseWorld(name = 'cluster-example') {

@@ -1,7 +1,7 @@
 /** Plain HTTP calls to an embedded server (JSON in, parsed JSON out), and one short leadership through the Kubernetes adapter. */
 import { KubeConfig } from '@kubernetes/client-node';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { KubernetesLeaseLocks } from '../../src/lock/kubernetesLeaseLock.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
+import { KubernetesLeaseLocks } from '../../src/kubernetes/leaseLock.js';
 
 // Parsed bodies are checked by the tests' expectations, field by field.
 export type Body = any;

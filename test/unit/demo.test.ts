@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { demo, type DemoFigures } from '../../src/cli/demo.js';
-import { memoryBackend } from '../../src/cli/demoBackend.js';
+import { demo, type DemoFigures } from '../../src/cli/demo/story.js';
+import { memoryBackend } from '../../src/cli/demo/backend.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 describe('the demo (npm start), on the virtual clock', () => {

@@ -1,8 +1,8 @@
 /** `demo --ui`: hand-over after hand-over until stopped, every participant reported; Ctrl-C ends it at any point. */
 import { describe, expect, it } from 'vitest';
-import type { PrimaryLease } from '../../src/api/PrimaryLease.js';
-import { demo, type DemoFigures } from '../../src/cli/demo.js';
-import { memoryBackend } from '../../src/cli/demoBackend.js';
+import type { PrimaryLease } from '../../src/api/primaryLease.js';
+import { demo, type DemoFigures } from '../../src/cli/demo/story.js';
+import { memoryBackend } from '../../src/cli/demo/backend.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 describe('the demo with loop, on the virtual clock', () => {

@@ -1,7 +1,7 @@
 /** The managers' part of the live demo decides on its own: rollouts spaced, the web lease handed between units. */
 import { describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
-import { startDemoManagers, type DemoManagers } from '../../src/cli/demoManagers.js';
+import { startDemoManagers, type DemoManagers } from '../../src/cli/demo/managers.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 describe('demo managers', () => {

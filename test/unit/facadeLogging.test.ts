@@ -1,9 +1,9 @@
 /** Every facade reports through the logger it is given: nothing swallowed, nothing printed unasked. */
 import { describe, expect, it } from 'vitest';
-import { type LeaderCallbacks, LeaderElector } from '../../src/api/LeaderElector.js';
-import { LeaseLocker } from '../../src/api/LeaseLocker.js';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
-import { RolloutManager } from '../../src/api/RolloutManager.js';
+import { type LeaderCallbacks, LeaderElector } from '../../src/api/leaderElector.js';
+import { LeaseLocker } from '../../src/api/leaseLocker.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
+import { RolloutManager } from '../../src/api/rolloutManager.js';
 import { LeaseUnavailableError, RolloutManagerError } from '../../src/lease/errors.js';
 import type { LogFields, Logger, LogLevel } from '../../src/log/logger.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';

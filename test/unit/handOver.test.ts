@@ -5,9 +5,9 @@
  * rejects with a HandOverError whose reason says what happened, without reopening the old window.
  */
 import { describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { LeaseLocker } from '../../src/api/LeaseLocker.js';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
+import { LeaseLocker } from '../../src/api/leaseLocker.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
 import { HandOverError, LeadershipError } from '../../src/lease/errors.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';
 

@@ -3,7 +3,7 @@
  * test, each building the versions a watch would deliver.
  */
 import { describe, expect, it } from 'vitest';
-import { HandOverProgress, type LeaseView } from '../../src/cli/handOverProgress.js';
+import { HandOverProgress, type LeaseView } from '../../src/cli/handover/progress.js';
 
 let version = 10;
 /** A version of the lease: holder, term, acquire and renew times (ms), the pending request. */

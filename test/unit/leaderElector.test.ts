@@ -1,7 +1,7 @@
 /** client-go's leader election cases, through LeaderElector on the virtual clock (ANCHORS §4). */
 import { describe, expect, it } from 'vitest';
-import { HealthzAdaptor } from '../../src/api/HealthzAdaptor.js';
-import { LeaderElector, runOrThrow, type LeaderElectionConfig } from '../../src/api/LeaderElector.js';
+import { HealthzAdaptor } from '../../src/api/healthzAdaptor.js';
+import { LeaderElector, runOrThrow, type LeaderElectionConfig } from '../../src/api/leaderElector.js';
 import { ConfigError } from '../../src/lease/errors.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';
 

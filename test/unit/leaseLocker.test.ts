@@ -1,9 +1,9 @@
 /** Swisscom leaselocker behaviour through LeaseLocker (ANCHORS §3). */
 import { describe, expect, it } from 'vitest';
-import { LeaseLocker } from '../../src/api/LeaseLocker.js';
+import { LeaseLocker } from '../../src/api/leaseLocker.js';
 import { LeadershipError } from '../../src/lease/errors.js';
 import type { LeaseRef } from '../../src/lease/record.js';
-import type { MemoryLeaseLock } from '../../src/lock/memoryLeaseLock.js';
+import type { MemoryLeaseLock } from '../../src/memory/leaseLock.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';
 
 type World = ReturnType<typeof leaseWorld>;

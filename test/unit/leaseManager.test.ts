@@ -5,7 +5,7 @@
 import { Registry } from 'prom-client';
 import { Subject, delay, switchMap, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { LeaseManager, type LeaseManagerOptions } from '../../src/api/LeaseManager.js';
+import { LeaseManager, type LeaseManagerOptions } from '../../src/api/leaseManager.js';
 import {
   ClaimDeniedError,
   InvalidLeaseRequestError,
@@ -15,7 +15,7 @@ import {
   NotHeldError,
   WaitCancelledError,
 } from '../../src/lease/errors.js';
-import { MemoryManagedLeaseStore } from '../../src/lock/memoryManagedLeaseStore.js';
+import { MemoryManagedLeaseStore } from '../../src/memory/managedLeaseStore.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 import { createLogger } from '../../src/log/logger.js';
 import { track } from '../support/leaseWorld.js';

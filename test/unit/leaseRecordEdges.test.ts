@@ -5,8 +5,8 @@
  * transitions that are not integers.
  */
 import { describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
 import { INT32_MAX } from '../../src/lease/record.js';
 import { lockRecordToLeaseSpec } from '../../src/lease/spec.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';

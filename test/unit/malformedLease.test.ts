@@ -3,7 +3,7 @@
  * a holder with an unusable duration still holds the lease for the candidate's own leaseDuration.
  */
 import { describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
 import { leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../../src/lease/spec.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';
 

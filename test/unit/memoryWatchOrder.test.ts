@@ -3,7 +3,7 @@
  * latency each delivery draws: the fault simulation's removal check relies on it.
  */
 import { describe, expect, it } from 'vitest';
-import type { LeaseWatchEvent } from '../../src/lock/leaseLock.js';
+import type { LeaseWatchEvent } from '../../src/ports/leaseLock.js';
 import { leaseWorld } from '../support/leaseWorld.js';
 
 describe('memory store watch', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
 import { LeaseMetrics } from '../../src/metrics/leaseMetrics.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';
 

@@ -6,7 +6,7 @@
  * field or a nested object.
  */
 import { describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/api/LeaderElector.js';
+import { LeaderElector } from '../../src/api/leaderElector.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';
 
 describe('participant context', () => {

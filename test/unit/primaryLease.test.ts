@@ -1,6 +1,6 @@
 /** CloudNativePG's primary-lease rules, one test per rule (ANCHORS §1). */
 import { describe, expect, it } from 'vitest';
-import { PrimaryLease } from '../../src/api/PrimaryLease.js';
+import { PrimaryLease } from '../../src/api/primaryLease.js';
 import { ConfigError, LeadershipError } from '../../src/lease/errors.js';
 import { leaseWorld, track } from '../support/leaseWorld.js';
 

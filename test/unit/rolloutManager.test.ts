@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/lease/errors.js';
-import { RolloutManager, type RolloutManagerConfig } from '../../src/api/RolloutManager.js';
+import { RolloutManager, type RolloutManagerConfig } from '../../src/api/rolloutManager.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 const MINUTE = 60_000;
