@@ -8,11 +8,12 @@ import { expect, type it as vitestIt } from 'vitest';
 import { LeaderElector } from '../../src/api/leaderElector.js';
 import { LeaseLocker } from '../../src/api/leaseLocker.js';
 import { PrimaryLease } from '../../src/api/primaryLease.js';
+import type { WorldTarget } from './httpWorld.js';
 import { type HttpWorld, httpWorldPerTest } from './httpWorldPerTest.js';
 import { track } from './leaseWorld.js';
 
 /** Declares the scenarios with `it` against `target`. */
-export function facadeScenarios(target: 'embedded' | 'real', it: typeof vitestIt): void {
+export function facadeScenarios(target: WorldTarget, it: typeof vitestIt): void {
   const { open: httpWorld, stopping } = httpWorldPerTest(target);
   let world: HttpWorld;
 

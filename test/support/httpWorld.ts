@@ -23,14 +23,21 @@ const QUIESCE_LIMIT_MS = 5_000;
  */
 export const REAL_CLUSTER = process.env.LEASEHOLD_KUBECONFIG;
 
+/**
+ * Which server a world talks to: the embedded one (started per world), the real cluster of
+ * LEASEHOLD_KUBECONFIG, or the kubeconfig a function returns when the world opens (a private
+ * control plane started in a hook).
+ */
+export type WorldTarget = 'embedded' | 'real' | (() => string);
+
 export interface HttpWorldOptions {
   /** Sends the locks' requests (not the world's own put/current) through a proxy started on the server's URL. */
   locksThrough?: (serverUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
 }
 
-export async function httpWorld(baseName = 'cluster-example', target: 'embedded' | 'real' = 'embedded', options: HttpWorldOptions = {}) {
+export async function httpWorld(baseName = 'cluster-example', target: WorldTarget = 'embedded', options: HttpWorldOptions = {}) {
   const server: LeaseApiServer | undefined = target === 'embedded' ? await startLeaseApiServer() : undefined;
-  const kubeConfig = target === 'embedded' ? new KubeConfig() : loadKubeConfig(REAL_CLUSTER);
+  const kubeConfig = target === 'embedded' ? new KubeConfig() : loadKubeConfig(target === 'real' ? REAL_CLUSTER : target());
   if (server) kubeConfig.loadFromString(server.kubeConfig());
   const proxy = server && options.locksThrough ? await options.locksThrough(server.url) : undefined;
   const lockConfig = proxy ? new KubeConfig() : kubeConfig;

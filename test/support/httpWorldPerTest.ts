@@ -4,12 +4,12 @@
  * stop, the clock lets their last calls land, and the server closes.
  */
 import { afterEach } from 'vitest';
-import { httpWorld, type HttpWorldOptions } from './httpWorld.js';
+import { httpWorld, type HttpWorldOptions, type WorldTarget } from './httpWorld.js';
 
 export type HttpWorld = Awaited<ReturnType<typeof httpWorld>>;
 
-/** `target`: the embedded server, or the cluster LEASEHOLD_KUBECONFIG names. */
-export function httpWorldPerTest(target: 'embedded' | 'real' = 'embedded') {
+/** `target`: the embedded server, or a real cluster (see WorldTarget). */
+export function httpWorldPerTest(target: WorldTarget = 'embedded') {
   let world: HttpWorld | undefined;
   const stoppers: (() => void)[] = [];
   afterEach(async () => {

@@ -223,7 +223,7 @@ export interface RunnerOptions {
 export const FAST_TIMING = ['--lease-duration', '2s', '--renew-deadline', '1500ms', '--retry-period', '500ms'];
 
 /** Starts `leasehold run` in its own process group (so its group can be signalled alone). */
-export function startRunner(fleet: Fleet, options: RunnerOptions): Runner {
+export function startRunner(fleet: Pick<Fleet, 'dir' | 'kubeconfig' | 'runners'>, options: RunnerOptions): Runner {
   const { identity, command, cli = [process.execPath, BUILT_CLI], lease = 'job' } = options;
   const flags = options.flags ?? FAST_TIMING;
   const kubeconfig = options.kubeconfig === undefined ? fleet.kubeconfig : options.kubeconfig;
