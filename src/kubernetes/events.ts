@@ -57,6 +57,8 @@ export class KubernetesEventRecorder {
   private queue: Promise<void> = Promise.resolve();
   /** Keeps names unique when two events fall in the same millisecond. */
   private sequence = 0;
+  /** A failure was logged and no event has been recorded since: the next failure is not logged again. */
+  private failing = false;
 
   constructor(kubeConfig: KubeConfig, options: EventRecorderOptions = {}) {
     this.api = kubernetesClient(kubeConfig).makeApiClient(CoreV1Api);
@@ -107,9 +109,32 @@ export class KubernetesEventRecorder {
       };
       await this.api.createNamespacedEvent({ namespace: subject.namespace, body: event });
       this.remember(key, { name, count: 1, seenAt: now });
+      this.recovered();
     } catch (error) {
-      this.logger.warn('could not record an event', { lease: `${subject.namespace}/${subject.name}`, reason, error });
+      this.failed(subject, error);
     }
+  }
+
+  /**
+   * Logs the first failure of a run of them, in one line that says what to grant when RBAC forbids it
+   * (the most common cause in a new deployment); later failures stay quiet until an event goes out.
+   */
+  private failed(subject: EventSubject, error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    const lease = `${subject.namespace}/${subject.name}`;
+    const code = (error as { code?: unknown }).code;
+    if (code === 403) {
+      this.logger.warn(`cannot record Events about lease ${lease}: the API server forbids it (grant the verbs create and patch on events in namespace ${subject.namespace}, see deploy/rbac.yaml); leadership is not affected`, { lease });
+    } else {
+      this.logger.warn('could not record an event; leadership is not affected', { lease, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.logger.info('recording Events again');
   }
 
   /** Counts a repeat on the event already recorded; false when that event is gone (expired). */
@@ -121,6 +146,7 @@ export class KubernetesEventRecorder {
       );
       previous.count++;
       previous.seenAt = now;
+      this.recovered();
       return true;
     } catch (error) {
       if ((error as { code?: number }).code === 404) return false;

@@ -26,7 +26,7 @@ import { KubernetesLeaseLock } from '../../kubernetes/leaseLock.js';
 import type { LeaseRecord, LeaseRef } from '../../lease/record.js';
 import type { LeaseLock } from '../../ports/leaseLock.js';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createLogger, type LogLevel, withFields } from '../../log/logger.js';
+import { createLogger, type Logger, type LogLevel, withFields } from '../../log/logger.js';
 import { realClock } from '../../time/realClock.js';
 import { connect, type Connection } from '../connection.js';
 import type { BindAddress } from '../flags.js';
@@ -63,9 +63,9 @@ const FLAG_OF_FIELD: ReadonlyArray<[RegExp, string]> = [
 const flagOf = (text: string) => FLAG_OF_FIELD.find(([field]) => field.test(text))?.[1] ?? '--lease';
 
 /** The lease's lock; a name or namespace no API server would take is refused here, naming the flag. */
-function leaseLockFor(kubeConfig: KubeConfig, ref: LeaseRef, identity: string): LeaseLock {
+function leaseLockFor(kubeConfig: KubeConfig, ref: LeaseRef, identity: string, logger: Logger): LeaseLock {
   try {
-    return new KubernetesLeaseLock(kubeConfig, ref, identity);
+    return new KubernetesLeaseLock(kubeConfig, ref, identity, { kubernetesEvents: { logger } });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const flag = flagOf(error.field ?? '');
@@ -151,7 +151,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
     const lease = `${ref.namespace}/${ref.name}`;
     const log = withFields(logger, { lease, identity });
     const healthz = new HealthzAdaptor({ timeout: HEALTHZ_TOLERANCE });
-    let lock: LeaseLock = leaseLockFor(connection.kubeConfig, ref, identity);
+    let lock: LeaseLock = leaseLockFor(connection.kubeConfig, ref, identity, log);
     let observeMetrics: ((elector: LeaderElector) => () => void) | undefined;
     if (settings.metrics) {
       const { LeaseMetrics } = await import('../../metrics/leaseMetrics.js');
