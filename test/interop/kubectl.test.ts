@@ -82,18 +82,21 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
   });
 
   it('get, apply (create and update), get -o yaml, get -A, delete', async () => {
-    expect(await run('get', 'leases')).toBe('');
-    expect(await apply('applied', 'alice')).toContain('lease.coordination.k8s.io/applied created');
-    expect(await run('get', 'leases')).toMatch(/^NAME\s+HOLDER\s+AGE\napplied\s+alice\s+\d+s\n$/);
-    expect(await apply('applied', 'bob')).toContain('lease.coordination.k8s.io/applied configured');
-    const yaml = await run('get', 'lease', 'applied', '-o', 'yaml');
+    // Its own namespace: other tests' leases in "default" do not change what it lists, whatever the order.
+    const ns = ['-n', 'crud'];
+    expect(await run('get', 'leases', ...ns)).toBe('');
+    expect(await apply('applied', 'alice', ...ns)).toContain('lease.coordination.k8s.io/applied created');
+    expect(await run('get', 'leases', ...ns)).toMatch(/^NAME\s+HOLDER\s+AGE\napplied\s+alice\s+\d+s\n$/);
+    expect(await apply('applied', 'bob', ...ns)).toContain('lease.coordination.k8s.io/applied configured');
+    const yaml = await run('get', 'lease', 'applied', '-o', 'yaml', ...ns);
     expect(yaml).toContain('holderIdentity: bob');
+    expect(yaml).toContain('namespace: crud');
     expect(yaml).toMatch(/resourceVersion: "\d+"/);
     expect(yaml).toContain('app: demo');
-    expect(await run('get', 'leases', '-A')).toMatch(/NAMESPACE\s+NAME\s+HOLDER\s+AGE\ndefault\s+applied\s+bob/);
-    await expect(run('get', 'lease', 'nope')).rejects.toThrow('leases.coordination.k8s.io "nope" not found');
-    expect(await run('delete', 'lease', 'applied')).toContain('lease.coordination.k8s.io "applied" deleted');
-    expect(await run('get', 'leases', '-o', 'name')).toBe('');
+    expect(await run('get', 'leases', '-A')).toMatch(/^NAMESPACE\s+NAME\s+HOLDER\s+AGE\n(.*\n)*crud\s+applied\s+bob\s/);
+    await expect(run('get', 'lease', 'nope', ...ns)).rejects.toThrow('leases.coordination.k8s.io "nope" not found');
+    expect(await run('delete', 'lease', 'applied', ...ns)).toContain('lease.coordination.k8s.io "applied" deleted');
+    expect(await run('get', 'leases', '-o', 'name', ...ns)).toBe('');
   });
 
   it('explain shows every field with its description (OpenAPI v2 for 1.20, v3 after)', async () => {
@@ -128,24 +131,37 @@ forEachKubectl('kubectl.test.ts', { describe, it }, (kubectl: Kubectl) => {
     }
   });
 
-  it('wait --for=delete, and --for=jsonpath on a holder (1.23+); 1.35 waits through a streaming list', async () => {
-    await apply('waited', 'judy');
-    const patchHolder = (holder: string) =>
-      fetch(`${server.url}${LEASES}/waited`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { holderIdentity: holder } }) });
-    if (kubectl.minor >= 23) {
+  const patchHolder = (name: string, holder: string) =>
+    fetch(`${server.url}${LEASES}/${name}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { holderIdentity: holder } }) });
+
+  it('wait --for=delete returns once the lease is deleted', async () => {
+    await apply('deleted', 'judy');
+    requests.length = 0;
+    const deleted = run('wait', '--for=delete', 'lease/deleted', '--timeout=30s');
+    await watching('deleted');
+    await fetch(`${server.url}${LEASES}/deleted`, { method: 'DELETE' });
+    expect(await deleted).toMatch(/deleted (condition met|deleted)/);
+    expect(await stored('deleted')).toBeUndefined();
+  });
+
+  // One test per version range, each asserting what that kubectl does: no version skips it.
+  if (kubectl.minor >= 23) {
+    it(`wait --for=jsonpath on a holder returns once it holds (1.23+), ${kubectl.minor >= 35 ? 'through a streaming list (1.35+)' : 'through a plain watch (before 1.35)'}`, async () => {
+      await apply('waited', 'judy');
       requests.length = 0;
       const waited = run('wait', '--for=jsonpath={.spec.holderIdentity}=kim', 'lease/waited', '--timeout=30s');
       await watching('waited');
-      await patchHolder('kim');
+      await patchHolder('waited', 'kim');
       expect(await waited).toContain('lease.coordination.k8s.io/waited condition met');
-      if (kubectl.minor >= 35) expect(requests.some((url) => url.includes('sendInitialEvents=true'))).toBe(true);
-    }
-    requests.length = 0;
-    const deleted = run('wait', '--for=delete', 'lease/waited', '--timeout=30s');
-    await watching('waited');
-    await fetch(`${server.url}${LEASES}/waited`, { method: 'DELETE' });
-    expect(await deleted).toMatch(/waited (condition met|deleted)/);
-  });
+      expect(requests.some((url) => url.includes('sendInitialEvents=true'))).toBe(kubectl.minor >= 35);
+    });
+  } else {
+    it('wait --for=jsonpath is refused before 1.23 (an unknown condition), and the lease is untouched', async () => {
+      await apply('waited', 'judy');
+      await expect(run('wait', '--for=jsonpath={.spec.holderIdentity}=kim', 'lease/waited', '--timeout=5s')).rejects.toThrow(/unrecognized condition/);
+      expect((await stored('waited'))?.spec.holderIdentity).toBe('judy');
+    });
+  }
 
   it('apply --server-side creates and updates, conflicts with another manager naming it, --force-conflicts takes the field', async () => {
     expect(await apply('ssa', 'lena', '--server-side')).toContain('lease.coordination.k8s.io/ssa serverside-applied');
