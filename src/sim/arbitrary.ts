@@ -96,8 +96,9 @@ export function scheduleArbitrary(limits: ScheduleLimits = DEFAULT_LIMITS): fc.A
       }),
       duration: fc.integer({ min: 10_000, max: limits.maxDuration }),
       quietHandOver: fc.option(fc.record({ after: fc.integer({ min: 0, max: 60_000 }), via: handOverVia }), { nil: undefined }),
+      quietRelease: fc.option(fc.record({ after: fc.integer({ min: 0, max: 60_000 }) }), { nil: undefined }),
     })
-    .map(({ participants, faults, events, stories, thirdParty, handOvers, timing, quietHandOver, ...rest }) => ({
+    .map(({ participants, faults, events, stories, thirdParty, handOvers, timing, quietHandOver, quietRelease, ...rest }) => ({
       timing,
       ...rest,
       participants: participants.map((p, i) => ({ ...p, identity: `pod-${i + 1}` })),
@@ -114,5 +115,6 @@ export function scheduleArbitrary(limits: ScheduleLimits = DEFAULT_LIMITS): fc.A
         ...handOvers.map(({ at, target, story }) => ({ at, action: 'handOver' as const, target, handOver: story })),
       ].map((e) => ({ ...e, target: e.target % participants.length })),
       ...(quietHandOver ? { quietHandOver: { ...quietHandOver, after: quietHandOver.after % (2 * timing.leaseDuration) } } : {}),
+      ...(quietRelease ? { quietRelease: { after: quietRelease.after % (2 * timing.leaseDuration) } } : {}),
     }));
 }

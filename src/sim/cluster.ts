@@ -14,7 +14,7 @@ import { VirtualClock } from '../time/virtualClock.js';
 import { startProcess, type SimProcess } from './processes.js';
 import { seededRandom } from './random.js';
 import { SimRecorder, THIRD_PARTY, type SimRecord } from './record.js';
-import type { SimEvent, SimSchedule, ThirdPartyWrite } from './schedule.js';
+import type { HandOverStory, SimEvent, SimSchedule, ThirdPartyWrite } from './schedule.js';
 
 export type { CommittedWrite, LeadershipWindow, SimRecord, TimelineEntry } from './record.js';
 
@@ -94,13 +94,29 @@ class SimulatedCluster {
     });
     this.recorder.quiet();
     this.quiet = true;
-    const { quietHandOver } = this.schedule;
-    if (quietHandOver && quietHandOver.after < quietFor) {
-      await this.truth.advanceTo(this.recorder.at(this.schedule.duration + quietHandOver.after));
-      const to = this.processes.findIndex((p) => p?.alive && p.watching());
-      if (to >= 0) this.handOver({ at: this.recorder.since(), action: 'handOver', target: to, handOver: { via: quietHandOver.via, target: 'alive' } });
+    // The quiet phase's own events, in time order: a hand-over to a watching candidate, a graceful shutdown of the leader.
+    const { quietHandOver, quietRelease } = this.schedule;
+    const acts = [
+      ...(quietHandOver ? [{ after: quietHandOver.after, act: () => this.handOverToWatcher(quietHandOver.via) }] : []),
+      ...(quietRelease ? [{ after: quietRelease.after, act: () => this.releaseLeader() }] : []),
+    ].filter(({ after }) => after < quietFor);
+    for (const { after, act } of acts.sort((a, b) => a.after - b.after)) {
+      await this.truth.advanceTo(this.recorder.at(this.schedule.duration + after));
+      act();
     }
     await this.truth.advanceTo(this.recorder.at(this.schedule.duration + quietFor));
+  }
+
+  /** Whoever leads hands the lease to a live candidate watching it (none: nothing happens). */
+  private handOverToWatcher(via: HandOverStory['via']): void {
+    const to = this.processes.findIndex((p) => p?.alive && p.watching());
+    if (to >= 0) this.handOver({ at: this.recorder.since(), action: 'handOver', target: to, handOver: { via, target: 'alive' } });
+  }
+
+  /** Whoever leads shuts down gracefully: releases, then exits (no leader: nothing happens). */
+  private releaseLeader(): void {
+    const from = this.processes.findIndex((p) => p?.alive && p.window?.end === Infinity);
+    if (from >= 0) this.apply({ at: this.recorder.since(), action: 'release', target: from });
   }
 
   async finish(): Promise<SimRecord> {
@@ -226,8 +242,9 @@ class SimulatedCluster {
       case 'release':
         if (!process?.alive) return;
         this.recorder.log(who, event.action === 'crash' ? 'crashes' : 'releases and exits', process.clock);
-        if (event.action === 'release' && process.window?.end === Infinity && this.faultFree) {
+        if (event.action === 'release' && process.window?.end === Infinity && (this.quiet || this.faultFree)) {
           process.window.handOverExpected = this.processes.some((p) => p !== process && p?.alive && p.watching());
+          process.window.releasedWhileRenewing = process.renewing();
         }
         process.alive = false;
         if (event.action === 'crash') process.stop();

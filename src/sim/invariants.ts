@@ -8,7 +8,8 @@
  *  4. a leader whose watch is attached stops leading within one watch delivery of another client's
  *     write that removes it (holder "", another, or a holder of the wrong type);
  *  5. liveness: once faults stop, a leader exists within the bound; after an explicit release with
- *     a watching candidate and no faults, the next leader within one watch delivery and one write;
+ *     a watching candidate and no faults, the next leader within one watch delivery and one write
+ *     (and two round trips more when the release raced the leader's own renew: a conflict, a read);
  *  6. after a hand-over to a live, watching target with no faults active, the target leads within
  *     one watch delivery and one write (its confirming renew), unless something struck meanwhile.
  */
@@ -128,19 +129,21 @@ export function checkInvariants(record: SimRecord): Violation[] {
     });
   }
 
-  const handOverBound = 3 * record.schedule.faults.latency.max + 1; // release write, watch delivery, claim
+  // Release write, watch delivery, claim; a release that raced its own renew first meets a conflict and reads again.
+  const { max } = record.schedule.faults.latency;
+  const handOverBound = (window: LeadershipWindow) => 3 * max + 1 + (window.releasedWhileRenewing ? 2 * max : 0);
   // A release hands over only a lease that is still ours: another client's write meanwhile voids it.
   const overwritten = (window: LeadershipWindow) =>
-    record.writes.some((w) => w.thirdParty && w.at >= window.start && w.at <= window.end + handOverBound);
+    record.writes.some((w) => w.thirdParty && w.at >= window.start && w.at <= window.end + handOverBound(window));
   for (const released of windows.filter((w) => w.handOverExpected && !overwritten(w))) {
     const next = windows.find((w) => w.start >= released.end);
-    if (!next || next.start - released.end > handOverBound) {
+    if (!next || next.start - released.end > handOverBound(released)) {
       violations.push({
         invariant: 'handOver',
         at: released.end,
         message: `${released.identity} released at ${seconds(released.end)} with a watching candidate, next leader ${
           next ? `only at ${seconds(next.start)}` : 'never'
-        } (bound ${handOverBound} ms)`,
+        } (bound ${handOverBound(released)} ms${released.releasedWhileRenewing ? ', its renew on the wire' : ''})`,
       });
     }
   }

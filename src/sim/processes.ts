@@ -30,6 +30,8 @@ export interface SimProcess {
   upgrade(restart: () => void): void;
   /** A candidate watching the lease, ready to take it the moment it is released. */
   watching(): boolean;
+  /** A leader whose renew is on the wire. */
+  renewing(): boolean;
   /** Hands the lease to `to` (handOver(to)); a refusal or failure is logged, as a caller would. */
   handOver(to: string): void;
 }
@@ -118,6 +120,7 @@ function describe(
       const snapshot = actor.getSnapshot();
       return snapshot.matches({ acquiring: 'waiting' }) && snapshot.context.watchUp;
     },
+    renewing: () => actor.getSnapshot().matches('renewing'),
   };
   followLeadership(actor, {
     opened: (snapshot) => {

@@ -11,6 +11,11 @@ export interface LeadershipWindow {
    * the next window must open within one watch delivery and one write.
    */
   handOverExpected?: boolean;
+  /**
+   * The release was asked for while the leader's own renew was on the wire: the release, sent from
+   * the version it held, meets a conflict and reads again first (two more round trips).
+   */
+  releasedWhileRenewing?: boolean;
   /** Which process (a restart is a new process with the same identity). */
   process: number;
   identity: string;

@@ -83,4 +83,9 @@ export interface SimSchedule {
   duration: number;
   /** A hand-over in the quiet phase, this long after it began, from whoever leads to a watching candidate. */
   quietHandOver?: { after: number; via: HandOverStory['via'] };
+  /**
+   * A graceful shutdown in the quiet phase, this long after it began: whoever leads releases and
+   * exits, with faults off, so that a watching candidate must lead within one watch delivery and one write.
+   */
+  quietRelease?: { after: number };
 }

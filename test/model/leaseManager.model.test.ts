@@ -6,17 +6,23 @@
  *   - a claim is denied exactly when another holder has the lease, granted otherwise; claims made
  *     together are decided as if one by one, in the order made;
  *   - the manager's view equals the store's, and only one wake-up timer is ever armed;
- *   - a waiter is pending exactly while its lease exists; unpinned leases end at expiry + slack,
- *     neither sooner nor (without faults) later;
+ *   - a waiter is pending exactly while its lease exists;
+ *   - unpinned leases end at expiry + slack: never sooner, and never later than that (or than the
+ *     moment they were unpinned, or one slack after a failed attempt to expire them), checked at
+ *     the store the moment a lease ends and before every step of time, not only after a command;
  *   - after a stop, every request fails with LeaseManagerStoppedError.
- * The test fails unless every state node and every transition of the machine was taken.
+ * The test fails unless every state node and every transition of the machine was taken; each
+ * planted bug must be caught by the check it breaks, within a stated number of sequences.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { leaseManagerMachine } from '../../machines/leaseManager.js';
+import { fromPromise } from 'xstate';
+import { type ExpiryOutput, leaseManagerMachine } from '../../machines/leaseManager.js';
 import { LeaseManager, type LeaseManagerOptions } from '../../src/api/leaseManager.js';
 import { ClaimDeniedError, LeaseManagerStoppedError, LeaseTimeoutError, NotHeldError, WaitCancelledError } from '../../src/lease/errors.js';
+import { errorKind } from '../../src/lease/errorKind.js';
 import { MemoryManagedLeaseStore } from '../../src/memory/managedLeaseStore.js';
+import type { LeaseKey, ManagedLease } from '../../src/ports/managedLeaseStore.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 import { track } from '../support/leaseWorld.js';
 import { MachineCoverage } from './machineCoverage.js';
@@ -30,33 +36,106 @@ const HOLDERS = { db: ['db/0', 'db/1'], web: ['web/0', 'web/1'] } as const;
 
 type Lease = (typeof LEASES)[number];
 
+const idOf = (key: LeaseKey) => `${key.namespace}/${key.model}/${key.lease}`;
+
+/**
+ * The store, watched at its boundary: the moment a lease ends by expiry is checked against when it
+ * may end (never before expiry + slack) and must end (its deadline); a violation is noted at once
+ * and reported by the step that made it.
+ */
+class ObservedStore extends MemoryManagedLeaseStore {
+  readonly violations: string[] = [];
+  /** The last time a call to expire failed transiently: what was due then is tried again one slack later. */
+  private expireFailedAt = Number.NEGATIVE_INFINITY;
+  private readonly unpinnedAt = new Map<string, number>();
+
+  constructor(private readonly time: VirtualClock) {
+    super(time);
+  }
+
+  /** When an unpinned lease must have ended: expiry + slack, or its unpinning, or a slack after a failed expiry, whichever is last. */
+  deadline(lease: ManagedLease): number {
+    return Math.max(lease.expiry + SLACK, this.unpinnedAt.get(idOf(lease.key)) ?? Number.NEGATIVE_INFINITY, this.expireFailedAt + SLACK);
+  }
+
+  override async expire(key: LeaseKey) {
+    const lease = this.snapshot().find((held) => idOf(held.key) === idOf(key));
+    try {
+      const outcome = await super.expire(key);
+      const now = this.time.now();
+      if (outcome === 'expired' && lease && now < lease.expiry + SLACK) {
+        this.violations.push(`never sooner: ${key.lease} ended at ${now}, before its expiry + slack ${lease.expiry + SLACK}`);
+      }
+      if (outcome === 'expired' && lease && now > this.deadline(lease)) {
+        this.violations.push(`never later: ${key.lease} ended at ${now}, after its deadline ${this.deadline(lease)}`);
+      }
+      return outcome;
+    } catch (error) {
+      if (errorKind(error) === 'Unavailable') this.expireFailedAt = this.time.now();
+      throw error;
+    }
+  }
+
+  override async unpin(key: LeaseKey, entity: string) {
+    const outcome = await super.unpin(key, entity);
+    if (outcome.outcome === 'done' && outcome.lease.pinnedBy.length === 0) this.unpinnedAt.set(idOf(key), this.time.now());
+    return outcome;
+  }
+
+  /** Before time moves to `at`: every unpinned lease whose deadline comes before it should be gone. */
+  checkNoneOutlive(at: number): void {
+    for (const lease of this.snapshot()) {
+      if (lease.pinnedBy.length === 0 && this.deadline(lease) < at) {
+        this.violations.push(`never later: ${lease.key.lease} still held as time moves to ${at}, past its deadline ${this.deadline(lease)}`);
+      }
+    }
+  }
+}
+
+/** Fails with every violation noted so far, each on its line. */
+const expectNoViolations = (store: ObservedStore) => expect(store.violations.join('\n'), 'expiry timing').toBe('');
+
 interface Real {
   clock: VirtualClock;
-  store: MemoryManagedLeaseStore;
+  store: ObservedStore;
   manager: LeaseManager;
   waiters: { lease: Lease; outcome: ReturnType<typeof track<void>>; controller: AbortController }[];
-  /** Faults were injected: expiry timing may be delayed by retries. */
-  faulted: boolean;
 }
 
 interface Model {
   stopped: boolean;
 }
 
+/**
+ * Moves time to `target` one timer at a time, checking before each step that no lease outlives its
+ * deadline, and after it that nothing ended too soon or too late on the way.
+ */
+async function advanceChecked(real: Real, target: number): Promise<void> {
+  for (;;) {
+    const next = real.clock.nextTimerAt;
+    const to = next !== undefined && next < target ? next : target;
+    if (real.manager.report().state !== 'stopped') real.store.checkNoneOutlive(to);
+    await real.clock.advanceTo(to);
+    expectNoViolations(real.store);
+    if (to >= target) return;
+  }
+}
+
 /** Runs timers until `promise` settles (store retries need time to pass). */
 async function settle<T>(real: Real, promise: Promise<T>): Promise<ReturnType<typeof track<T>>> {
   const outcome = track(promise);
-  await real.clock.advance(0);
+  await advanceChecked(real, real.clock.now());
   for (let i = 0; i < 100 && !outcome.settled; i++) {
     const next = real.clock.nextTimerAt;
     if (next === undefined) break;
-    await real.clock.advanceTo(next);
+    await advanceChecked(real, next);
   }
   return outcome;
 }
 
 function checkInvariants(model: Model, real: Real): void {
   const { store, manager, clock } = real;
+  expectNoViolations(store);
   if (model.stopped) return;
   const view = manager.reader(NS, MODEL).leases();
   const truth = Object.fromEntries(store.snapshot().map((lease) => [lease.key.lease, { holder: lease.holder, expiry: lease.expiry }]));
@@ -65,11 +144,6 @@ function checkInvariants(model: Model, real: Real): void {
   for (const waiter of real.waiters) {
     const exists = store.snapshot().some((lease) => lease.key.lease === waiter.lease);
     if (!waiter.outcome.settled) expect(exists).toBe(true);
-  }
-  if (!real.faulted) {
-    for (const lease of store.snapshot()) {
-      if (!lease.pinnedBy.length) expect(lease.expiry + SLACK).toBeGreaterThan(clock.now());
-    }
   }
 }
 
@@ -177,22 +251,12 @@ const cancelWaits = command('cancel every wait', async (model, real) => {
   }
 });
 
-/** Time passes: leases end by expiry, never before expiry + slack (Juju's grace for in-flight extends). */
-const advance = (ms: number) =>
-  command(`advance(${ms})`, async (model, real) => {
-    const before = real.store.snapshot();
-    await real.clock.advance(ms);
-    if (model.stopped) return;
-    const after = new Set(real.store.snapshot().map((lease) => lease.key.lease));
-    for (const lease of before.filter((held) => !after.has(held.key.lease))) {
-      expect(lease.expiry + SLACK, `${lease.key.lease} ended before expiry + slack`).toBeLessThanOrEqual(real.clock.now());
-    }
-  });
+/** Time passes, timer by timer: leases end at expiry + slack (Juju's grace for in-flight extends), never sooner or later. */
+const advance = (ms: number) => command(`advance(${ms})`, (_, real) => advanceChecked(real, real.clock.now() + ms));
 
 const failNext = (count: number, kind: 'Unavailable' | 'Forbidden') =>
   command(`failNext(${count}, ${kind})`, async (_, real) => {
     real.store.failNext(count, kind);
-    real.faulted = true;
   });
 
 const breakFeed = command('break the change feed', async (model, real) => {
@@ -238,33 +302,74 @@ const commands = [
 ];
 
 /** Runs generated command sequences against a LeaseManager built by `options`; resolves fast-check's verdict. */
-function runModel(numRuns: number, options: Partial<LeaseManagerOptions> = {}, onRun = () => {}) {
+function runModel(
+  numRuns: number,
+  options: Partial<LeaseManagerOptions> | ((real: Pick<Real, 'clock' | 'store'>) => Implementations) = {},
+  onRun = () => {},
+  endOnFailure = false,
+) {
   return fc.check(
     fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: 'large' }), async (sequence) => {
       onRun();
       const clock = new VirtualClock();
-      const store = new MemoryManagedLeaseStore(clock);
-      const manager = new LeaseManager({ store, clock, maxSleep: MAX_SLEEP, expirySlack: SLACK, random: () => 0.5, ...options });
+      const store = new ObservedStore(clock);
+      const extra = typeof options === 'function' ? { implementations: options({ clock, store }) } : options;
+      const manager = new LeaseManager({ store, clock, maxSleep: MAX_SLEEP, expirySlack: SLACK, random: () => 0.5, ...extra });
       try {
-        await fc.asyncModelRun(() => ({ model: { stopped: false }, real: { clock, store, manager, waiters: [], faulted: false } }), sequence);
+        await fc.asyncModelRun(() => ({ model: { stopped: false }, real: { clock, store, manager, waiters: [] } }), sequence);
       } finally {
         manager.stop();
       }
     }),
-    { numRuns, seed: 20261125 },
+    { numRuns, seed: 20261125, endOnFailure },
   );
 }
 
-/** Bugs planted in the runtime's delays: the checker must catch each. */
-const plantedBugs: Record<string, LeaseManagerOptions['implementations']> = {
-  'sleeps 5 s past the planned wake-up': (defaults) => ({
-    ...defaults,
-    delays: { ...defaults.delays, untilWake: (args) => defaults.delays.untilWake(args) + 5_000 },
-  }),
-  'wakes 500 ms before the planned wake-up': (defaults) => ({
-    ...defaults,
-    delays: { ...defaults.delays, untilWake: (args) => Math.max(0, defaults.delays.untilWake(args) - 500) },
-  }),
+type Implementations = NonNullable<LeaseManagerOptions['implementations']>;
+
+/**
+ * Bugs planted in the runtime (its delays, its expiry actor): each must be caught by the check it
+ * breaks, within `within` sequences. The third one only shows after a fault.
+ */
+const plantedBugs: Record<string, { check: 'never later' | 'never sooner'; within: number; implementations: (real: Pick<Real, 'clock' | 'store'>) => Implementations }> = {
+  'sleeps 5 s past the planned wake-up': {
+    check: 'never later',
+    within: 20,
+    implementations: () => (defaults) => ({
+      ...defaults,
+      delays: { ...defaults.delays, untilWake: (args) => defaults.delays.untilWake(args) + 5_000 },
+    }),
+  },
+  'wakes 500 ms before the planned wake-up': {
+    check: 'never sooner',
+    within: 20,
+    implementations: () => (defaults) => ({
+      ...defaults,
+      delays: { ...defaults.delays, untilWake: (args) => Math.max(0, defaults.delays.untilWake(args) - 500) },
+    }),
+  },
+  'gives up expiring a lease once the store failed to expire it': {
+    check: 'never later',
+    within: 300,
+    implementations: ({ clock, store }) => (defaults) => ({
+      ...defaults,
+      actors: {
+        ...defaults.actors,
+        expireLeases: fromPromise<ExpiryOutput, { keys: LeaseKey[] }>(async ({ input }) => {
+          const changes: ExpiryOutput['changes'] = [];
+          for (const key of input.keys) {
+            try {
+              const outcome = await store.expire(key);
+              if (outcome === 'expired' || outcome === 'gone') changes.push({ key, lease: null });
+            } catch {
+              // the bug: reported as nothing to do, so the lease is never tried again
+            }
+          }
+          return { changes, now: clock.now() };
+        }),
+      },
+    }),
+  },
 };
 
 describe('lease manager machine (model-based)', () => {
@@ -278,12 +383,12 @@ describe('lease manager machine (model-based)', () => {
     expect(coverage.missedTransitions()).toEqual([]);
   });
 
-  for (const [bug, implementations] of Object.entries(plantedBugs)) {
-    it(`catches a planted bug: ${bug}`, async () => {
-      let runs = 0;
-      const verdict = await runModel(1000, { implementations }, () => runs++);
-      expect(verdict.failed).toBe(true);
-      console.log(`planted bug "${bug}" caught after ${verdict.numRuns} command sequences: ${verdict.counterexample?.[0]}`);
+  for (const [bug, { check, within, implementations }] of Object.entries(plantedBugs)) {
+    it(`catches a planted bug as "${check}", within ${within} command sequences: ${bug}`, async () => {
+      const verdict = await runModel(within, implementations, undefined, true);
+      expect(verdict.failed, `"${bug}" was not caught in ${within} sequences`).toBe(true);
+      expect(String(verdict.errorInstance)).toContain(`${check}:`);
+      console.log(`planted bug "${bug}" caught as "${check}" after ${verdict.numRuns} command sequences: ${verdict.counterexample?.[0]}`);
     });
   }
 });

@@ -18,26 +18,39 @@ interface LeaseJson {
   spec: Record<string, unknown>;
 }
 
-export async function runContention(writers: number, updates: number, options: LeaseApiServerOptions = {}): Promise<ContentionResult> {
-  const server: LeaseApiServer = await startLeaseApiServer({ historyLimit: writers * updates + 10, ...options });
+/** What stands between the clients and the server (a planted fault: contentionFaults.ts); none by default. */
+export type Front = (serverUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
+
+export async function runContention(writers: number, updates: number, options: LeaseApiServerOptions = {}, front?: Front): Promise<ContentionResult> {
+  const embedded = await startLeaseApiServer({ historyLimit: writers * updates + 10, ...options });
+  const between = front ? await front(embedded.url) : undefined;
+  const server: Pick<LeaseApiServer, 'url' | 'close'> = {
+    url: between?.url ?? embedded.url,
+    close: async () => {
+      await between?.close();
+      await embedded.close();
+    },
+  };
   const json = { 'content-type': 'application/json' };
   const created = (await (
     await fetch(`${server.url}${PATH}`, { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'hot' }, spec: { holderIdentity: 'init' } }) })
   ).json()) as LeaseJson;
   const started = performance.now();
-  const total = writers * updates;
 
   const watched: ContentionResult['watched'] = [];
   const controller = new AbortController();
   const stream = await fetch(`${server.url}${PATH}?watch=true&resourceVersion=${created.metadata.resourceVersion}&fieldSelector=metadata.name%3Dhot`, {
     signal: controller.signal,
   });
+  // The watch runs until it has delivered the lease's last version (read once the writers are done),
+  // not until it has seen as many changes as were acknowledged: a lost write must not hang it.
+  let lastVersion: number | undefined;
   const watching = (async () => {
     const reader = stream.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
-    while (watched.length < total) {
-      const { done, value } = await reader.read();
+    for (;;) {
+      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
       if (done) break;
       buffer += decoder.decode(value, { stream: true });
       const lines = buffer.split('\n');
@@ -46,6 +59,7 @@ export async function runContention(writers: number, updates: number, options: L
         const event = JSON.parse(line) as { type: string; object: { metadata: { resourceVersion: string }; spec: { holderIdentity: string } } };
         if (event.type === 'MODIFIED') watched.push({ token: event.object.spec.holderIdentity, resourceVersion: Number(event.object.metadata.resourceVersion) });
       }
+      if (lastVersion !== undefined && watched.some((w) => w.resourceVersion === lastVersion)) break;
     }
   })();
 
@@ -71,15 +85,29 @@ export async function runContention(writers: number, updates: number, options: L
       }
     }),
   );
-  await watching;
+  lastVersion = Number(((await (await fetch(`${server.url}${PATH}/hot`)).json()) as LeaseJson).metadata.resourceVersion);
+  // Already delivered, or on its way: a watch that never delivers it is cut after 30 s (a hang guard).
+  const guard = setTimeout(() => controller.abort(), 30_000);
+  if (!watched.some((w) => w.resourceVersion === lastVersion)) await watching;
+  clearTimeout(guard);
   controller.abort();
+  await watching;
   const seconds = (performance.now() - started) / 1000;
   await server.close();
   return { acknowledged, watched, conflicts, seconds };
 }
 
+export interface LostUpdates {
+  /** Acknowledged writes not in the watched history exactly once. */
+  missing: number;
+  /** Watched changes whose resourceVersion does not increase. */
+  outOfOrder: number;
+  /** Acknowledged writes whose resourceVersion differs from the one watched. */
+  versionMismatch: number;
+}
+
 /** Acknowledged writes missing from, or duplicated in, the watched history; and ordering breaks. */
-export function lostUpdates(result: ContentionResult) {
+export function lostUpdates(result: ContentionResult): LostUpdates {
   const seen = new Map<string, number>();
   for (const w of result.watched) seen.set(w.token, (seen.get(w.token) ?? 0) + 1);
   const missing = result.acknowledged.filter((a) => seen.get(a.token) !== 1);
