@@ -1,7 +1,7 @@
 // In CI (CI=true, which .ci/run sets itself) a skipped test fails the run, whatever its name: a
-// missing browser, kubectl or cluster must never pass as green. In CI the real-cluster scenarios
-// run (.ci/run starts a kube-apiserver and sets LEASEHOLD_KUBECONFIG); outside CI they may be
-// skipped, by name, while LEASEHOLD_KUBECONFIG is unset. A test that cannot run somewhere skips
+// missing browser, kubectl or cluster must never pass as green. In CI the real-cluster tests run
+// (.ci/run builds a kube-apiserver, which test/setup/controlPlane.ts starts, setting
+// LEASEHOLD_KUBECONFIG); outside CI they may be skipped, by name, without one. A test that cannot run somewhere skips
 // by name (it.skip / ctx.skip), never by returning early, so that this reporter sees it.
 import { relative } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
