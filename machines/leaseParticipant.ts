@@ -55,9 +55,10 @@
  * pastRenewDeadline). The watch is a child spawned by ACQUIRE and stopped in `idle`, so it keeps
  * running from `acquiring` through `leading` and `renewing` without reconnecting.
  *
- * Layering: machines/ import only types from src/, plus pure leaf modules of src/lease/ — modules
- * with no run-time imports, no I/O and no clock (errorKind.ts, resourceVersion.ts), so one rule is
- * written once for the machine and the adapters alike. test/unit/layering.test.ts checks it.
+ * Layering (ARCHITECTURE.md): machines/ import only types from src/, plus pure leaf modules of
+ * src/lease/ and src/ports/ — modules with no run-time imports, no I/O and no clock (errorKind.ts,
+ * resourceVersion.ts), so one rule is written once for the machine and the adapters alike.
+ * test/unit/layering.test.ts checks it.
  */
 import { and, assign, fromEventObservable, fromPromise, setup, spawnChild, stopChild } from 'xstate';
 import type { ParticipantConfig } from '../src/lease/config.js';

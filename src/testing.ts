@@ -8,4 +8,4 @@ export { VirtualClock, type VirtualClockOptions } from './time/virtualClock.js';
 export { SkewedClock } from './time/skewedClock.js';
 export { MemoryLeaseStore, type InjectedFault, type StoreCall, type StoreChange, type StoreVerb } from './memory/leaseStore.js';
 export { MemoryLeaseLock } from './memory/leaseLock.js';
-export { MemoryManagedLeaseStore, type FaultMatch } from './memory/managedLeaseStore.js';
+export { MemoryManagedLeaseStore, type ManagedStoreCall } from './memory/managedLeaseStore.js';

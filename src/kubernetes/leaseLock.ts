@@ -2,27 +2,26 @@
  * The LeaseLock port on a real coordination.k8s.io/v1 Lease, through @kubernetes/client-node:
  * read, create, and replace conditional on the resourceVersion last read; a watch of the one lease
  * (fieldSelector metadata.name) through the list-then-watch loop (listWatch.ts), which reports
- * itself down while it cannot reach the server, so participants poll meanwhile.
+ * itself down while it cannot reach the server, so participants poll meanwhile. The calls and the
+ * watch go through the single-lease view (leaseObject.ts) that `leasehold handover` uses too.
  *
  * Every call honours the AbortSignal it is given; the participant runtime bounds each call with a
  * timeout of max(1 s, renewDeadline / 2) on its clock.
  */
-import type { CoordinationV1Api, KubeConfig, V1Lease, Watch } from '@kubernetes/client-node';
-import { type Observable, mergeMap } from 'rxjs';
+import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
+import { type Observable, map } from 'rxjs';
 import { ConfigError, LeaseUnavailableError } from '../lease/errors.js';
 import { namespaceProblem, objectNameProblem } from '../lease/kubernetesNames.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
 import { compareResourceVersions } from '../lease/resourceVersion.js';
-import { HAND_OVER_ANNOTATION, handOverRequest, settlesHandOverRequest } from '../lease/handOverRequest.js';
+import { settlesHandOverRequest } from '../lease/handOverRequest.js';
 import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
-import { kubernetesClient } from './client.js';
-import { type KubernetesVerb, toLeaseError } from './errors.js';
+import type { KubernetesVerb } from './errors.js';
 import { type EventRecorderOptions, eventRecorderFor, type KubernetesEventRecorder } from './events.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from '../ports/leaseLock.js';
-import { leaseListWatch } from './listWatch.js';
-import { requestOptions } from './requestOptions.js';
+import { LeaseObject, handOverRequestOf, withoutHandOverRequest } from './leaseObject.js';
 
 export interface KubernetesLeaseLockOptions {
   /** Clock for the watch's back-off and connect timeout; default realClock. */
@@ -47,9 +46,7 @@ const MAX_EVENTS = 100;
 
 export class KubernetesLeaseLock implements LeaseLock {
   readonly events: string[] = [];
-  private readonly api: CoordinationV1Api;
-  private readonly watcher: Watch;
-  private readonly clock: Clock;
+  private readonly object: LeaseObject;
   /** The newest object read, written or watched, so updates keep labels, annotations and owner references. */
   private cached: V1Lease | undefined;
   private readonly recorder: KubernetesEventRecorder | undefined;
@@ -66,8 +63,8 @@ export class KubernetesLeaseLock implements LeaseLock {
     if (namespaceWhy) throw new ConfigError(`namespace ${JSON.stringify(ref.namespace)} is not a Kubernetes namespace name: ${namespaceWhy}`, 'namespace', context);
     const nameWhy = objectNameProblem(ref.name);
     if (nameWhy) throw new ConfigError(`lease name ${JSON.stringify(ref.name)} is not a Kubernetes object name: ${nameWhy}`, 'name', context);
-    ({ api: this.api, watch: this.watcher } = kubernetesClient(kubeConfig));
-    this.clock = options.clock ?? realClock;
+    // No timeout of its own: the participant bounds each call (src/kubernetes/call.ts says why).
+    this.object = new LeaseObject(kubeConfig, ref, { clock: options.clock ?? realClock, context: () => this.errorContext });
     const events = options.kubernetesEvents ?? true;
     if (events !== false) this.recorder = eventRecorderFor(kubeConfig, events === true ? {} : events);
   }
@@ -90,9 +87,7 @@ export class KubernetesLeaseLock implements LeaseLock {
   }
 
   get(signal?: AbortSignal): Promise<ObservedLease> {
-    return this.call('get', signal, (options) =>
-      this.api.readNamespacedLease({ name: this.ref.name, namespace: this.ref.namespace }, options),
-    );
+    return this.object.read(signal).then((lease) => this.answered('get', lease));
   }
 
   create(record: LeaseRecord, signal?: AbortSignal): Promise<ObservedLease> {
@@ -102,7 +97,7 @@ export class KubernetesLeaseLock implements LeaseLock {
       metadata: { name: this.ref.name, namespace: this.ref.namespace },
       spec: lockRecordToLeaseSpec(record) as V1Lease['spec'],
     };
-    return this.call('create', signal, (options) => this.api.createNamespacedLease({ namespace: this.ref.namespace, body }, options));
+    return this.object.create(body, signal).then((lease) => this.answered('create', lease));
   }
 
   update(record: LeaseRecord, resourceVersion: string, signal?: AbortSignal): Promise<ObservedLease> {
@@ -114,38 +109,23 @@ export class KubernetesLeaseLock implements LeaseLock {
       metadata: { ...base?.metadata, name: this.ref.name, namespace: this.ref.namespace, resourceVersion },
       spec: { ...base?.spec, ...lockRecordToLeaseSpec(record) } as V1Lease['spec'],
     };
-    if (base && settlesHandOverRequest(leaseSpecToLockRecord(base.spec).holderIdentity, this.requestOf(base), record.holderIdentity)) {
-      withoutHandOverRequest(body);
-    }
-    return this.call('update', signal, (options) =>
-      this.api.replaceNamespacedLease({ name: this.ref.name, namespace: this.ref.namespace, body }, options),
-    );
+    const settles = base && settlesHandOverRequest(leaseSpecToLockRecord(base.spec).holderIdentity, handOverRequestOf(base), record.holderIdentity);
+    return this.object.replace(settles ? withoutHandOverRequest(body) : body, signal).then((lease) => this.answered('update', lease));
   }
 
   watch(): Observable<LeaseWatchEvent> {
-    const observed = (lease: V1Lease | null): LeaseWatchEvent[] => [{ type: 'observed', lease: lease ? this.observe(lease) : null }];
-    const events = leaseListWatch({ api: this.api, watch: this.watcher }, this.ref.namespace, { fieldSelector: `metadata.name=${this.ref.name}` }, {
-      clock: this.clock,
-      errorContext: this.errorContext,
-      ...(this.options.watchBackoff ? { backoff: this.options.watchBackoff } : {}),
-      ...(this.options.watchConnectTimeout !== undefined ? { connectTimeout: this.options.watchConnectTimeout } : {}),
-    });
-    return events.pipe(
-      mergeMap((event): LeaseWatchEvent[] => {
-        switch (event.type) {
-          case 'listed':
-            return observed(event.objects.find((lease) => lease.metadata?.name === this.ref.name) ?? null);
-          case 'changed':
-            return event.object.metadata?.name === this.ref.name ? observed(event.change === 'DELETED' ? null : event.object) : [];
-          case 'down':
-            return [{ type: 'down', error: event.error }];
-        }
-      }),
-    );
+    const follow = this.object.follow({ backoff: this.options.watchBackoff, connectTimeout: this.options.watchConnectTimeout });
+    return follow.pipe(map((event): LeaseWatchEvent => (event.type === 'down' ? event : { type: 'observed', lease: event.lease ? this.observe(event.lease) : null })));
   }
 
   private get errorContext() {
     return { lease: this.describe(), identity: this.identity, namespace: this.ref.namespace };
+  }
+
+  /** What a call answered, as the port reports it; an answer without a Lease is no answer. */
+  private answered(verb: KubernetesVerb, lease: V1Lease): ObservedLease {
+    if (!lease?.metadata?.resourceVersion) throw new LeaseUnavailableError(`${verb}: the API answered without a Lease`, this.errorContext);
+    return this.observe(lease);
   }
 
   private observe(lease: V1Lease): ObservedLease {
@@ -158,41 +138,9 @@ export class KubernetesLeaseLock implements LeaseLock {
       resourceVersion: lease.metadata?.resourceVersion ?? '',
     };
     if (!isWellFormedSpec(lease.spec)) observed.malformed = true;
-    const request = this.requestOf(lease);
+    const request = handOverRequestOf(lease);
     if (request !== undefined) observed.handOverTo = request;
     return observed;
-  }
-
-  private requestOf(lease: V1Lease): string | undefined {
-    return handOverRequest({ annotation: lease.metadata?.annotations?.[HAND_OVER_ANNOTATION], preferredHolder: lease.spec?.preferredHolder });
-  }
-
-  private async call(
-    verb: KubernetesVerb,
-    signal: AbortSignal | undefined,
-    send: (options: object) => Promise<V1Lease>,
-  ): Promise<ObservedLease> {
-    signal?.throwIfAborted();
-    try {
-      const lease = await send(requestOptions(signal));
-      if (!lease?.metadata?.resourceVersion) {
-        throw new LeaseUnavailableError(`${verb}: the API answered without a Lease`, this.errorContext);
-      }
-      return this.observe(lease);
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      throw toLeaseError(error, verb, this.errorContext);
-    }
-  }
-}
-
-/** Removes both places a hand-over request is written (the body is a fresh copy of the cached object). */
-function withoutHandOverRequest(body: V1Lease): void {
-  if (body.spec) delete body.spec.preferredHolder;
-  const annotations = body.metadata?.annotations;
-  if (annotations && HAND_OVER_ANNOTATION in annotations) {
-    const { [HAND_OVER_ANNOTATION]: _request, ...rest } = annotations;
-    body.metadata!.annotations = rest;
   }
 }
 

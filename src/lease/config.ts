@@ -49,6 +49,19 @@ export const BASE_DEFAULTS: ParticipantConfig = {
   jitterFactor: 0,
 };
 
+const MIN_REQUEST_TIMEOUT_MS = 1_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * How long one store request may take before it is given up as LeaseUnavailableError: the one rule,
+ * set once as client-go sets it on its client. A participant's calls get max(1 s, renewDeadline / 2),
+ * so one hung call cannot eat the renew deadline; callers without a renew deadline (the managed
+ * store, the CLI) get the timeout they ask for, 10 s by default, never under 1 s.
+ */
+export function requestTimeout(of: { renewDeadline: number } | { requestTimeoutMs?: number | undefined }): number {
+  const wanted = 'renewDeadline' in of ? of.renewDeadline / 2 : (of.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  return Math.max(MIN_REQUEST_TIMEOUT_MS, wanted);
+}
 const isWholeSeconds = (ms: number) => Number.isInteger(ms / 1000) && ms >= 1000;
 
 /**

@@ -11,6 +11,7 @@ import { handOverRequest, settlesHandOverRequest, type HandOverRequestFields } f
 import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from '../ports/leaseLock.js';
+import { FaultQueue, type InjectedFault as Fault } from './faults.js';
 import { MemoryLeaseLock } from './leaseLock.js';
 
 export type StoreVerb = 'get' | 'create' | 'update' | 'delete';
@@ -21,13 +22,8 @@ export interface StoreCall {
   identity: string;
 }
 
-export interface InjectedFault {
-  kind: LeaseErrorKind;
-  /** Apply the write, then fail the response (a timeout after commit). Default false. */
-  afterApply?: boolean;
-  /** Only calls that match; default all. */
-  match?: (call: StoreCall) => boolean;
-}
+/** A fault for the lease store's calls (faults.ts: the one fault-injection API of both memory stores). */
+export type InjectedFault = Fault<StoreCall>;
 
 /** A committed change, for invariant checks: who wrote what over what. */
 export interface StoreChange {
@@ -47,7 +43,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   /** How long a dropped watch stays down before it reconnects. */
   watchReconnectDelay = 1000;
   private revision = 0;
-  private readonly faults: (InjectedFault & { remaining: number })[] = [];
+  private readonly faults = new FaultQueue<StoreCall>();
   private readonly partitioned = new Set<string>();
   private latencyOf: (call: StoreCall) => number = () => 0;
   private faultPolicy: ((call: StoreCall) => InjectedFault | undefined) | undefined;
@@ -66,7 +62,12 @@ export class MemoryLeaseStore implements LeaseLockFactory {
 
   /** The next `count` calls matching `fault.match` fail with `fault.kind`. */
   failNext(count: number, fault: InjectedFault): void {
-    this.faults.push({ ...fault, remaining: count });
+    this.faults.push(count, fault);
+  }
+
+  /** Faults queued by failNext and not yet thrown. */
+  get pendingFaults(): number {
+    return this.faults.pending;
   }
 
   /**
@@ -260,11 +261,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   }
 
   private takeFault(call: StoreCall): InjectedFault | undefined {
-    const index = this.faults.findIndex((f) => !f.match || f.match(call));
-    if (index < 0) return this.faultPolicy?.(call);
-    const fault = this.faults[index]!;
-    if (--fault.remaining <= 0) this.faults.splice(index, 1);
-    return fault;
+    return this.faults.take(call) ?? this.faultPolicy?.(call);
   }
 
   private wait(ms: number, signal: AbortSignal | undefined): Promise<void> {

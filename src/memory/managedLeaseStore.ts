@@ -1,10 +1,11 @@
 /**
  * The LeaseManager's store in memory: one map, decisions made atomically (each call runs to
  * completion on the event loop), a change feed shared by every manager using the same store, and
- * fault injection for tests (fail the next N calls with an error kind).
+ * fault injection for tests (faults.ts: the same API as MemoryLeaseStore's).
  */
 import { Observable, Subject } from 'rxjs';
 import { leaseApiError, type LeaseErrorKind } from '../lease/errors.js';
+import { FaultQueue, type InjectedFault } from './faults.js';
 import type { Clock } from '../time/clock.js';
 import {
   isLive,
@@ -20,13 +21,17 @@ import {
   type RevokeOutcome,
 } from '../ports/managedLeaseStore.js';
 
-export type FaultMatch = (method: keyof MemoryManagedLeaseStore['calls'], key: LeaseKey) => boolean;
+/** One call of the store, as a fault's `match` sees it. */
+export interface ManagedStoreCall {
+  verb: keyof MemoryManagedLeaseStore['calls'];
+  key: LeaseKey;
+}
 
 export class MemoryManagedLeaseStore implements ManagedLeaseStore {
   private readonly leases = new Map<string, ManagedLease>();
   private readonly changeSubject = new Subject<ManagedLeaseChange[]>();
   private readonly unsent: ManagedLeaseChange[] = [];
-  private readonly faults: { kind: LeaseErrorKind; remaining: number; match: FaultMatch }[] = [];
+  private readonly faults = new FaultQueue<ManagedStoreCall>();
   /** Store calls made, by method: the figures of the fault tests. */
   readonly calls = { claim: 0, revoke: 0, expire: 0, pin: 0, unpin: 0 };
 
@@ -36,14 +41,14 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
     return 'memory';
   }
 
-  /** Fails the next `count` calls (claim, revoke, expire, pin, unpin) with `kind`; only those `match` picks. */
-  failNext(count: number, kind: LeaseErrorKind, match: FaultMatch = () => true): void {
-    this.faults.push({ kind, remaining: count, match });
+  /** The next `count` calls (claim, revoke, expire, pin, unpin) matching `fault.match` fail with `fault.kind`. */
+  failNext(count: number, fault: InjectedFault<ManagedStoreCall>): void {
+    this.faults.push(count, fault);
   }
 
   /** Faults queued by failNext and not yet thrown. */
   get pendingFaults(): number {
-    return this.faults.reduce((sum, fault) => sum + fault.remaining, 0);
+    return this.faults.pending;
   }
 
   /** Ends the change feed of every manager with an error of `kind` (a store that is gone for good). */
@@ -64,45 +69,42 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
   }
 
   async claim(key: LeaseKey, holder: string, durationMs: number): Promise<ClaimOutcome> {
-    this.enter('claim', key);
-    const current = this.leases.get(leaseKeyId(key));
-    if (current && current.holder !== holder) return { outcome: 'denied', holder: current.holder };
-    const expiry = Math.max(current?.expiry ?? 0, this.clock.now() + durationMs);
-    const lease = this.write(key, { key, holder, expiry, pinnedBy: current?.pinnedBy ?? [] });
-    return { outcome: current ? 'extended' : 'claimed', lease };
+    return this.call('claim', key, (current) => {
+      if (current && current.holder !== holder) return { outcome: 'denied', holder: current.holder };
+      const expiry = Math.max(current?.expiry ?? 0, this.clock.now() + durationMs);
+      const lease = this.write(key, { key, holder, expiry, pinnedBy: current?.pinnedBy ?? [] });
+      return { outcome: current ? 'extended' : 'claimed', lease };
+    });
   }
 
   async revoke(key: LeaseKey, holder: string): Promise<RevokeOutcome> {
-    this.enter('revoke', key);
-    const current = this.leases.get(leaseKeyId(key));
-    if (!current || current.holder !== holder) return 'notHeld';
-    if (current.pinnedBy.length) return 'pinned';
-    this.write(key, null);
-    return 'revoked';
+    return this.call('revoke', key, (current) => {
+      if (!current || current.holder !== holder) return 'notHeld';
+      if (current.pinnedBy.length) return 'pinned';
+      this.write(key, null);
+      return 'revoked';
+    });
   }
 
   async expire(key: LeaseKey): Promise<ExpireOutcome> {
-    this.enter('expire', key);
-    const current = this.leases.get(leaseKeyId(key));
-    if (!current) return 'gone';
-    if (current.pinnedBy.length) return 'pinned';
-    if (isLive(current, this.clock.now())) return 'notExpired';
-    this.write(key, null);
-    return 'expired';
+    return this.call('expire', key, (current) => {
+      if (!current) return 'gone';
+      if (current.pinnedBy.length) return 'pinned';
+      if (isLive(current, this.clock.now())) return 'notExpired';
+      this.write(key, null);
+      return 'expired';
+    });
   }
 
   async pin(key: LeaseKey, entity: string): Promise<PinOutcome> {
-    this.enter('pin', key);
-    return this.repin(key, (pins) => (pins.includes(entity) ? pins : [...pins, entity]));
+    return this.call('pin', key, (current) => this.repin(key, current, (pins) => (pins.includes(entity) ? pins : [...pins, entity])));
   }
 
   async unpin(key: LeaseKey, entity: string): Promise<PinOutcome> {
-    this.enter('unpin', key);
-    return this.repin(key, (pins) => pins.filter((pin) => pin !== entity));
+    return this.call('unpin', key, (current) => this.repin(key, current, (pins) => pins.filter((pin) => pin !== entity)));
   }
 
-  private repin(key: LeaseKey, change: (pins: readonly string[]) => readonly string[]): PinOutcome {
-    const current = this.leases.get(leaseKeyId(key));
+  private repin(key: LeaseKey, current: ManagedLease | undefined, change: (pins: readonly string[]) => readonly string[]): PinOutcome {
     if (!current) return { outcome: 'notHeld' };
     return { outcome: 'done', lease: this.write(key, { ...current, pinnedBy: change(current.pinnedBy) }) };
   }
@@ -116,12 +118,14 @@ export class MemoryManagedLeaseStore implements ManagedLeaseStore {
     return lease!;
   }
 
-  /** Counts the call and throws the next injected fault, if any. */
-  private enter(method: keyof MemoryManagedLeaseStore['calls'], key: LeaseKey): void {
-    this.calls[method]++;
-    const fault = this.faults[0];
-    if (!fault || !fault.match(method, key)) return;
-    if (--fault.remaining <= 0) this.faults.shift();
-    throw leaseApiError(fault.kind, `injected ${fault.kind} on ${method}`, { lease: leaseKeyString(key) });
+  /** Counts the call and decides it on the lease as it is, failing it (before or after) when a fault is queued for it. */
+  private call<T>(verb: ManagedStoreCall['verb'], key: LeaseKey, decide: (current: ManagedLease | undefined) => T): T {
+    this.calls[verb]++;
+    const fault = this.faults.take({ verb, key });
+    const failure = () => leaseApiError(fault!.kind, `injected ${fault!.kind} on ${verb}`, { lease: leaseKeyString(key) });
+    if (fault && !fault.afterApply) throw failure();
+    const outcome = decide(this.leases.get(leaseKeyId(key)));
+    if (fault) throw failure();
+    return outcome;
   }
 }

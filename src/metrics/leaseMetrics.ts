@@ -9,10 +9,9 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Observable } from 'rxjs';
-import { isLeading } from '../../machines/leaseParticipant.js';
 import type { LeaseErrorKind } from '../lease/errors.js';
 import type { LeaseLock, LeaseWatchEvent } from '../ports/leaseLock.js';
-import type { ParticipantSnapshot } from '../runtime/participant.js';
+import { isLeading, type ParticipantSnapshot } from '../runtime/participant.js';
 
 const CODE_OF: Record<LeaseErrorKind, string> = {
   NotFound: '404',

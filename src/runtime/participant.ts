@@ -25,6 +25,9 @@ import { snapshots } from './snapshots.js';
 
 export type ParticipantActor = Actor<typeof leaseParticipantMachine>;
 export type ParticipantSnapshot = SnapshotFrom<typeof leaseParticipantMachine>;
+/** The machine's own reading of a snapshot, for layers above the runtime (which import no machine). */
+export { isLeading, windowCloses };
+
 export type Inspector = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 
 export interface RuntimeOptions {

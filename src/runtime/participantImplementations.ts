@@ -15,7 +15,7 @@ import {
   takeoverAllowedAt,
   windowCloses,
 } from '../../machines/leaseParticipant.js';
-import type { ParticipantConfig } from '../lease/config.js';
+import { type ParticipantConfig, requestTimeout } from '../lease/config.js';
 import { LeaseUnavailableError } from '../lease/errors.js';
 import type { ObservedLease } from '../lease/record.js';
 import { claimedRecord, createdRecord, releasedRecord, renewedRecord } from '../lease/records.js';
@@ -47,9 +47,6 @@ function repeatsHeldVersion(snapshot: SnapshotFrom<typeof leaseParticipantMachin
     (snapshot.matches('leading') || snapshot.matches('renewing'))
   );
 }
-
-/** Every store call is bounded: max(1 s, renewDeadline / 2), so one hung call cannot eat the deadline. */
-export const requestTimeout = (config: ParticipantConfig) => Math.max(1000, config.renewDeadline / 2);
 
 /** What the implementations act with: one participant's lock, clock and randomness. */
 export class ParticipantRuntime {

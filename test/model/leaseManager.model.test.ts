@@ -256,7 +256,7 @@ const advance = (ms: number) => command(`advance(${ms})`, (_, real) => advanceCh
 
 const failNext = (count: number, kind: 'Unavailable' | 'Forbidden') =>
   command(`failNext(${count}, ${kind})`, async (_, real) => {
-    real.store.failNext(count, kind);
+    real.store.failNext(count, { kind });
   });
 
 const breakFeed = command('break the change feed', async (model, real) => {

@@ -214,7 +214,7 @@ describe('LeaseManager', () => {
   it('retries transient store errors with 50 ms x1.6 backoff, then succeeds', async () => {
     const { clock, store, claimer, reader, manager } = managerWorld();
     await clock.advance(0);
-    store.failNext(3, 'Unavailable');
+    store.failNext(3, { kind: 'Unavailable' });
     const started = clock.now();
     const claim = track(claimer.claim('mysql', 'mysql/0', 10_000));
     // random() = 0.5 makes the jitter factor exactly 1: 50 + 80 + 128 ms.
@@ -228,7 +228,7 @@ describe('LeaseManager', () => {
 
   it('applies queued requests as one batch; a failure inside it keeps that request queued, retried with backoff', async () => {
     const { clock, store, claimer, manager } = managerWorld();
-    store.failNext(2, 'Unavailable', (method, key) => method === 'claim' && key.lease === 'redis');
+    store.failNext(2, { kind: 'Unavailable', match: ({ verb, key }) => verb === 'claim' && key.lease === 'redis' });
     // kafka is applied at once; mysql, redis and web queue behind it and go as the next batch.
     const claims = ['kafka', 'mysql', 'redis', 'web'].map((app) => track(claimer.claim(app, `${app}/0`, 10_000)));
     await clock.advance(0);
@@ -313,7 +313,7 @@ describe('LeaseManager', () => {
   it('settles what a batch applied even when its head failed, once: the head alone is retried', async () => {
     const { clock, store, claimer, revoker, manager } = managerWorld();
     await claimer.claim('kafka', 'kafka/0', 10_000);
-    store.failNext(1, 'Unavailable', (method, key) => method === 'claim' && key.lease === 'redis');
+    store.failNext(1, { kind: 'Unavailable', match: ({ verb, key }) => verb === 'claim' && key.lease === 'redis' });
     // The first claim of mysql is applied alone; redis (the next batch's head) and kafka's revoke queue behind it.
     const mysql = track(claimer.claim('mysql', 'mysql/0', 10_000));
     const redis = track(claimer.claim('redis', 'redis/0', 10_000));
@@ -331,7 +331,7 @@ describe('LeaseManager', () => {
 
   it('times a request out with LeaseTimeoutError after 10 transient failures, and keeps running', async () => {
     const { clock, store, claimer, manager, logs } = managerWorld();
-    store.failNext(10, 'Unavailable');
+    store.failNext(10, { kind: 'Unavailable' });
     const claim = track(claimer.claim('mysql', 'mysql/0', 10_000));
     await clock.advance(60_000);
     expect(claim.error).toBeInstanceOf(LeaseTimeoutError);
@@ -347,7 +347,7 @@ describe('LeaseManager', () => {
     const { clock, store, claimer, manager, logs } = managerWorld();
     await claimer.claim('mysql', 'mysql/0', 10_000);
     const waiting = track(claimer.waitUntilExpired('mysql'));
-    store.failNext(1, 'Forbidden');
+    store.failNext(1, { kind: 'Forbidden' });
     const claim = track(claimer.claim('redis', 'redis/0', 10_000));
     await clock.advance(0);
     for (const outcome of [waiting, claim]) {
@@ -475,7 +475,7 @@ describe('LeaseManager', () => {
     await pinner.pin('redis', 'machine-0');
     await claimer.claim('mysql', 'mysql/1', 10_000).catch(() => undefined);
     void claimer.waitUntilExpired('mysql');
-    store.failNext(1, 'Unavailable');
+    store.failNext(1, { kind: 'Unavailable' });
     const retried = track(claimer.claim('mysql', 'mysql/0', 10_000));
     await clock.advance(100); // one backoff
     expect(retried).toMatchObject({ settled: true, error: undefined });

@@ -1,7 +1,8 @@
 /** Where the demo's lease lives: the embedded API server over HTTP (npm start), or memory (fast tests). */
-import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import type { LeaseRecord, LeaseRef } from '../../lease/record.js';
+import { KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { describeLease, type LeaseRecord, type LeaseRef } from '../../lease/record.js';
 import { lockRecordToLeaseSpec } from '../../lease/spec.js';
+import { LeaseObject } from '../../kubernetes/leaseObject.js';
 import { KubernetesLeaseLocks } from '../../kubernetes/leaseLock.js';
 import type { LeaseLockFactory } from '../../ports/leaseLock.js';
 import { MemoryLeaseStore } from '../../memory/leaseStore.js';
@@ -31,13 +32,12 @@ export async function embeddedServerBackend(clock: Clock): Promise<DemoBackend> 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(server.kubeConfig());
   const locks = new KubernetesLeaseLocks(kubeConfig, { clock });
-  const api = kubeConfig.makeApiClient(CoordinationV1Api);
   return {
     description: `the embedded Lease API server at ${server.url} (KubernetesLeaseLock on @kubernetes/client-node)`,
     lockFor: (ref, identity) => locks.lockFor(ref, identity),
     createLease: async (ref, record) => {
       const body: V1Lease = { metadata: { name: ref.name }, spec: lockRecordToLeaseSpec(record) as V1Lease['spec'] };
-      await api.createNamespacedLease({ namespace: ref.namespace, body });
+      await new LeaseObject(kubeConfig, ref, { clock, context: () => ({ lease: describeLease(ref), namespace: ref.namespace }) }).create(body);
     },
     close: () => server.close(),
   };

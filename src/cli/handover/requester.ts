@@ -6,18 +6,16 @@
  * until the target leads (progress.ts), and withdraw a request still pending when the wait
  * ends without it (a timeout, Ctrl-C), so no later leader acts on a request nobody waits for.
  *
- * The request goes through the one client of the kubeconfig (src/kubernetes/client.ts); the server's
- * answers become the typed errors every adapter throws (src/kubernetes/errors.ts).
+ * It reads, writes and follows the lease through the single-lease view KubernetesLeaseLock uses
+ * (src/kubernetes/leaseObject.ts): the same client, the same typed errors, the same request timeout.
  */
 import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import { formatDuration } from '../../lease/duration.js';
-import { HandOverError, LeaseConflictError, LeaseInvalidError, type LeaseErrorContext } from '../../lease/errors.js';
+import { requestTimeout } from '../../lease/config.js';
+import { HandOverError, LeaseConflictError, LeaseInvalidError } from '../../lease/errors.js';
 import { HAND_OVER_ANNOTATION } from '../../lease/handOverRequest.js';
 import { describeLease, type LeaseRef } from '../../lease/record.js';
-import { kubernetesClient } from '../../kubernetes/client.js';
-import { type KubernetesVerb, toLeaseError } from '../../kubernetes/errors.js';
-import { leaseListWatch } from '../../kubernetes/listWatch.js';
-import { requestOptions } from '../../kubernetes/requestOptions.js';
+import { LeaseObject, withHandOverRequest, withoutHandOverRequest } from '../../kubernetes/leaseObject.js';
 import type { Clock } from '../../time/clock.js';
 import { HandOverProgress, type LeaseView, viewOf } from './progress.js';
 
@@ -45,19 +43,9 @@ export type HandOverOutcome = { kind: 'alreadyHolder'; lease: LeaseView } | { ki
 export async function requestHandOver(kubeConfig: KubeConfig, request: HandOverRequest): Promise<HandOverOutcome> {
   const { ref, to, clock, print } = request;
   const started = clock.now();
-  const client = kubernetesClient(kubeConfig);
-  const context: LeaseErrorContext & { namespace: string } = { lease: describeLease(ref), namespace: ref.namespace };
+  const context = { lease: describeLease(ref), namespace: ref.namespace };
+  const object = new LeaseObject(kubeConfig, ref, { clock, context: () => context, timeoutMs: requestTimeout({}) });
   const fail = (message: string, reason: 'timeout' | 'overtaken' | 'aborted') => new HandOverError(message, context, to, reason);
-  const call = async <T>(verb: KubernetesVerb, signal: AbortSignal, send: (options: object) => Promise<T>): Promise<T> => {
-    try {
-      return await send(requestOptions(signal));
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      throw toLeaseError(error, verb, context);
-    }
-  };
-  const read = (signal: AbortSignal) => call('get', signal, (options) => client.api.readNamespacedLease(ref, options));
-  const replace = (body: V1Lease, signal: AbortSignal) => call('update', signal, (options) => client.api.replaceNamespacedLease({ ...ref, body }, options));
 
   // One deadline for everything, known once the lease (and so its duration) has been read.
   const deadline = new AbortController();
@@ -90,18 +78,13 @@ export async function requestHandOver(kubeConfig: KubeConfig, request: HandOverR
   async function writeRequest(): Promise<{ kind: 'written'; lease: LeaseView } | { kind: 'alreadyHolder'; lease: LeaseView }> {
     let withPreferredHolder = true;
     for (;;) {
-      const lease = await read(deadline.signal);
+      const lease = await object.read(deadline.signal);
       const current = viewOf(lease);
       if (request.timeout === undefined && timer === undefined) armDeadline(defaultTimeout(current.record.leaseDurationSeconds));
       if (current.record.holderIdentity === to) return { kind: 'alreadyHolder', lease: current };
-      const body: V1Lease = {
-        ...lease,
-        metadata: { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [HAND_OVER_ANNOTATION]: to } },
-        spec: { ...lease.spec, ...(withPreferredHolder ? { preferredHolder: to } : {}) },
-      };
       try {
         pending = true;
-        const answer = await replace(body, deadline.signal);
+        const answer = await object.replace(withHandOverRequest(lease, to, { preferredHolder: withPreferredHolder }), deadline.signal);
         const stored = viewOf(answer);
         // The answer is the object as stored: a server without the field (or with it gated off) drops it.
         const kept = answer.spec?.preferredHolder === to;
@@ -150,10 +133,9 @@ export async function requestHandOver(kubeConfig: KubeConfig, request: HandOverR
             return settle(() => reject(fail(step.why, 'overtaken')));
         }
       };
-      const subscription = leaseListWatch(client, ref.namespace, { fieldSelector: `metadata.name=${ref.name}` }, { clock, errorContext: context }).subscribe((event) => {
+      const subscription = object.follow().subscribe((event) => {
         if (event.type === 'down') print(`watch down (${event.error.message}); reconnecting`);
-        else if (event.type === 'listed') observe(event.objects.find((lease) => lease.metadata?.name === ref.name) ?? null);
-        else if (event.object.metadata?.name === ref.name) observe(event.change === 'DELETED' ? null : event.object);
+        else observe(event.lease);
       });
       if (deadline.signal.aborted) onDeadline();
       else deadline.signal.addEventListener('abort', onDeadline, { once: true });
@@ -166,14 +148,11 @@ export async function requestHandOver(kubeConfig: KubeConfig, request: HandOverR
     const giveUpTimer = clock.setTimeout(() => giveUp.abort(new Error('timed out')), WITHDRAW_TIMEOUT_MS);
     try {
       for (;;) {
-        const lease = await read(giveUp.signal);
+        const lease = await object.read(giveUp.signal);
         const current = viewOf(lease);
         if (current.request !== to || current.record.holderIdentity === to) return;
-        const { [HAND_OVER_ANNOTATION]: _request, ...annotations } = lease.metadata?.annotations ?? {};
-        const { preferredHolder, ...spec } = lease.spec ?? {};
-        const body: V1Lease = { ...lease, metadata: { ...lease.metadata, annotations }, spec: preferredHolder === to ? spec : { ...spec, preferredHolder } };
         try {
-          await replace(body, giveUp.signal);
+          await object.replace(withoutHandOverRequest(lease, to), giveUp.signal);
           return print(`request withdrawn: the lease no longer asks for ${to}`);
         } catch (error) {
           if (!(error instanceof LeaseConflictError)) throw error;

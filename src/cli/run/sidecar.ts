@@ -17,7 +17,7 @@
  * What no sidecar can stop: this process paused alone while CMD runs on. CMD then works past the
  * window until the runner wakes (and SIGKILLs it at once); LEASEHOLD_TERM lets a store fence it.
  */
-import { isLeading, windowCloses } from '../../../machines/leaseParticipant.js';
+import { isLeading, windowCloses } from '../../runtime/participant.js';
 import { HealthzAdaptor } from '../../api/healthzAdaptor.js';
 import { LeaderElector } from '../../api/leaderElector.js';
 import type { LeaseTiming } from '../../lease/config.js';

@@ -23,14 +23,14 @@ import { leaseSpecToLockRecord } from '../../lease/spec.js';
 import { namespaceProblem } from '../../lease/kubernetesNames.js';
 import type { Clock } from '../../time/clock.js';
 import { realClock } from '../../time/realClock.js';
-import { boundedCall } from '../../time/boundedCall.js';
+import { requestTimeout } from '../../lease/config.js';
+import { kubernetesCall } from '../call.js';
 import { kubernetesClient } from '../client.js';
-import { type KubernetesVerb, toLeaseError } from '../errors.js';
+import type { KubernetesVerb } from '../errors.js';
 import { DEFAULT_WATCH_BACKOFF, type ListWatchEvent, leaseListWatch } from '../listWatch.js';
 import { LocalExpiries } from './localExpiries.js';
 import { type Decision, decideClaim, decideExpire, decidePin, decideRevoke, type ReadLease } from './decisions.js';
 import { managedLeaseFeed } from './feed.js';
-import { requestOptions } from '../requestOptions.js';
 import { MANAGED_LEASE_SELECTOR, cachedLease, leaseKeyOf, managedLeaseBody, managedLeaseObjectName, pinnedByOf } from './object.js';
 import {
   type ClaimOutcome,
@@ -59,8 +59,6 @@ export interface KubernetesManagedLeaseStoreOptions {
 
 /** Reads and conditional writes one decision may take before contention is reported as Unavailable. */
 const MAX_ATTEMPTS = 5;
-const MIN_REQUEST_TIMEOUT_MS = 1_000;
-const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /** Someone wrote between our read and our write: read again and decide again. */
 const isLostRace = (error: unknown) =>
@@ -100,7 +98,7 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
     ({ api: this.api, watch: this.watcher } = kubernetesClient(kubeConfig));
     this.namespace = options.namespace;
     this.clock = options.clock ?? realClock;
-    this.requestTimeoutMs = Math.max(MIN_REQUEST_TIMEOUT_MS, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.requestTimeoutMs = requestTimeout({ requestTimeoutMs: options.requestTimeoutMs });
     this.identity = options.identity;
     this.watchBackoff = options.watchBackoff ?? DEFAULT_WATCH_BACKOFF;
     this.expiries = new LocalExpiries(() => this.clock.now());
@@ -243,14 +241,9 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
   }
 
   /** One call, given up as Unavailable after the request timeout on our clock; failures typed. */
-  private async request(verb: KubernetesVerb, key: LeaseKey, send: (options: object) => Promise<V1Lease>): Promise<V1Lease> {
+  private request(verb: KubernetesVerb, key: LeaseKey, send: (options: object) => Promise<V1Lease>): Promise<V1Lease> {
     // The context (a hash of the key) is built only for an error: not on every extend.
-    const timedOut = () => new LeaseUnavailableError(`${verb}: no answer within ${this.requestTimeoutMs} ms`, this.errorContext(key));
-    try {
-      return await boundedCall(this.clock, this.requestTimeoutMs, (signal) => send(requestOptions(signal)), { timedOut });
-    } catch (error) {
-      throw toLeaseError(error, verb, this.errorContext(key));
-    }
+    return kubernetesCall(verb, send, { timeoutMs: this.requestTimeoutMs, clock: this.clock, context: () => this.errorContext(key) });
   }
 
   private errorContext(key: LeaseKey) {
