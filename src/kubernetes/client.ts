@@ -3,8 +3,13 @@
  * KubernetesManagedLeaseStore made from the same KubeConfig object sends its requests and its
  * watches through one keep-alive undici Agent, as client-go keeps one transport per config. So a
  * renew is a request on an open connection instead of a TCP (and TLS) handshake; a new connection
- * (after a drop) resumes the TLS session of the last one; and against an API server that offers HTTP/2 (kube-apiserver does,
- * through ALPN) the requests and watches share a single connection.
+ * (after a drop) resumes the TLS session of the last one.
+ *
+ * HTTP/1.1 only, although kube-apiserver offers HTTP/2 (ALPN): over undici's HTTP/2 client
+ * (8.13.1, Node 24.21), a process whose lockers started and stopped while it talked to a real
+ * kube-apiserver spun in nghttp2_session_pack_data, its event loop blocked, its memory growing by
+ * gigabytes a second until the kernel killed it (bench/controlPlane.bench.ts, 3 runs in 6). On
+ * HTTP/1.1 calls share one keep-alive connection and each watch has one of its own.
  *
  * Why this is needed: client-node 2.x builds a new undici Agent for every request against a cluster
  * with any TLS setting (a CA, a client certificate, insecure-skip-tls-verify: every real
@@ -18,9 +23,9 @@ import type https from 'node:https';
 import { Agent, buildConnector, type Dispatcher, ProxyAgent } from 'undici';
 
 export interface KubernetesClient {
-  /** Reads, writes and lists: one connection, requests one at a time over HTTP/1.1, multiplexed over HTTP/2. */
+  /** Reads, writes and lists: one keep-alive connection, requests one at a time. */
   api: CoordinationV1Api;
-  /** Watches: a pool of their own, a connection per open watch over HTTP/1.1, one for all over HTTP/2. */
+  /** Watches: a pool of their own, a connection per open watch. */
   watch: Watch;
   /** Another client-node API (Events, say) whose calls share the connection of `api`. */
   makeApiClient<T extends ApiType>(type: ApiConstructor<T>): T;
@@ -115,7 +120,7 @@ async function createPool(kubeConfig: KubeConfig, { connections, sessions }: Poo
 function resuming(connect: buildConnector.BuildOptions, sessions: TlsSessions): buildConnector.connector {
   return (target, callback) => {
     const server = target.servername || target.hostname;
-    buildConnector({ allowH2: true, ...connect, session: sessions.get(server) })(target, (error, socket) => {
+    buildConnector({ ...connect, allowH2: false, session: sessions.get(server) })(target, (error, socket) => {
       if (error) return callback(error, null);
       socket.on('session', (session: Buffer) => sessions.set(server, session));
       callback(null, socket);
