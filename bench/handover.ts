@@ -1,7 +1,6 @@
 /** Hand-over and crash-failover measurement shared by the benchmarks: two LeaseLockers at a time. */
 import { filter, firstValueFrom } from 'rxjs';
-import { LeaseLocker } from '../src/api/leaseLocker.js';
-import type { LeaseLockerConfig } from '../src/api/leaseLocker.js';
+import { LeaseLocker, type LeaseLockerOptions } from '../src/api/leaseLocker.js';
 import type { LeaseFacade } from '../src/api/leaseFacade.js';
 import type { LeaseTiming } from '../src/lease/config.js';
 import type { LeaseLockFactory } from '../src/ports/leaseLock.js';
@@ -52,7 +51,7 @@ export const watchingNow = (facade: LeaseFacade) => firstValueFrom(facade.state$
 export async function measureHandOvers(
   world: BenchWorld,
   locks: LeaseLockFactory,
-  timing: LeaseTiming & Partial<LeaseLockerConfig>,
+  timing: LeaseTiming & Pick<LeaseLockerOptions, 'watch' | 'unlockWithRetryPeriod' | 'releaseOnCancel'>,
   runs: number,
   crash: boolean,
   lastRenew: () => Promise<number>,

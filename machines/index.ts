@@ -10,3 +10,11 @@ export type * from './leaseParticipant.js';
 export type * from './rolloutManager.js';
 export type * from './leaseManager.js';
 export type { ExpiryEntry, ExpiryQueue } from './expiryQueue.js';
+export type {
+  ParticipantActor,
+  ParticipantSnapshot,
+  LeaseManagerActor,
+  LeaseManagerSnapshot,
+  RolloutManagerActor,
+  RolloutManagerSnapshot,
+} from './actors.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LeadershipError } from '../lease/errors.js';
+import { numberRule, validate } from '../lease/validation.js';
 
 /** What a HealthzAdaptor checks: a LeaderElector (or anything with client-go's Check). */
 export interface HealthCheckable {
@@ -21,7 +22,7 @@ export class HealthzAdaptor {
   private elector: HealthCheckable | null = null;
 
   constructor({ timeout = 20_000 }: HealthzAdaptorOptions = {}) {
-    this.timeout = timeout;
+    this.timeout = validate({ timeout }, [numberRule('timeout', (ms) => ms >= 0, 'timeout must be a finite number of milliseconds >= 0')]).timeout;
   }
 
   /** The check's name, as client-go's adaptor reports it. */

@@ -1,7 +1,8 @@
 import { BASE_DEFAULTS, type ParticipantConfig, resolveConfig } from '../lease/config.js';
-import { ConfigError, LeadershipError } from '../lease/errors.js';
+import { LeadershipError } from '../lease/errors.js';
+import { type Rule, validate } from '../lease/validation.js';
 import type { LeaseLock } from '../ports/leaseLock.js';
-import { Participant, type RuntimeOptions } from '../runtime/participant.js';
+import { Participant, type ParticipantRuntimeOptions } from '../runtime/participant.js';
 import type { HealthzAdaptor } from './healthzAdaptor.js';
 import { type CallOptions, LeaseFacade } from './leaseFacade.js';
 
@@ -16,7 +17,7 @@ export interface LeaderCallbacks {
 }
 
 /** client-go's LeaderElectionConfig, in milliseconds; validated at construction with client-go's messages. */
-export interface LeaderElectionConfig extends RuntimeOptions {
+export interface LeaderElectionConfig extends ParticipantRuntimeOptions {
   lock: LeaseLock;
   /** How long candidates wait, without seeing a change, before taking over. Core clients use 15 s. */
   leaseDuration: number;
@@ -34,6 +35,17 @@ export interface LeaderElectionConfig extends RuntimeOptions {
   /** Watch the lease (default true); false polls like client-go (jittered retryPeriod). */
   watch?: boolean;
 }
+
+/** client-go's JitterFactor: a polling elector waits retryPeriod * (1 + random * 1.2) between reads. */
+const JITTER_FACTOR = 1.2;
+
+/** client-go's NewLeaderElector checks after the timing, in its order and words. */
+const ELECTOR_RULES: readonly Rule<LeaderElectionConfig>[] = [
+  { field: 'callbacks', broken: (o) => !o.callbacks?.onStartedLeading, says: 'OnStartedLeading callback must not be nil' },
+  { field: 'callbacks', broken: (o) => !o.callbacks.onStoppedLeading, says: 'OnStoppedLeading callback must not be nil' },
+  { field: 'lock', broken: (o) => !o.lock, says: 'Lock must not be nil.' },
+  { field: 'lock', broken: (o) => !o.lock.identity, says: 'Lock identity is empty' },
+];
 
 /**
  * client-go's leader election, TypeScript-shaped: AbortSignal for context.Context, milliseconds for
@@ -61,15 +73,12 @@ export class LeaderElector extends LeaseFacade {
         retryPeriod: options.retryPeriod,
         afterLoss: 'stop',
         watch,
-        jitterFactor: watch ? 0 : 1.2,
+        jitterFactor: watch ? 0 : JITTER_FACTOR,
       },
       BASE_DEFAULTS,
       context,
     );
-    if (!callbacks?.onStartedLeading) throw new ConfigError('OnStartedLeading callback must not be nil', 'callbacks', context);
-    if (!callbacks.onStoppedLeading) throw new ConfigError('OnStoppedLeading callback must not be nil', 'callbacks', context);
-    if (!lock) throw new ConfigError('Lock must not be nil.', 'lock');
-    if (!lock.identity) throw new ConfigError('Lock identity is empty', 'lock', context);
+    validate(options, ELECTOR_RULES, context);
     this.name = options.name ?? lock.describe();
     this.participant = new Participant(lock, this.config, options, {
       onStarted: (signal) => callbacks.onStartedLeading(signal),

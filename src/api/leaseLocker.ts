@@ -1,49 +1,51 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { BASE_DEFAULTS, type ParticipantConfig, resolveConfig } from '../lease/config.js';
-import { ConfigError, LeadershipError } from '../lease/errors.js';
+import { LeadershipError } from '../lease/errors.js';
+import { type Rule, validate } from '../lease/validation.js';
 import type { LeaseRef } from '../lease/record.js';
 import { KubernetesLeaseLocks } from '../kubernetes/leaseLock.js';
-import type { LeaseLockFactory } from '../ports/leaseLock.js';
-import { Participant, type RuntimeOptions } from '../runtime/participant.js';
+import type { LeaseLock, LeaseLockFactory } from '../ports/leaseLock.js';
+import { Participant, type ParticipantRuntimeOptions } from '../runtime/participant.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { type CallOptions, LeaseFacade } from './leaseFacade.js';
 
-/** Swisscom leaselocker's settings, in milliseconds. */
-export interface LeaseLockerConfig {
-  /** Default 60 s. */
-  leaseDuration: number;
+/**
+ * What `new LeaseLocker(...)` takes: the lease's `lock` (as every single-lease facade does) or,
+ * as Swisscom's leaselocker is called, where it lives (`locks`), which lease and who we are; then
+ * the settings and the runtime options.
+ */
+export interface LeaseLockerOptions extends ParticipantRuntimeOptions {
+  /** Swisscom leaselocker's settings, in milliseconds. Default 60 s. */
+  leaseDuration?: number;
   /** Default 10 s. */
-  renewDeadline: number;
+  renewDeadline?: number;
   /** Default 2 s. */
-  retryPeriod: number;
+  retryPeriod?: number;
   /** How long unlock keeps retrying; default 10 s. */
-  unlockWithRetryPeriod: number;
+  unlockWithRetryPeriod?: number;
   /** Release when lock()'s signal aborts; default false (the lease then expires by itself). */
-  releaseOnCancel: boolean;
+  releaseOnCancel?: boolean;
   /** Watch the lease (default true); false polls every jittered retryPeriod, as Swisscom's does. */
-  watch: boolean;
+  watch?: boolean;
+  /** The lease under this process's identity (a KubernetesLeaseLock, a MemoryLeaseLock). Or, instead: */
+  lock?: LeaseLock;
+  /** Where the lease lives: a kubeconfig (Kubernetes) or any LeaseLockFactory (e.g. a MemoryLeaseStore); with `lease` and `owner`. */
+  locks?: KubeConfig | LeaseLockFactory;
+  /** With `locks`: the lease; its name is lowercased, as Swisscom's leaselocker does. */
+  lease?: LeaseRef;
+  /** With `locks`: this process's identity (the lease's holderIdentity while locked). */
+  owner?: string;
 }
 
-/** What `new LeaseLocker(...)` takes: where the lease lives, which lease, who we are, and the settings. */
-export interface LeaseLockerOptions extends Partial<LeaseLockerConfig>, RuntimeOptions {
-  /** Where the lease lives: a kubeconfig (Kubernetes) or any LeaseLockFactory (e.g. a MemoryLeaseStore). */
-  locks: KubeConfig | LeaseLockFactory;
-  /** The lease; its name is lowercased, as Swisscom's leaselocker does. */
-  lease: LeaseRef;
-  /** This process's identity (the lease's holderIdentity while locked). */
-  owner: string;
-}
+/** Either a lock, or locks + lease + owner; checked before anything starts. */
+const LOCKER_RULES: readonly Rule<LeaseLockerOptions>[] = [
+  { field: 'lock', broken: (o) => (o.lock === undefined) === (o.locks === undefined), says: 'give either lock, or locks with lease and owner' },
+  { field: 'lease', broken: (o) => !o.lock && (!o.lease?.name || !o.lease.namespace), says: 'lease must name a namespace and a name' },
+  { field: 'owner', broken: (o) => !o.lock && !o.owner, says: 'owner must not be empty' },
+  { field: 'lock', broken: (o) => o.lock !== undefined && !o.lock.identity, says: 'the lock has no identity' },
+];
 
-/** Lease 60 s, renew deadline 10 s, retry 2 s (jittered), unlock retried for 10 s. */
-export const LEASE_LOCKER_DEFAULTS: ParticipantConfig = {
-  ...BASE_DEFAULTS,
-  leaseDuration: 60_000,
-  renewDeadline: 10_000,
-  retryPeriod: 2_000,
-  unlockWithRetryPeriod: 10_000,
-  jitterFactor: 1.2,
-};
 
 const isLockFactory = (locks: KubeConfig | LeaseLockFactory): locks is LeaseLockFactory =>
   typeof (locks as Partial<LeaseLockFactory>).lockFor === 'function';
@@ -58,28 +60,43 @@ const isLockFactory = (locks: KubeConfig | LeaseLockFactory): locks is LeaseLock
  * renewTime with our clock, which breaks under clock offset.
  */
 export class LeaseLocker extends LeaseFacade {
+  /** Lease 60 s, renew deadline 10 s, retry 2 s (jittered), unlock retried for 10 s. */
+  static readonly DEFAULTS: Readonly<ParticipantConfig> = {
+    ...BASE_DEFAULTS,
+    leaseDuration: 60_000,
+    renewDeadline: 10_000,
+    retryPeriod: 2_000,
+    unlockWithRetryPeriod: 10_000,
+    jitterFactor: 1.2,
+  };
+
   readonly ref: LeaseRef;
   readonly owner: string;
-  private readonly locks: LeaseLockFactory;
+  /** The lease's lock, shared by every participant this locker starts. */
+  private readonly leaseLock: LeaseLock;
   private current: Participant;
   private readonly config: ParticipantConfig;
   private readonly releaseOnCancel: boolean;
-  private readonly runtime: RuntimeOptions;
+  private readonly runtime: ParticipantRuntimeOptions;
   private readonly clock: Clock;
 
   constructor(options: LeaseLockerOptions) {
     super();
-    const { locks, lease, owner, releaseOnCancel = false, leaseDuration, renewDeadline, retryPeriod, unlockWithRetryPeriod, watch, ...runtime } =
+    const { lock, locks, lease, owner, releaseOnCancel = false, leaseDuration, renewDeadline, retryPeriod, unlockWithRetryPeriod, watch, ...runtime } =
       options;
-    if (!lease?.name || !lease.namespace) throw new ConfigError('lease must name a namespace and a name', 'lease');
-    if (!owner) throw new ConfigError('owner must not be empty', 'owner', { lease: `${lease.namespace}/${lease.name}` });
-    this.ref = { namespace: lease.namespace, name: lease.name.toLowerCase() };
-    this.owner = owner;
+    validate(options, LOCKER_RULES, lease?.namespace && lease.name ? { lease: `${lease.namespace}/${lease.name}` } : {});
     this.runtime = runtime;
     this.clock = runtime.clock ?? realClock;
-    this.locks = isLockFactory(locks) ? locks : new KubernetesLeaseLocks(locks, { clock: runtime.clock });
+    if (lock) {
+      this.leaseLock = lock;
+    } else {
+      const ref = { namespace: lease!.namespace, name: lease!.name.toLowerCase() };
+      this.leaseLock = (isLockFactory(locks!) ? locks : new KubernetesLeaseLocks(locks!, { clock: runtime.clock })).lockFor(ref, owner!);
+    }
+    this.ref = this.leaseLock.ref;
+    this.owner = this.leaseLock.identity;
     this.releaseOnCancel = releaseOnCancel;
-    this.config = resolveConfig({ leaseDuration, renewDeadline, retryPeriod, unlockWithRetryPeriod, watch }, LEASE_LOCKER_DEFAULTS, this.context);
+    this.config = resolveConfig({ leaseDuration, renewDeadline, retryPeriod, unlockWithRetryPeriod, watch }, LeaseLocker.DEFAULTS, this.context);
     this.current = this.newParticipant();
   }
 
@@ -158,7 +175,7 @@ export class LeaseLocker extends LeaseFacade {
   }
 
   private newParticipant(): Participant {
-    return new Participant(this.locks.lockFor(this.ref, this.owner), this.config, this.runtime, {
+    return new Participant(this.leaseLock, this.config, this.runtime, {
       startedEvent: 'acquired lock',
       stoppedEvent: 'lost lock',
     }).start();

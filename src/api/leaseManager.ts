@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Observable } from 'rxjs';
-import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import { createActor } from 'xstate';
 import { leaseKeyId } from '../ports/managedLeaseStore.js';
 import {
   leaseManagerMachine,
@@ -9,7 +9,6 @@ import {
 } from '../../machines/leaseManager.js';
 import {
   ClaimDeniedError,
-  ConfigError,
   InvalidLeaseRequestError,
   LeaseManagerError,
   type LeaseErrorContext,
@@ -23,22 +22,20 @@ import { defaultSecretaryFinder, type Secretary, type SecretaryFinder } from '..
 import { isLive, leaseKeyString, type LeaseKey, type ManagedLeaseStore } from '../ports/managedLeaseStore.js';
 import { type LeaseManagerFigures, registerLeaseManagerMetrics } from '../metrics/leaseManagerMetrics.js';
 import { leaseManagerImplementations, type LeaseManagerImplementations } from '../runtime/leaseManagerImplementations.js';
+import { numberRule, type Rule, validate } from '../lease/validation.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { CallOptions } from './leaseFacade.js';
-import type { Inspector } from '../runtime/participant.js';
+import type { RuntimeOptions } from '../runtime/options.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { snapshots } from '../runtime/snapshots.js';
 
-/** The lease manager's XState actor. */
-export type LeaseManagerActor = Actor<typeof leaseManagerMachine>;
-/** A snapshot of the lease manager's actor. */
-export type LeaseManagerSnapshot = SnapshotFrom<typeof leaseManagerMachine>;
+import type { LeaseManagerActor, LeaseManagerSnapshot } from '../../machines/actors.js';
+export type { LeaseManagerActor, LeaseManagerSnapshot };
 
-/** What `new LeaseManager(...)` takes: the store, and optional tuning, clock, inspection, logging and metrics. */
-export interface LeaseManagerOptions {
+/** What `new LeaseManager(...)` takes: the store, optional tuning and metrics, and the runtime options. */
+export interface LeaseManagerOptions extends RuntimeOptions<LeaseManagerImplementations, { store: ManagedLeaseStore; clock: Clock }> {
   store: ManagedLeaseStore;
-  clock?: Clock;
   /** Longest sleep between expiry checks; default 1 minute. */
   maxSleep?: number;
   /** Waited past the earliest expiry before expiring it; default 1 second. */
@@ -47,14 +44,8 @@ export interface LeaseManagerOptions {
   retryAttempts?: number;
   /** Secretaries by lease namespace; default: Juju's application-leadership rules, generic otherwise. */
   secretaryFinder?: SecretaryFinder;
-  /** Told about requests that timed out and about the manager stopping on a store error; default silent. */
-  logger?: Logger;
-  inspect?: Inspector;
-  random?: () => number;
   /** prom-client registry to publish the manager's metrics in (see src/metrics/leaseManagerMetrics.ts). */
   registry?: Registry;
-  /** Replaces named implementations of the machine (XState's .provide()): for planted-bug tests only. */
-  implementations?: (defaults: LeaseManagerImplementations) => LeaseManagerImplementations;
 }
 
 /** Claims and extends leases of one (namespace, model); Juju's Claimer. */
@@ -122,6 +113,11 @@ interface Waiter {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const DEFAULTS = { maxSleep: 60_000, expirySlack: 1_000, retryAttempts: 10 };
+const MANAGER_RULES: readonly Rule<typeof DEFAULTS>[] = [
+  numberRule('maxSleep', (ms) => ms > 0, ({ maxSleep }) => `maxSleep must be a positive number, got ${maxSleep}`),
+  numberRule('expirySlack', (ms) => ms >= 0, ({ expirySlack }) => `expirySlack must be zero or more, got ${expirySlack}`),
+  numberRule('retryAttempts', (n) => n > 0, ({ retryAttempts }) => `retryAttempts must be a positive number, got ${retryAttempts}`),
+];
 const LOADING_WARNING_FIRST_MS = 10_000;
 const LOADING_WARNING_MAX_MS = 300_000;
 
@@ -149,16 +145,12 @@ export class LeaseManager {
   private stoppedBy: { cause: unknown } | null = null;
 
   constructor(options: LeaseManagerOptions) {
-    const input = {
-      maxSleep: positive('maxSleep', options.maxSleep ?? DEFAULTS.maxSleep),
-      expirySlack: nonNegative('expirySlack', options.expirySlack ?? DEFAULTS.expirySlack),
-      retryAttempts: positive('retryAttempts', options.retryAttempts ?? DEFAULTS.retryAttempts),
-    };
+    const input = validate({ ...DEFAULTS, ...definedOf(options) }, MANAGER_RULES);
     this.clock = options.clock ?? realClock;
     this.secretaryFinder = options.secretaryFinder ?? defaultSecretaryFinder;
     this.log = options.logger ?? silentLogger;
     const defaults = leaseManagerImplementations(options.store, this.clock, options.random);
-    this.actor = createActor(leaseManagerMachine.provide(options.implementations?.(defaults) ?? defaults), {
+    this.actor = createActor(leaseManagerMachine.provide(options.implementations?.(defaults, { store: options.store, clock: this.clock }) ?? defaults), {
       input,
       clock: this.clock,
       ...(options.inspect ? { inspect: options.inspect } : {}),
@@ -394,12 +386,7 @@ export class LeaseManager {
   }
 }
 
-function positive(field: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${field} must be a positive number, got ${value}`, field);
-  return value;
-}
-
-function nonNegative(field: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${field} must be zero or more, got ${value}`, field);
-  return value;
+/** The tuning options given (undefined ones take the default). */
+function definedOf({ maxSleep, expirySlack, retryAttempts }: LeaseManagerOptions): Partial<typeof DEFAULTS> {
+  return Object.fromEntries(Object.entries({ maxSleep, expirySlack, retryAttempts }).filter(([, value]) => value !== undefined));
 }

@@ -1,7 +1,7 @@
-import { BASE_DEFAULTS, type ParticipantConfig, resolveConfig, validateAtLeastOneSecond } from '../lease/config.js';
+import { AT_LEAST_ONE_SECOND, BASE_DEFAULTS, type ParticipantConfig, resolveConfig } from '../lease/config.js';
 import { LeadershipError, LeaseUnavailableError } from '../lease/errors.js';
 import type { LeaseLock } from '../ports/leaseLock.js';
-import { Participant, type ParticipantSnapshot, type RuntimeOptions } from '../runtime/participant.js';
+import { Participant, type ParticipantSnapshot, type ParticipantRuntimeOptions } from '../runtime/participant.js';
 import { type CallOptions, LeaseFacade } from './leaseFacade.js';
 
 /** The timing an `acquire` applies (first call only); every value at least 1 s. */
@@ -17,7 +17,7 @@ export interface PrimaryLeaseConfig {
 }
 
 /** What `new PrimaryLease(...)` takes: the lock, plus clock, inspect and logger. */
-export interface PrimaryLeaseOptions extends RuntimeOptions {
+export interface PrimaryLeaseOptions extends ParticipantRuntimeOptions {
   /** The lease named after the cluster, under this instance's identity (the pod name). */
   lock: LeaseLock;
   /**
@@ -27,13 +27,6 @@ export interface PrimaryLeaseOptions extends RuntimeOptions {
   releasedLeaseDuration?: number;
 }
 
-/** CloudNativePG's defaults: 15 s / 10 s / 2 s, released 1 s; never creates the lease; fatal on preemption. */
-export const PRIMARY_LEASE_DEFAULTS: ParticipantConfig = {
-  ...BASE_DEFAULTS,
-  createIfMissing: false,
-  afterLoss: 'reacquire',
-  fatalOnPreemption: true,
-};
 
 /**
  * CloudNativePG's primary lease, as the instance manager uses it: whoever holds the lease named
@@ -47,6 +40,14 @@ export const PRIMARY_LEASE_DEFAULTS: ParticipantConfig = {
  * - `release()` is a no-op unless we hold the lease, and keeps it while `setUpgrading(true)`.
  */
 export class PrimaryLease extends LeaseFacade {
+  /** CloudNativePG's defaults: 15 s / 10 s / 2 s, released 1 s; never creates the lease; fatal on preemption. */
+  static readonly DEFAULTS: Readonly<ParticipantConfig> = {
+    ...BASE_DEFAULTS,
+    createIfMissing: false,
+    afterLoss: 'reacquire',
+    fatalOnPreemption: true,
+  };
+
   readonly lock: LeaseLock;
   protected readonly participant: Participant;
   private readonly defaults: ParticipantConfig;
@@ -56,7 +57,7 @@ export class PrimaryLease extends LeaseFacade {
     super();
     const { lock, releasedLeaseDuration, ...runtime } = options;
     this.lock = lock;
-    this.defaults = resolveConfig({ releasedLeaseDuration }, PRIMARY_LEASE_DEFAULTS, this.context);
+    this.defaults = resolveConfig({ releasedLeaseDuration }, PrimaryLease.DEFAULTS, this.context);
     this.participant = new Participant(lock, this.defaults, runtime, {
       startedEvent: 'acquired primary lease',
       stoppedEvent: 'lost primary lease',
@@ -84,8 +85,7 @@ export class PrimaryLease extends LeaseFacade {
    */
   async acquire(config: Partial<PrimaryLeaseConfig> = {}, { signal }: CallOptions = {}): Promise<void> {
     if (!this.snapshot.context.configApplied) {
-      const resolved = resolveConfig(config, this.defaults, this.context);
-      validateAtLeastOneSecond(resolved, this.context);
+      const resolved = resolveConfig(config, this.defaults, this.context, AT_LEAST_ONE_SECOND);
       this.participant.send({ type: 'ACQUIRE', config: resolved });
     } else {
       this.participant.send({ type: 'ACQUIRE' });

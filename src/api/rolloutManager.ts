@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import { createActor } from 'xstate';
 import {
   rolloutManagerMachine,
   type RolloutDecision,
@@ -7,20 +7,19 @@ import {
 } from '../../machines/rolloutManager.js';
 import { parseDuration } from '../lease/duration.js';
 import { ConfigError, RolloutManagerError } from '../lease/errors.js';
+import { numberRule, type Rule, validate, whenGiven } from '../lease/validation.js';
 import { describeLease, type LeaseRef } from '../lease/record.js';
 import { type Logger, silentLogger } from '../log/logger.js';
-import type { Inspector } from '../runtime/participant.js';
+import type { RuntimeOptions } from '../runtime/options.js';
 import type { Clock } from '../time/clock.js';
 import { realClock } from '../time/realClock.js';
 import { snapshots } from '../runtime/snapshots.js';
 
-/** The rollout manager's XState actor. */
-export type RolloutManagerActor = Actor<typeof rolloutManagerMachine>;
-/** A snapshot of the rollout manager's actor. */
-export type RolloutManagerSnapshot = SnapshotFrom<typeof rolloutManagerMachine>;
+import type { RolloutManagerActor, RolloutManagerSnapshot } from '../../machines/actors.js';
+export type { RolloutManagerActor, RolloutManagerSnapshot };
 
-/** The two delays (CloudNativePG's CLUSTERS_ROLLOUT_DELAY and INSTANCES_ROLLOUT_DELAY) and the spacing rule. */
-export interface RolloutManagerConfig {
+/** What `new RolloutManager(...)` takes: the two delays (CloudNativePG's CLUSTERS_ROLLOUT_DELAY and INSTANCES_ROLLOUT_DELAY), the spacing rule, and the runtime options (its logger hears every decision). */
+export interface RolloutManagerOptions extends Pick<RuntimeOptions, 'clock' | 'inspect' | 'logger'> {
   /** Milliseconds between rollouts of different clusters (CLUSTERS_ROLLOUT_DELAY); 0: none. */
   clusterRolloutDelay: number;
   /** Milliseconds between rollouts of instances of one cluster (INSTANCES_ROLLOUT_DELAY); 0: none. */
@@ -34,24 +33,6 @@ export interface RolloutManagerConfig {
   rollingWindow?: number;
 }
 
-/** What the manager runs with, besides its delays (also what fromEnv takes). */
-export interface RolloutRuntimeOptions {
-  /** Stamps every request; default realClock. */
-  clock?: Clock;
-  /** XState inspection (the Stately inspector, the live view). */
-  inspect?: Inspector;
-  /** Told about every decision (debug); default silent. */
-  logger?: Logger;
-}
-
-/** What `new RolloutManager(...)` takes: the delays and what it runs with. */
-export interface RolloutManagerOptions extends RolloutManagerConfig, RolloutRuntimeOptions {}
-
-/** The environment variables `RolloutManager.fromEnv` reads. */
-export const ROLLOUT_ENV = {
-  clusterRolloutDelay: 'CLUSTERS_ROLLOUT_DELAY',
-  instanceRolloutDelay: 'INSTANCES_ROLLOUT_DELAY',
-} as const;
 
 const WHOLE_SECONDS = /^\d+$/;
 
@@ -78,29 +59,24 @@ function delayFromEnv(env: NodeJS.ProcessEnv, variable: string): number {
   return ms;
 }
 
-function requireDelay(value: number, field: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(`${field} must be a finite number of milliseconds >= 0, got ${String(value)}`, field);
-  }
-}
+const delayRule = (field: 'clusterRolloutDelay' | 'instanceRolloutDelay' | 'rollingWindow') =>
+  numberRule<RolloutManagerOptions>(field, (ms) => ms >= 0, (config) => `${field} must be a finite number of milliseconds >= 0, got ${String(config[field])}`);
 
-function validate(config: RolloutManagerConfig): void {
-  requireDelay(config.clusterRolloutDelay, 'clusterRolloutDelay');
-  requireDelay(config.instanceRolloutDelay, 'instanceRolloutDelay');
-  const spacing = config.spacing ?? 'global';
-  if (spacing !== 'global' && spacing !== 'perCluster') {
-    throw new ConfigError(`spacing must be "global" or "perCluster", got ${JSON.stringify(spacing)}`, 'spacing');
-  }
-  if (config.rollingWindow === undefined) return;
-  if (spacing !== 'perCluster') {
-    throw new ConfigError('rollingWindow applies only to spacing "perCluster"', 'rollingWindow');
-  }
-  requireDelay(config.rollingWindow, 'rollingWindow');
-  // A shorter window would let a cluster that stopped rolling come back before its instance delay.
-  if (config.rollingWindow < config.instanceRolloutDelay) {
-    throw new ConfigError('rollingWindow must be at least instanceRolloutDelay', 'rollingWindow');
-  }
-}
+const ROLLOUT_RULES: readonly Rule<RolloutManagerOptions>[] = [
+  delayRule('clusterRolloutDelay'),
+  delayRule('instanceRolloutDelay'),
+  {
+    field: 'spacing',
+    broken: ({ spacing = 'global' }) => spacing !== 'global' && spacing !== 'perCluster',
+    says: ({ spacing }) => `spacing must be "global" or "perCluster", got ${JSON.stringify(spacing)}`,
+  },
+  ...whenGiven<RolloutManagerOptions>('rollingWindow', [
+    { field: 'rollingWindow', broken: ({ spacing }) => spacing !== 'perCluster', says: 'rollingWindow applies only to spacing "perCluster"' },
+    delayRule('rollingWindow'),
+    // A shorter window would let a cluster that stopped rolling come back before its instance delay.
+    { field: 'rollingWindow', broken: (c) => c.rollingWindow! < c.instanceRolloutDelay, says: 'rollingWindow must be at least instanceRolloutDelay' },
+  ]),
+];
 
 /**
  * CloudNativePG's rollout manager: one process-wide decision of which Pod rollout may go next, so
@@ -119,6 +95,12 @@ function validate(config: RolloutManagerConfig): void {
  * claim. (CloudNativePG needs a mutex for the same thing.) Each worker thread has its own manager.
  */
 export class RolloutManager {
+  /** The environment variables `RolloutManager.fromEnv` reads. */
+  static readonly ENV = {
+    clusterRolloutDelay: 'CLUSTERS_ROLLOUT_DELAY',
+    instanceRolloutDelay: 'INSTANCES_ROLLOUT_DELAY',
+  } as const;
+
   readonly actor: RolloutManagerActor;
   /** The current snapshot, then every change. */
   readonly state$: Observable<RolloutManagerSnapshot>;
@@ -128,7 +110,7 @@ export class RolloutManager {
   private deciding = false;
 
   constructor(config: RolloutManagerOptions) {
-    validate(config);
+    validate(config, ROLLOUT_RULES);
     this.clock = config.clock ?? realClock;
     this.log = config.logger ?? silentLogger;
     this.actor = createActor(rolloutManagerMachine, {
@@ -144,7 +126,7 @@ export class RolloutManager {
   }
 
   /** Reads CLUSTERS_ROLLOUT_DELAY and INSTANCES_ROLLOUT_DELAY (see delaysFromEnv). */
-  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: RolloutRuntimeOptions & Pick<RolloutManagerConfig, 'spacing' | 'rollingWindow'> = {}): RolloutManager {
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: Omit<RolloutManagerOptions, 'clusterRolloutDelay' | 'instanceRolloutDelay'> = {}): RolloutManager {
     return new RolloutManager({ ...options, ...RolloutManager.delaysFromEnv(env) });
   }
 
@@ -153,10 +135,10 @@ export class RolloutManager {
    * CloudNativePG) or a Go duration ("10m", "1m30s"). Anything else — negative, "1.5", "", "abc" —
    * is a ConfigError naming the variable and quoting the value, never a silent 0.
    */
-  static delaysFromEnv(env: NodeJS.ProcessEnv = process.env): RolloutManagerConfig {
+  static delaysFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<RolloutManagerOptions, 'clusterRolloutDelay' | 'instanceRolloutDelay'> {
     return {
-      clusterRolloutDelay: delayFromEnv(env, ROLLOUT_ENV.clusterRolloutDelay),
-      instanceRolloutDelay: delayFromEnv(env, ROLLOUT_ENV.instanceRolloutDelay),
+      clusterRolloutDelay: delayFromEnv(env, RolloutManager.ENV.clusterRolloutDelay),
+      instanceRolloutDelay: delayFromEnv(env, RolloutManager.ENV.instanceRolloutDelay),
     };
   }
 

@@ -7,7 +7,7 @@
  */
 import { createWebSocketInspector } from '@statelyai/inspect';
 import type { InspectionEvent } from 'xstate';
-import type { Inspector } from '../runtime/participant.js';
+import type { Inspector } from '../runtime/options.js';
 
 export function webSocketInspector(url: string): Inspector {
   return createWebSocketInspector({ url }).inspect;

@@ -10,7 +10,8 @@
  */
 import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import { type Observable, map } from 'rxjs';
-import { ConfigError, LeaseUnavailableError } from '../lease/errors.js';
+import { LeaseUnavailableError } from '../lease/errors.js';
+import { because, type Rule, validate } from '../lease/validation.js';
 import { namespaceProblem, objectNameProblem } from '../lease/kubernetesNames.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
 import { compareResourceVersions } from '../lease/resourceVersion.js';
@@ -44,6 +45,11 @@ export interface KubernetesLeaseLockOptions {
 
 const MAX_EVENTS = 100;
 
+const REF_RULES: readonly Rule<LeaseRef>[] = [
+  { field: 'namespace', problem: ({ namespace }) => because(namespaceProblem(namespace), `namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name`) },
+  { field: 'name', problem: ({ name }) => because(objectNameProblem(name), `lease name ${JSON.stringify(name)} is not a Kubernetes object name`) },
+];
+
 export class KubernetesLeaseLock implements LeaseLock {
   readonly events: string[] = [];
   private readonly object: LeaseObject;
@@ -58,11 +64,7 @@ export class KubernetesLeaseLock implements LeaseLock {
     private readonly options: KubernetesLeaseLockOptions = {},
   ) {
     // No API server would take these: say so now, not as a 422 (or a 404) on every retry.
-    const context = { lease: describeLease(ref), identity };
-    const namespaceWhy = namespaceProblem(ref.namespace);
-    if (namespaceWhy) throw new ConfigError(`namespace ${JSON.stringify(ref.namespace)} is not a Kubernetes namespace name: ${namespaceWhy}`, 'namespace', context);
-    const nameWhy = objectNameProblem(ref.name);
-    if (nameWhy) throw new ConfigError(`lease name ${JSON.stringify(ref.name)} is not a Kubernetes object name: ${nameWhy}`, 'name', context);
+    validate(ref, REF_RULES, { lease: describeLease(ref), identity });
     // No timeout of its own: the participant bounds each call (src/kubernetes/call.ts says why).
     this.object = new LeaseObject(kubeConfig, ref, { clock: options.clock ?? realClock, context: () => this.errorContext });
     const events = options.kubernetesEvents ?? true;

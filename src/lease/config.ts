@@ -2,7 +2,8 @@
  * Participant configuration: every duration in milliseconds, its meaning, its default, and the
  * validation rules of client-go (same messages, same order) plus the ones leasehold adds.
  */
-import { ConfigError, type LeaseErrorContext } from './errors.js';
+import type { LeaseErrorContext } from './errors.js';
+import { numberRule, type Rule, validate } from './validation.js';
 
 export interface LeaseTiming {
   /**
@@ -33,9 +34,6 @@ export interface ParticipantConfig extends LeaseTiming {
   jitterFactor: number;
 }
 
-/** client-go's JitterFactor: renewDeadline must exceed retryPeriod times this. */
-export const JITTER_FACTOR = 1.2;
-
 export const BASE_DEFAULTS: ParticipantConfig = {
   leaseDuration: 15_000,
   renewDeadline: 10_000,
@@ -63,61 +61,56 @@ export function requestTimeout(of: { renewDeadline: number } | { requestTimeoutM
   return Math.max(MIN_REQUEST_TIMEOUT_MS, wanted);
 }
 const isWholeSeconds = (ms: number) => Number.isInteger(ms / 1000) && ms >= 1000;
+const TIMING_FIELDS = ['leaseDuration', 'renewDeadline', 'retryPeriod'] as const;
 
 /**
- * Validates timing exactly as client-go's NewLeaderElector does, in its order, with its messages;
- * the 1.2 factor is checked in integers (5 * renewDeadline > 6 * retryPeriod) as CloudNativePG does.
+ * client-go's NewLeaderElector rules, in its order, with its messages (the jitter factor checked in
+ * integers, 5 * renewDeadline > 6 * retryPeriod, as CloudNativePG does), then leasehold's own.
  */
-export function validateTiming(timing: LeaseTiming, context: LeaseErrorContext = {}): void {
-  for (const field of ['leaseDuration', 'renewDeadline', 'retryPeriod'] as const) {
-    if (typeof timing[field] !== 'number' || !Number.isFinite(timing[field])) {
-      throw new ConfigError(`${field} must be a finite number of milliseconds`, field, context);
-    }
-  }
-  const { leaseDuration, renewDeadline, retryPeriod } = timing;
-  if (leaseDuration <= renewDeadline) {
-    throw new ConfigError('leaseDuration must be greater than renewDeadline', 'leaseDuration', context);
-  }
-  if (5 * renewDeadline <= 6 * retryPeriod) {
-    throw new ConfigError('renewDeadline must be greater than retryPeriod*JitterFactor', 'renewDeadline', context);
-  }
-  if (leaseDuration < 1) throw new ConfigError('leaseDuration must be greater than zero', 'leaseDuration', context);
-  if (renewDeadline < 1) throw new ConfigError('renewDeadline must be greater than zero', 'renewDeadline', context);
-  if (retryPeriod < 1) throw new ConfigError('retryPeriod must be greater than zero', 'retryPeriod', context);
-  if (!isWholeSeconds(leaseDuration)) {
-    throw new ConfigError(
-      'leaseDuration must be a whole number of seconds, at least 1s (it is written as leaseDurationSeconds)',
-      'leaseDuration',
-      context,
-    );
-  }
-}
+const TIMING_RULES: readonly Rule<LeaseTiming>[] = [
+  ...TIMING_FIELDS.map((field) => numberRule<LeaseTiming>(field, () => true, `${field} must be a finite number of milliseconds`)),
+  { field: 'leaseDuration', broken: (t) => t.leaseDuration <= t.renewDeadline, says: 'leaseDuration must be greater than renewDeadline' },
+  { field: 'renewDeadline', broken: (t) => 5 * t.renewDeadline <= 6 * t.retryPeriod, says: 'renewDeadline must be greater than retryPeriod*JitterFactor' },
+  ...TIMING_FIELDS.map((field) => numberRule<LeaseTiming>(field, (ms) => ms >= 1, `${field} must be greater than zero`)),
+  {
+    field: 'leaseDuration',
+    broken: (t) => !isWholeSeconds(t.leaseDuration),
+    says: 'leaseDuration must be a whole number of seconds, at least 1s (it is written as leaseDurationSeconds)',
+  },
+];
+
+const CONFIG_RULES: readonly Rule<ParticipantConfig>[] = [
+  ...TIMING_RULES,
+  { field: 'releasedLeaseDuration', broken: (c) => !isWholeSeconds(c.releasedLeaseDuration), says: 'releasedLeaseDuration must be a whole number of seconds, at least 1s' },
+  { field: 'unlockWithRetryPeriod', broken: (c) => !(c.unlockWithRetryPeriod >= 0), says: 'unlockWithRetryPeriod must not be negative' },
+  { field: 'jitterFactor', broken: (c) => !(c.jitterFactor >= 0), says: 'jitterFactor must not be negative' },
+  {
+    field: 'afterLoss',
+    broken: (c) => c.afterLoss !== 'reacquire' && c.afterLoss !== 'stop',
+    says: (c) => `afterLoss must be "reacquire" or "stop", not ${JSON.stringify(c.afterLoss)}`,
+  },
+];
 
 /** CloudNativePG additionally requires every duration to be at least one second. */
-export function validateAtLeastOneSecond(timing: LeaseTiming, context: LeaseErrorContext = {}): void {
-  for (const field of ['leaseDuration', 'renewDeadline', 'retryPeriod'] as const) {
-    if (timing[field] < 1000) throw new ConfigError(`${field} must be at least 1s`, field, context);
-  }
+export const AT_LEAST_ONE_SECOND: readonly Rule<LeaseTiming>[] = TIMING_FIELDS.map((field) => ({
+  field,
+  broken: (timing: LeaseTiming) => timing[field] < 1000,
+  says: `${field} must be at least 1s`,
+}));
+
+/** Validates timing as client-go's NewLeaderElector does (the CLI checks its flags with it). */
+export function validateTiming(timing: LeaseTiming, context: LeaseErrorContext = {}): void {
+  validate(timing, TIMING_RULES, context);
 }
 
-/** Fills defaults and validates the whole configuration once, at construction. */
+/** Fills defaults and validates the whole configuration once, at construction; `extra` rules after the common ones. */
 export function resolveConfig(
   options: Partial<ParticipantConfig>,
   defaults: ParticipantConfig = BASE_DEFAULTS,
   context: LeaseErrorContext = {},
+  extra: readonly Rule<ParticipantConfig>[] = [],
 ): ParticipantConfig {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const config: ParticipantConfig = { ...defaults, ...defined };
-  validateTiming(config, context);
-  if (!isWholeSeconds(config.releasedLeaseDuration)) {
-    throw new ConfigError('releasedLeaseDuration must be a whole number of seconds, at least 1s', 'releasedLeaseDuration', context);
-  }
-  if (!(config.unlockWithRetryPeriod >= 0)) {
-    throw new ConfigError('unlockWithRetryPeriod must not be negative', 'unlockWithRetryPeriod', context);
-  }
-  if (!(config.jitterFactor >= 0)) throw new ConfigError('jitterFactor must not be negative', 'jitterFactor', context);
-  if (config.afterLoss !== 'reacquire' && config.afterLoss !== 'stop') {
-    throw new ConfigError(`afterLoss must be "reacquire" or "stop", not ${JSON.stringify(config.afterLoss)}`, 'afterLoss', context);
-  }
-  return config;
+  return validate(validate(config, CONFIG_RULES, context), extra, context);
 }

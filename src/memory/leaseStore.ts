@@ -5,13 +5,13 @@
  * calls, latency on the clock, partition one identity from the store, drop watch streams.
  */
 import { Observable, Subject } from 'rxjs';
-import { LeaseUnavailableError, leaseApiError, type LeaseErrorKind } from '../lease/errors.js';
+import { LeaseUnavailableError, leaseApiError } from '../lease/errors.js';
 import { describeLease, type LeaseRecord, type LeaseRef, type ObservedLease } from '../lease/record.js';
 import { handOverRequest, settlesHandOverRequest, type HandOverRequestFields } from '../lease/handOverRequest.js';
 import { isWellFormedSpec, leaseSpecToLockRecord, lockRecordToLeaseSpec } from '../lease/spec.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { LeaseLock, LeaseLockFactory, LeaseWatchEvent } from '../ports/leaseLock.js';
-import { FaultQueue, type InjectedFault as Fault } from './faults.js';
+import { FaultQueue, type InjectedFault } from './faults.js';
 import { MemoryLeaseLock } from './leaseLock.js';
 
 export type StoreVerb = 'get' | 'create' | 'update' | 'delete';
@@ -22,8 +22,6 @@ export interface StoreCall {
   identity: string;
 }
 
-/** A fault for the lease store's calls (faults.ts: the one fault-injection API of both memory stores). */
-export type InjectedFault = Fault<StoreCall>;
 
 /** A committed change, for invariant checks: who wrote what over what. */
 export interface StoreChange {
@@ -46,7 +44,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   private readonly faults = new FaultQueue<StoreCall>();
   private readonly partitioned = new Set<string>();
   private latencyOf: (call: StoreCall) => number = () => 0;
-  private faultPolicy: ((call: StoreCall) => InjectedFault | undefined) | undefined;
+  private faultPolicy: ((call: StoreCall) => InjectedFault<StoreCall> | undefined) | undefined;
   private readonly counts = new Map<string, number>();
   private readonly changeSubject = new Subject<StoreChange>();
   /** Every committed write, in commit order. */
@@ -61,7 +59,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
   // ---- fault injection -------------------------------------------------------------------------
 
   /** The next `count` calls matching `fault.match` fail with `fault.kind`. */
-  failNext(count: number, fault: InjectedFault): void {
+  failNext(count: number, fault: InjectedFault<StoreCall>): void {
     this.faults.push(count, fault);
   }
 
@@ -74,7 +72,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
    * Decides a fault for every call (after the queued failNext faults): the simulated cluster's
    * per-call error rates. Return undefined for no fault.
    */
-  setFaultPolicy(policy: ((call: StoreCall) => InjectedFault | undefined) | undefined): void {
+  setFaultPolicy(policy: ((call: StoreCall) => InjectedFault<StoreCall> | undefined) | undefined): void {
     this.faultPolicy = policy;
   }
 
@@ -260,7 +258,7 @@ export class MemoryLeaseStore implements LeaseLockFactory {
     for (const stream of this.watchers.get(key) ?? []) stream.deliver({ type: 'observed', lease });
   }
 
-  private takeFault(call: StoreCall): InjectedFault | undefined {
+  private takeFault(call: StoreCall): InjectedFault<StoreCall> | undefined {
     return this.faults.take(call) ?? this.faultPolicy?.(call);
   }
 

@@ -5,7 +5,7 @@
  * that ends it, so work stops before any other participant could legally take over.
  */
 import type { Observable } from 'rxjs';
-import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom, type Subscription } from 'xstate';
+import { createActor, type Subscription } from 'xstate';
 import { isLeading, leaseParticipantMachine, windowCloses, type ParticipantEvent } from '../../machines/leaseParticipant.js';
 import type { ParticipantConfig } from '../lease/config.js';
 import { HandOverError, type HandOverFailure, LeadershipError } from '../lease/errors.js';
@@ -21,33 +21,16 @@ import {
   sharedParticipantMachine,
   type ParticipantImplementations,
 } from './participantImplementations.js';
+import type { RuntimeOptions } from './options.js';
 import { snapshots } from './snapshots.js';
 
-export type ParticipantActor = Actor<typeof leaseParticipantMachine>;
-export type ParticipantSnapshot = SnapshotFrom<typeof leaseParticipantMachine>;
+import type { ParticipantActor, ParticipantSnapshot } from '../../machines/actors.js';
+export type { ParticipantActor, ParticipantSnapshot };
 /** The machine's own reading of a snapshot, for layers above the runtime (which import no machine). */
 export { isLeading, windowCloses };
 
-export type Inspector = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-
-export interface RuntimeOptions {
-  /** Time for every delay and timestamp; default realClock. */
-  clock?: Clock;
-  /** XState inspection (the Stately inspector, the live view, a logger). */
-  inspect?: Inspector;
-  /** Where leadership changes, store errors and failing callbacks are reported; default silent. */
-  logger?: Logger;
-  /** Randomness for poll jitter; default Math.random. */
-  random?: () => number;
-  /**
-   * Replaces named implementations of the machine (XState's .provide()). For tests and the fault
-   * simulation's planted bugs; production code never needs it.
-   */
-  implementations?: (
-    defaults: ParticipantImplementations,
-    bound: { lock: LeaseLock; clock: Clock },
-  ) => ParticipantImplementations;
-}
+/** What a participant runs with: the one RuntimeOptions, with the participant machine's implementations. */
+export type ParticipantRuntimeOptions = RuntimeOptions<ParticipantImplementations, { lock: LeaseLock; clock: Clock }>;
 
 export interface LeadershipHooks {
   /** Leadership began; `signal` aborts the moment it ends. `term` is the fencing token. */
@@ -74,7 +57,7 @@ export class Participant {
   constructor(
     readonly lock: LeaseLock,
     config: ParticipantConfig,
-    options: RuntimeOptions = {},
+    options: ParticipantRuntimeOptions = {},
     private readonly hooks: LeadershipHooks = {},
   ) {
     const clock = (this.clock = options.clock ?? realClock);

@@ -21,7 +21,7 @@ import type { ObservedLease } from '../lease/record.js';
 import { claimedRecord, createdRecord, releasedRecord, renewedRecord } from '../lease/records.js';
 import { boundedCall } from '../time/boundedCall.js';
 import type { LeaseLock } from '../ports/leaseLock.js';
-import { type Clock, MAX_TIMER_DELAY, clampDelay } from '../time/clock.js';
+import { type Clock, clampDelay } from '../time/clock.js';
 
 /** A write of the lease we observed: needs the observed record and its resourceVersion. */
 function mustHaveObserved(input: LeaseCallInput): ObservedLease {

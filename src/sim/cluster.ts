@@ -8,7 +8,7 @@
 import { formatMicroTime } from '../lease/microTime.js';
 import { INT32_MAX, type LeaseRef } from '../lease/record.js';
 import { MemoryLeaseStore, type StoreChange } from '../memory/leaseStore.js';
-import type { RuntimeOptions } from '../runtime/participant.js';
+import type { ParticipantRuntimeOptions } from '../runtime/participant.js';
 import { SkewedClock } from '../time/skewedClock.js';
 import { VirtualClock } from '../time/virtualClock.js';
 import { startProcess, type SimProcess } from './processes.js';
@@ -20,7 +20,7 @@ export type { CommittedWrite, LeadershipWindow, SimRecord, TimelineEntry } from 
 
 export interface SimOptions {
   /** Swaps machine implementations in every participant (the planted-bug variants). */
-  implementations?: RuntimeOptions['implementations'];
+  implementations?: ParticipantRuntimeOptions['implementations'];
   /** How long the quiet phase lasts; default 3 * leaseDuration. */
   quietFor?: number;
 }

@@ -7,7 +7,7 @@ import { LeaderElector } from '../api/leaderElector.js';
 import { PrimaryLease } from '../api/primaryLease.js';
 import type { LeaseTiming } from '../lease/config.js';
 import type { LeaseLock } from '../ports/leaseLock.js';
-import { followLeadership, type ParticipantActor, type RuntimeOptions } from '../runtime/participant.js';
+import { followLeadership, type ParticipantActor, type ParticipantRuntimeOptions } from '../runtime/participant.js';
 import type { SkewedClock } from '../time/skewedClock.js';
 import type { LeadershipWindow, SimRecorder } from './record.js';
 import type { SimParticipant } from './schedule.js';
@@ -43,7 +43,7 @@ export interface ProcessSetup {
   clock: SkewedClock;
   lock: LeaseLock;
   timing: LeaseTiming;
-  runtime: RuntimeOptions;
+  runtime: ParticipantRuntimeOptions;
   recorder: SimRecorder;
   /** The process exited on its own (a fatal preemption, an elector's Run returning): its pod restarts it. */
   onExit(process: SimProcess): void;

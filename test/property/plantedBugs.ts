@@ -7,12 +7,12 @@
 import { fromPromise } from 'xstate';
 import type { LeaseCallInput, LeaseCallOutput, ParticipantContext } from '../../machines/leaseParticipant.js';
 import { claimedRecord, releasedRecord, renewedRecord } from '../../src/lease/records.js';
-import type { RuntimeOptions } from '../../src/runtime/participant.js';
+import type { ParticipantRuntimeOptions } from '../../src/runtime/participant.js';
 import type { InvariantName } from '../../src/sim/invariants.js';
 import type { Clock } from '../../src/time/clock.js';
 import { MAX_TIMER_DELAY } from '../../src/time/clock.js';
 
-type Override = NonNullable<RuntimeOptions['implementations']>;
+type Override = NonNullable<ParticipantRuntimeOptions['implementations']>;
 
 /** A delay until local time `at`, as the runtime's delays are. */
 const until = (clock: { now(): number }, at: number) => Math.min(MAX_TIMER_DELAY, Math.max(0, at - clock.now()));

@@ -95,6 +95,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   visualize: ['machines', 'runtime', 'lease', 'time', 'log'],
   index: ['api', 'runtime', 'machines', 'metrics', 'kubernetes', 'ports', 'lease', 'time', 'log', 'supportedNode'],
   testing: ['memory', 'time', 'supportedNode'],
+  rules: ['lease', 'ports', 'supportedNode'],
 };
 
 /** The adapters' public faces: what the CLI may import from kubernetes/ and memory/ (the rest is their plumbing). */

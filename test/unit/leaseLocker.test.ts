@@ -114,4 +114,29 @@ describe('LeaseLocker', () => {
       'failed locking attempt to renew leadership on lease cluster-example (lease default/cluster-example, identity a)',
     );
   });
+
+  it("takes the lease's lock, as the other single-lease facades do, and locks again after unlock with the same lock", async () => {
+    const world = leaseWorld();
+    const a = new LeaseLocker({ lock: world.store.lockFor(world.ref, 'a'), clock: world.clock });
+    expect([a.ref, a.owner]).toEqual([world.ref, 'a']);
+    track(a.lock());
+    await world.clock.advance(0);
+    expect(world.record()).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 60 });
+    expect(await a.unlock()).toBe(true);
+    a.stop();
+    const again = track(a.lock());
+    await world.clock.advance(0);
+    expect(again.settled && !again.error).toBe(true);
+    expect(world.record()).toMatchObject({ holderIdentity: 'a' });
+  });
+
+  it('refuses, before anything starts, both a lock and locks, neither, and locks without lease or owner', () => {
+    const world = leaseWorld();
+    const lock = world.store.lockFor(world.ref, 'a');
+    expect(() => new LeaseLocker({ lock, locks: world.store, clock: world.clock })).toThrow('give either lock, or locks with lease and owner');
+    expect(() => new LeaseLocker({ clock: world.clock })).toThrow('give either lock, or locks with lease and owner');
+    expect(() => new LeaseLocker({ locks: world.store, owner: 'a' })).toThrow('lease must name a namespace and a name');
+    expect(() => new LeaseLocker({ locks: world.store, lease: world.ref })).toThrow('owner must not be empty');
+    expect(world.store.peek(world.ref)).toBeNull();
+  });
 });

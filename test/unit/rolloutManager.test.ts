@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/lease/errors.js';
-import { RolloutManager, type RolloutManagerConfig } from '../../src/api/rolloutManager.js';
+import { RolloutManager, type RolloutManagerOptions } from '../../src/api/rolloutManager.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 
 const MINUTE = 60_000;
@@ -9,7 +9,7 @@ const clusterB = { namespace: 'default', name: 'cluster-bis' };
 const allowed = { rolloutAllowed: true, timeToWait: 0 };
 const wait = (ms: number) => ({ rolloutAllowed: false, timeToWait: ms });
 
-function managerOn(config: RolloutManagerConfig) {
+function managerOn(config: RolloutManagerOptions) {
   const clock = new VirtualClock();
   const manager = new RolloutManager({ ...config, clock });
   const slot = () => {
@@ -185,7 +185,7 @@ describe('RolloutManager configuration', () => {
   ];
 
   it.each(invalid)('refuses a bad %s with a ConfigError naming it', (field, change) => {
-    expect(() => new RolloutManager({ ...base, ...change } as unknown as RolloutManagerConfig)).toThrow(
+    expect(() => new RolloutManager({ ...base, ...change } as unknown as RolloutManagerOptions)).toThrow(
       expect.objectContaining({ name: 'ConfigError', field, message: expect.stringContaining(field) }),
     );
   });

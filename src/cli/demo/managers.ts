@@ -7,7 +7,7 @@
 import { LeaseManager } from '../../api/leaseManager.js';
 import { RolloutManager } from '../../api/rolloutManager.js';
 import { MemoryManagedLeaseStore } from '../../memory/managedLeaseStore.js';
-import type { Inspector } from '../../runtime/participant.js';
+import type { Inspector } from '../../runtime/options.js';
 import type { Clock } from '../../time/clock.js';
 
 export interface DemoManagers {

@@ -9,7 +9,7 @@
 import { PrimaryLease } from '../../api/primaryLease.js';
 import { formatDuration } from '../../lease/duration.js';
 import type { LeaseRecord, LeaseRef } from '../../lease/record.js';
-import type { Inspector } from '../../runtime/participant.js';
+import type { Inspector } from '../../runtime/options.js';
 import type { Clock } from '../../time/clock.js';
 import { realClock } from '../../time/realClock.js';
 import { type DemoBackend, embeddedServerBackend } from './backend.js';

@@ -18,7 +18,8 @@
  */
 import type { CoordinationV1Api, KubeConfig, V1Lease, Watch } from '@kubernetes/client-node';
 import { type Observable, defer, finalize, tap } from 'rxjs';
-import { ConfigError, LeaseAlreadyExistsError, LeaseConflictError, LeaseInvalidError, LeaseNotFoundError, LeaseUnavailableError } from '../../lease/errors.js';
+import { because, validate } from '../../lease/validation.js';
+import { LeaseAlreadyExistsError, LeaseConflictError, LeaseInvalidError, LeaseNotFoundError, LeaseUnavailableError } from '../../lease/errors.js';
 import { leaseSpecToLockRecord } from '../../lease/spec.js';
 import { namespaceProblem } from '../../lease/kubernetesNames.js';
 import type { Clock } from '../../time/clock.js';
@@ -91,10 +92,12 @@ export class KubernetesManagedLeaseStore implements ManagedLeaseStore {
     private readonly kubeConfig: KubeConfig,
     options: KubernetesManagedLeaseStoreOptions,
   ) {
-    const namespaceWhy = namespaceProblem(options.namespace);
-    if (namespaceWhy) {
-      throw new ConfigError(`the Kubernetes namespace for managed leases, ${JSON.stringify(options.namespace)}, is not a namespace name: ${namespaceWhy}`, 'namespace');
-    }
+    validate(options, [
+      {
+        field: 'namespace',
+        problem: ({ namespace }) => because(namespaceProblem(namespace), `the Kubernetes namespace for managed leases, ${JSON.stringify(namespace)}, is not a namespace name`),
+      },
+    ]);
     ({ api: this.api, watch: this.watcher } = kubernetesClient(kubeConfig));
     this.namespace = options.namespace;
     this.clock = options.clock ?? realClock;
