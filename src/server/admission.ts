@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { flag, HttpError } from './encoding.js';
 import { defaultManager } from './managedFields.js';
-import type { NewObject } from './objectStore.js';
+import type { NewObject, StoredObject } from './objectStore.js';
 import * as status from './status.js';
 import { namespaceProblem } from '../lease/kubernetesNames.js';
 import { leaseSpecCauses, leaseSpecDecodingError, metadataCauses, metadataDecodingError } from './validation.js';
@@ -47,14 +47,31 @@ export function objectCauses(metadata: Metadata, namespace: string): status.Stat
   ];
 }
 
-/** Decodes and validates a Lease body. */
-export function admitLease(body: unknown, namespace: string, urlName: string | undefined): NewObject {
+/** Feature gates the server honours, as kube-apiserver's of the same name. */
+export interface ServerFeatures {
+  /** CoordinatedLeaderElection: Leases keep spec.strategy and spec.preferredHolder (off: they are dropped unless the stored Lease has them). */
+  coordinatedLeaderElection: boolean;
+}
+
+/**
+ * With CoordinatedLeaderElection off, kube-apiserver drops spec.strategy and spec.preferredHolder
+ * before validation: on create always, on update unless the stored Lease already has the field.
+ */
+function dropDisabledFields(spec: Record<string, unknown> | undefined, current: StoredObject | undefined, features: ServerFeatures): void {
+  if (!spec || features.coordinatedLeaderElection) return;
+  const stored = current?.spec as Record<string, unknown> | undefined;
+  for (const field of ['strategy', 'preferredHolder']) if (stored?.[field] === undefined) delete spec[field];
+}
+
+/** Decodes and validates a Lease body (`current`: the Lease it replaces, if any). */
+export function admitLease(body: unknown, namespace: string, urlName: string | undefined, current: StoredObject | undefined, features: ServerFeatures): NewObject {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(status.undecodable('the body is not a JSON object'));
   const object = body as Record<string, unknown>;
   const metadata = admitMetadata(object, namespace, urlName, status.LEASES);
   const spec = object.spec === null || object.spec === undefined ? undefined : structuredClone(object.spec);
   const undecodable = leaseSpecDecodingError(spec);
   if (undecodable) throw new HttpError(status.undecodable(undecodable));
+  dropDisabledFields(spec as Record<string, unknown> | undefined, current, features);
   refuseInvalid(metadata.name, [...objectCauses(metadata, namespace), ...leaseSpecCauses(spec as Record<string, unknown> | undefined)], status.LEASES);
   return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, ...(spec ? { spec } : {}) };
 }

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.js';
+import type { ServerFeatures } from './admission.js';
 import type { Clock } from '../time/clock.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview } from './accessReview.js';
 import { decodeBody, mediaTypeOf, readBody } from './decoding.js';
@@ -22,6 +23,7 @@ import type { WatchSettings } from './watch.js';
 
 export interface HandlerContext {
   objects: ObjectStore;
+  features: ServerFeatures;
   clock: Clock;
   token: string | undefined;
   watch: WatchSettings;

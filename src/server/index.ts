@@ -29,6 +29,12 @@ export interface LeaseApiServerOptions {
   dataDir?: string;
   /** With dataDir: the log is compacted into a snapshot once it holds this many records more than twice the objects; default 10,000. */
   compactionSlack?: number;
+  /**
+   * Serve Leases as kube-apiserver does with the CoordinatedLeaderElection feature gate on: keep and
+   * validate spec.strategy and spec.preferredHolder. Default true; false drops both fields, as a
+   * kube-apiserver with the gate off (as shipped) does.
+   */
+  coordinatedLeaderElection?: boolean;
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   token?: string;
   /** How many changes watches can resume from; older resourceVersions get 410 Expired. Default 1000. */
@@ -78,6 +84,7 @@ export async function startLeaseApiServer(options: LeaseApiServerOptions = {}): 
   }
   const handler = createHandler({
     objects,
+    features: { coordinatedLeaderElection: options.coordinatedLeaderElection ?? true },
     clock,
     token: options.token,
     watch: { clock, bookmarkInterval: options.bookmarkInterval ?? 10_000, maxBacklogBytes: options.maxWatchBacklogBytes ?? 1024 * 1024, logger },

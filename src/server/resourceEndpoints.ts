@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../time/clock.js';
-import { requireResourceVersion, writeOptions } from './admission.js';
+import { requireResourceVersion, type ServerFeatures, writeOptions } from './admission.js';
 import { APPLY_PATCH, mediaTypeOf, PATCH_TYPES } from './decoding.js';
 import { HttpError } from './encoding.js';
 import { type ListOptions, listOptions } from './listOptions.js';
@@ -22,6 +22,7 @@ export interface EndpointContext {
   objects: ObjectStore;
   clock: Clock;
   watch: WatchSettings;
+  features: ServerFeatures;
 }
 
 /** What a request is answered with, once the changes it saw are durable; undefined when it streams (a watch). */
@@ -42,7 +43,7 @@ export interface ResourceCall {
 
 type Row = Record<string, unknown>;
 
-export function resourceEndpoints({ objects, clock, watch: watchSettings }: EndpointContext, served: ServedResource) {
+export function resourceEndpoints({ objects, clock, watch: watchSettings, features }: EndpointContext, served: ServedResource) {
   const { subject, stored } = served;
   /** Server time as metadata timestamps carry it (RFC 3339, seconds). */
   const timestamp = () => new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -124,7 +125,7 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
 
   function create(call: ResourceCall, namespace: string): Answer {
     const { dryRun, manager } = writeOptions(call.request, call.params, 'CreateOptions');
-    const object = served.admit(call.body, namespace, undefined);
+    const object = served.admit(call.body, namespace, undefined, undefined, features);
     if (!dryRun) expire();
     if (objects.get(stored, namespace, object.metadata.name)) throw new HttpError(status.alreadyExists(object.metadata.name, subject));
     return answer(201, objects.create(stored, namespace, tracked(object, undefined, manager), dryRun));
@@ -144,7 +145,7 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
 
   function update(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): Answer {
     const { dryRun, manager } = writeOptions(call.request, call.params, 'UpdateOptions');
-    const object = served.admit(call.body, namespace, name);
+    const object = served.admit(call.body, namespace, name, current, features);
     const rv = requireResourceVersion(object, subject);
     if (!current) throw new HttpError(status.notFound(name, subject));
     if (rv !== current.metadata.resourceVersion) throw new HttpError(status.conflict(name, subject));
@@ -156,7 +157,7 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
     if (type === APPLY_PATCH && served.serverSideApply) return apply(call, current, namespace, name);
     const { dryRun, manager } = writeOptions(call.request, call.params, 'PatchOptions');
     if (!current) throw new HttpError(status.notFound(name, subject));
-    const object = served.admit(patched(type, served.present(current), call.body, name, subject), namespace, name);
+    const object = served.admit(patched(type, served.present(current), call.body, name, subject), namespace, name, current, features);
     if (object.metadata.resourceVersion && object.metadata.resourceVersion !== current.metadata.resourceVersion) {
       throw new HttpError(status.conflict(name, subject));
     }
@@ -168,7 +169,7 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings }: Endp
     const { dryRun, manager, force } = writeOptions(call.request, call.params, 'PatchOptions');
     const configuration = appliedConfiguration(call.body, name, served);
     const { object, managedFields } = applyConfiguration(current as Row | undefined, configuration, manager, force, timestamp());
-    const admitted = served.admit(object, namespace, name);
+    const admitted = served.admit(object, namespace, name, current, features);
     const precondition = (configuration.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
     if (precondition && precondition !== current?.metadata.resourceVersion) throw new HttpError(status.conflict(name, subject));
     const applied = { ...admitted, metadata: { ...admitted.metadata, managedFields } };

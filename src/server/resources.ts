@@ -3,7 +3,7 @@
  * shown in its version, its table and its field selectors. core/v1 and events.k8s.io/v1 Events are
  * two views of the same stored objects.
  */
-import { admitLease } from './admission.js';
+import { admitLease, type ServerFeatures } from './admission.js';
 import { admitEvent, asEventsV1, CORE_EVENTS, coreEventFields, EVENTS_V1, eventsV1Fields, lastSeen } from './events.js';
 import type { NewObject, Resource, StoredObject } from './objectStore.js';
 import type { FieldReaders } from './selectors.js';
@@ -16,8 +16,8 @@ export interface ServedResource {
   /** "coordination.k8s.io/v1", "v1". */
   apiVersion: string;
   listKind: string;
-  /** Validates a decoded body (in this version) into the stored form. */
-  admit(body: unknown, namespace: string, urlName: string | undefined): NewObject;
+  /** Validates a decoded body (in this version) into the stored form; `current` is the object it replaces. */
+  admit(body: unknown, namespace: string, urlName: string | undefined, current: StoredObject | undefined, features: ServerFeatures): NewObject;
   /** The stored object as this version shows it. */
   present(object: StoredObject): Record<string, unknown>;
   table: TablePrinter;
