@@ -11,9 +11,14 @@ const SUBDOMAIN_MESSAGE =
 const DNS_LABEL_MESSAGE =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
+/** Every reason `name` cannot name an object (a Lease), as kube-apiserver lists them: too long, not a subdomain. */
+export function objectNameProblems(name: string): string[] {
+  return [...(name.length > 253 ? ['must be no more than 253 characters'] : []), ...(SUBDOMAIN.test(name) ? [] : [SUBDOMAIN_MESSAGE])];
+}
+
 /** Why `name` cannot name an object (a Lease), or undefined. */
 export function objectNameProblem(name: string): string | undefined {
-  return name.length > 253 || !SUBDOMAIN.test(name) ? SUBDOMAIN_MESSAGE : undefined;
+  return objectNameProblems(name)[0];
 }
 
 /** Why `namespace` cannot name a namespace, or undefined. */

@@ -1,14 +1,24 @@
 /**
  * SelfSubjectAccessReview and SelfSubjectRulesReview (`kubectl auth can-i`, `--list`): the server
  * has one rule — an authenticated client (the right token, or any client when none is required)
- * may do every verb the server serves on every resource it serves; an anonymous client may do
- * nothing. Reviews answer from that rule and the discovery list, never "yes" for what is not served.
+ * may do every verb the server serves on every resource it serves. Reviews answer from that rule
+ * and the discovery list, never "yes" for what is not served. An access review is decoded,
+ * validated (exactly one kind of attributes, 422) and answered as kube-apiserver answers it, with
+ * the managedFields its create records. Anonymous clients never get here (403, as RBAC refuses
+ * system:anonymous).
  */
 import { resources } from './discovery.js';
 import { HttpError } from './encoding.js';
+import { decodeAs } from './goDecoding.js';
+import { ACCESS_REVIEW_SHAPE } from './goShapes.js';
+import type { JsonFacts } from './jsonFacts.js';
+import { managedFieldsAfterUpdate } from './managedFields.js';
 import * as status from './status.js';
 
 const NON_RESOURCE_URLS = ['/version', '/api', '/api/*', '/apis', '/apis/*', '/openapi/*', '/healthz', '/livez', '/readyz'];
+const AUTHORIZATION = 'authorization.k8s.io/v1';
+
+type JsonObject = Record<string, unknown>;
 
 interface ResourceAttributes {
   namespace?: string;
@@ -19,8 +29,7 @@ interface ResourceAttributes {
   name?: string;
 }
 
-function decision(authenticated: boolean, spec: { resourceAttributes?: ResourceAttributes; nonResourceAttributes?: { path?: string; verb?: string } }) {
-  if (!authenticated) return { allowed: false, reason: 'anonymous requests may do nothing on this server: send the bearer token' };
+function decision(spec: { resourceAttributes?: ResourceAttributes; nonResourceAttributes?: { path?: string; verb?: string } }) {
   if (spec.nonResourceAttributes) {
     const { path = '', verb = '' } = spec.nonResourceAttributes;
     const served = NON_RESOURCE_URLS.some((url) => (url.endsWith('*') ? path.startsWith(url.slice(0, -1)) : path === url));
@@ -33,24 +42,34 @@ function decision(authenticated: boolean, spec: { resourceAttributes?: ResourceA
   return { allowed: true };
 }
 
-function reviewSpec(body: unknown, kind: string): Record<string, unknown> {
-  const review = body as { apiVersion?: unknown; kind?: unknown; spec?: unknown } | undefined;
-  if (typeof review !== 'object' || review === null || (review.kind !== undefined && review.kind !== kind) || typeof review.spec !== 'object' || review.spec === null) {
-    throw new HttpError(status.badRequest(`the body must be an authorization.k8s.io/v1 ${kind} with a spec`));
+export interface ReviewRequest {
+  body: unknown;
+  facts: JsonFacts;
+  manager: string;
+  /** Server time, RFC 3339 to the second. */
+  time: string;
+}
+
+export function selfSubjectAccessReview({ body, facts, manager, time }: ReviewRequest) {
+  const { object, warnings } = decodeAs(body, facts, { kind: 'SelfSubjectAccessReview', apiVersion: AUTHORIZATION, shape: ACCESS_REVIEW_SHAPE }, 'Warn');
+  const spec = object.spec as JsonObject;
+  if ((spec.resourceAttributes === undefined) === (spec.nonResourceAttributes === undefined)) {
+    const message = 'Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be specified';
+    throw new HttpError(status.failure(422, 'Invalid', `.authorization.k8s.io "" is invalid: spec: ${message}`, { group: 'authorization.k8s.io', causes: [{ reason: 'FieldValueInvalid', message, field: 'spec' }] }));
   }
-  return review.spec as Record<string, unknown>;
+  const managedFields = managedFieldsAfterUpdate({ live: undefined, entries: undefined, manager, apiVersion: AUTHORIZATION, time, versions: { shape: () => ACCESS_REVIEW_SHAPE, convert: (review) => review } }, object);
+  return {
+    body: { kind: 'SelfSubjectAccessReview', apiVersion: AUTHORIZATION, metadata: managedFields ? { managedFields } : {}, spec, status: decision(spec) },
+    warnings,
+  };
 }
 
-export function selfSubjectAccessReview(body: unknown, authenticated: boolean) {
-  const spec = reviewSpec(body, 'SelfSubjectAccessReview');
-  return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: { creationTimestamp: null }, spec, status: decision(authenticated, spec) };
-}
-
-export function selfSubjectRulesReview(body: unknown, authenticated: boolean) {
-  const spec = reviewSpec(body, 'SelfSubjectRulesReview');
-  const resourceRules = authenticated
-    ? resources.map((r) => ({ verbs: r.verbs, apiGroups: [r.group], resources: [r.name] }))
-    : [];
-  const nonResourceRules = authenticated ? [{ verbs: ['get'], nonResourceURLs: NON_RESOURCE_URLS }] : [];
-  return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: { creationTimestamp: null }, spec, status: { resourceRules, nonResourceRules, incomplete: false } };
+export function selfSubjectRulesReview(body: unknown) {
+  const review = body as { kind?: unknown; spec?: unknown } | undefined;
+  if (typeof review !== 'object' || review === null || (review.kind !== undefined && review.kind !== 'SelfSubjectRulesReview') || typeof review.spec !== 'object' || review.spec === null) {
+    throw new HttpError(status.badRequest('the body must be an authorization.k8s.io/v1 SelfSubjectRulesReview with a spec'));
+  }
+  const resourceRules = resources.map((r) => ({ verbs: r.verbs, apiGroups: [r.group], resources: [r.name] }));
+  const nonResourceRules = [{ verbs: ['get'], nonResourceURLs: NON_RESOURCE_URLS }];
+  return { apiVersion: AUTHORIZATION, kind: 'SelfSubjectRulesReview', metadata: {}, spec: review.spec, status: { resourceRules, nonResourceRules, incomplete: false } };
 }

@@ -1,19 +1,21 @@
 /**
  * Decoding: the request body read within the size limit (413 beyond it, as kube-apiserver's 3 MiB),
  * then decoded by its media type — JSON, YAML (application/yaml and server-side apply), the patch
- * types for PATCH, protobuf for access reviews only — and refused with 415 for any other type, 400 when it does not parse or nests
- * deeper than a Lease ever could.
+ * types for PATCH, protobuf for access reviews only — and refused with 415 for any other type, 400
+ * when it does not parse or nests deeper than Go's decoder allows (10,000 levels). What JSON.parse
+ * forgets and Go acts on (duplicate keys, `15.0` for an integer) is kept beside the value.
  */
 import type { IncomingMessage } from 'node:http';
 import yaml from 'js-yaml';
 import { HttpError } from './encoding.js';
+import { type JsonFacts, jsonFacts } from './jsonFacts.js';
 import { decodeKubernetesProtobuf } from './protobufReviews.js';
 import * as status from './status.js';
 
 /** kube-apiserver's limit on a request body. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
-/** Deeper than any Lease, Event or option body; refused before anything looks at it. */
-export const MAX_DEPTH = 32;
+/** Go's encoding/json nesting limit; deeper bodies are refused before anything looks at them. */
+export const MAX_DEPTH = 10_000;
 
 export const APPLY_PATCH = 'application/apply-patch+yaml';
 export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', APPLY_PATCH];
@@ -53,16 +55,24 @@ function depthOf(value: unknown, limit: number): number {
   return deepest;
 }
 
-/** The decoded body (undefined when empty), or an HttpError naming what is wrong with it. */
-export function decodeBody(bytes: Buffer, method: string, type: string): unknown {
+/** A decoded request body: its value (undefined when empty) and, for JSON, what Go's decoder would also see. */
+export interface DecodedBody {
+  value: unknown;
+  facts: JsonFacts;
+}
+
+export const NO_FACTS: JsonFacts = { duplicates: [], fractional: new Set(), firstSeen: new Map() };
+
+/** The decoded body, or an HttpError naming what is wrong with it. */
+export function decodeBody(bytes: Buffer, method: string, type: string): DecodedBody {
   const accepted = method === 'PATCH' ? PATCH_TYPES : OBJECT_TYPES;
   if (type === PROTOBUF && method === 'POST') {
     const review = decodeKubernetesProtobuf(bytes);
-    if (review) return review;
+    if (review) return { value: review, facts: NO_FACTS };
   }
-  if (!accepted.includes(type)) throw new HttpError(status.unsupportedMediaType(type, accepted));
+  if (!accepted.includes(type)) throw new HttpError(status.unsupportedMediaType(type, accepted, method === 'PATCH'));
   const text = bytes.toString('utf8');
-  if (text.trim() === '') return undefined;
+  if (text.trim() === '') return { value: undefined, facts: NO_FACTS };
   let body: unknown;
   try {
     body = type === APPLY_PATCH || type === 'application/yaml' ? yaml.load(text) : JSON.parse(text);
@@ -70,5 +80,5 @@ export function decodeBody(bytes: Buffer, method: string, type: string): unknown
     throw new HttpError(status.badRequest(`the body of the request could not be decoded as ${type === 'application/json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`));
   }
   if (depthOf(body, MAX_DEPTH) > MAX_DEPTH) throw new HttpError(status.badRequest(`the body of the request nests deeper than ${MAX_DEPTH} levels`));
-  return body;
+  return { value: body, facts: type === APPLY_PATCH || type === 'application/yaml' ? NO_FACTS : jsonFacts(text) };
 }

@@ -3,6 +3,10 @@
 export const version = {
   major: '1',
   minor: '33',
+  emulationMajor: '1',
+  emulationMinor: '33',
+  minCompatibilityMajor: '1',
+  minCompatibilityMinor: '32',
   gitVersion: 'v1.33.0+leasehold',
   gitCommit: 'leasehold',
   gitTreeState: 'clean',
@@ -55,6 +59,44 @@ const apiGroup = (name: string) => {
 };
 
 export const groups = { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map(apiGroup) };
+
+/** The media type kubectl 1.26+ asks discovery for first: every group, version and resource in one document. */
+export const AGGREGATED_DISCOVERY = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Aggregated discovery (apidiscovery.k8s.io/v2) of /api (`core`) or /apis. */
+export function aggregatedDiscovery(core: boolean) {
+  const groups = core ? [''] : GROUPS;
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: 'apidiscovery.k8s.io/v2',
+    metadata: {},
+    items: groups.map((group) => ({
+      metadata: group === '' ? {} : { name: group },
+      versions: [
+        {
+          version: 'v1',
+          resources: resources
+            .filter((resource) => resource.group === group)
+            .map(({ name, singularName, namespaced, kind, verbs, shortNames }) => ({
+              resource: name,
+              responseKind: { group: '', version: '', kind },
+              scope: namespaced ? 'Namespaced' : 'Cluster',
+              singularResource: singularName,
+              verbs,
+              ...(shortNames ? { shortNames } : {}),
+            })),
+          freshness: 'Current',
+        },
+      ],
+    })),
+  };
+}
+
+/** Whether an Accept header asks for aggregated discovery before anything else it accepts. */
+export function wantsAggregated(accept: string | undefined): boolean {
+  const first = (accept ?? '').split(',')[0]!.replace(/\s+/g, '');
+  return first.includes('as=APIGroupDiscoveryList') && first.includes('g=apidiscovery.k8s.io') && first.includes('v=v2');
+}
 
 /** The discovery document at `path`, or undefined. */
 export function discoveryDocument(path: string, host: string): unknown {

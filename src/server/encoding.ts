@@ -9,9 +9,20 @@ export class HttpError extends Error {
   }
 }
 
-export function send(response: ServerResponse, code: number, body: unknown): void {
+/** A JSON answer, with a Warning header per warning (`299 - "text"`, as kube-apiserver writes them). */
+export function send(response: ServerResponse, code: number, body: unknown, headers: { warnings?: string[]; contentType?: string } = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  const warnings = (headers.warnings ?? []).map((warning) => `299 - ${JSON.stringify(warning)}`);
+  response.setHeader('content-type', headers.contentType ?? 'application/json');
+  response.setHeader('content-length', Buffer.byteLength(text));
+  if (warnings.length > 0) response.setHeader('warning', warnings);
+  response.writeHead(code);
+  response.end(text);
+}
+
+/** A plain-text answer, as Go's HTTP server and mux give before any Kubernetes handler runs. */
+export function sendText(response: ServerResponse, code: number, text: string, close = false): void {
+  response.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
   response.end(text);
 }
 

@@ -1,7 +1,8 @@
 /**
- * The options of a list or watch, checked as kube-apiserver checks ListOptions (422 naming the
- * option): which resourceVersion and how it matches, whether a watch starts with the current
- * objects (sendInitialEvents, the streaming list client-go's WatchList and kubectl 1.35 use).
+ * The options of a list or watch, checked as kube-apiserver checks ListOptions: every problem is a
+ * cause of one 422 naming the option; which resourceVersion and how it matches; whether a watch
+ * starts with the current objects (sendInitialEvents, the streaming list client-go's WatchList and
+ * kubectl 1.35 use).
  */
 import { flag, HttpError } from './encoding.js';
 import * as status from './status.js';
@@ -21,52 +22,59 @@ export interface ListOptions {
   timeoutSeconds: number | undefined;
 }
 
-function forbidden(field: string, message: string): HttpError {
-  return new HttpError(
-    status.failure(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: Forbidden: ${message}`, {
-      group: 'meta.k8s.io',
-      kind: 'ListOptions',
-      causes: [{ reason: 'FieldValueForbidden', field, message: `Forbidden: ${message}` }],
-    }),
-  );
+const forbidden = (field: string, message: string): status.StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${message}` });
+const unsupported = (field: string, value: string, supported: string[]): status.StatusCause => ({
+  reason: 'FieldValueNotSupported',
+  field,
+  message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
+});
+
+function watchCauses(match: string, sendInitialEvents: boolean | undefined, resumed: boolean): status.StatusCause[] {
+  const causes: status.StatusCause[] = [];
+  if (sendInitialEvents !== undefined && match !== 'NotOlderThan') causes.push(forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+  if (match !== '') {
+    if (sendInitialEvents === undefined) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+    if (match !== 'NotOlderThan') causes.push(unsupported('resourceVersionMatch', match, ['NotOlderThan']));
+    if (resumed) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+  }
+  return causes;
 }
 
-export function listOptions(params: URLSearchParams): ListOptions {
-  const watch = flag(params, 'watch');
+function listCauses(match: string, rv: string, sendInitialEvents: boolean | undefined, resumed: boolean): status.StatusCause[] {
+  const causes: status.StatusCause[] = [];
+  if (match !== '') {
+    if (rv === '') causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
+    if (resumed) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+    if (match !== 'Exact' && match !== 'NotOlderThan') causes.push(unsupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
+    if (match === 'Exact' && rv === '0') causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+  }
+  if (sendInitialEvents !== undefined) causes.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+  return causes;
+}
+
+/** The options of a list or watch (`watching`: a deprecated /watch/ path, a watch whatever the query says). */
+export function listOptions(params: URLSearchParams, watching = false): ListOptions {
+  const watch = watching || flag(params, 'watch');
   const rv = params.get('resourceVersion') ?? '';
-  if (rv !== '' && !/^\d+$/.test(rv)) throw new HttpError(status.badRequest(`invalid resource version: ${JSON.stringify(rv)}`));
   const match = params.get('resourceVersionMatch') ?? '';
-  if (match !== '' && match !== 'NotOlderThan' && match !== 'Exact') {
+  const sendInitialEvents = params.has('sendInitialEvents') ? flag(params, 'sendInitialEvents') : undefined;
+  const resumed = Boolean(params.get('continue'));
+  const causes = watch ? watchCauses(match, sendInitialEvents, resumed) : listCauses(match, rv, sendInitialEvents, resumed);
+  if (causes.length > 0) {
+    const listed = causes.map((cause) => `${cause.field}: ${cause.message}`);
     throw new HttpError(
-      status.failure(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: ${JSON.stringify(match)}: supported values: "Exact", "NotOlderThan"`, {
-        group: 'meta.k8s.io',
-        kind: 'ListOptions',
-        causes: [{ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: ${JSON.stringify(match)}` }],
-      }),
+      status.failure(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${listed.length === 1 ? listed[0] : `[${listed.join(', ')}]`}`, { group: 'meta.k8s.io', kind: 'ListOptions', causes }),
     );
   }
-  const sendInitialEvents = params.has('sendInitialEvents') ? flag(params, 'sendInitialEvents') : undefined;
-  const allowWatchBookmarks = flag(params, 'allowWatchBookmarks');
-  if (watch) {
-    if (sendInitialEvents !== undefined) {
-      if (match !== 'NotOlderThan') throw forbidden('resourceVersionMatch', 'sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan');
-      if (sendInitialEvents && !allowWatchBookmarks) throw forbidden('allowWatchBookmarks', 'sendInitialEvents requires setting allowWatchBookmarks to true');
-    } else if (match !== '') {
-      throw forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
-    }
-  } else {
-    if (sendInitialEvents !== undefined) throw forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list');
-    if (match !== '' && rv === '') throw forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided');
-    if (match === 'Exact' && rv === '0') throw forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
-  }
+  if (rv !== '' && !/^\d+$/.test(rv)) throw new HttpError(status.badRequest(`invalid resource version: ${JSON.stringify(rv)}`));
   const timeout = params.get('timeoutSeconds');
   return {
     watch,
     resourceVersion: rv === '' ? undefined : Number(rv),
     resourceVersionText: rv === '' ? undefined : rv,
-    resourceVersionMatch: match === '' ? undefined : match,
+    resourceVersionMatch: match === '' ? undefined : (match as ResourceVersionMatch),
     sendInitialEvents,
-    allowWatchBookmarks,
+    allowWatchBookmarks: flag(params, 'allowWatchBookmarks'),
     timeoutSeconds: timeout && /^\d+$/.test(timeout) ? Number(timeout) : undefined,
   };
 }

@@ -59,6 +59,8 @@ export class ObjectStore implements JournaledStore {
     ['events', new Map()],
   ]);
   private readonly history: ChangeEvent[] = [];
+  /** When each object was last written (epoch ms; not journaled: after a restart, its creation). */
+  private readonly written = new Map<string, number>();
   private readonly listeners = new Set<(event: ChangeEvent) => void>();
   /** Opaque to clients; numbers inside, like etcd's revisions. */
   private revision: number;
@@ -112,6 +114,11 @@ export class ObjectStore implements JournaledStore {
     return this.history.length > 0 ? this.history[0]!.resourceVersion - 1 : this.delivered;
   }
 
+  /** When an object was last created or replaced (what a time to live counts from). */
+  lastWritten(resource: Resource, object: StoredObject): number {
+    return this.written.get(`${resource}/${key(object.metadata.namespace, object.metadata.name)}`) ?? Date.parse(object.metadata.creationTimestamp);
+  }
+
   get(resource: Resource, namespace: string, name: string): StoredObject | undefined {
     return this.objects.get(resource)!.get(key(namespace, name));
   }
@@ -156,6 +163,7 @@ export class ObjectStore implements JournaledStore {
     if (dryRun) return stored;
     stored.metadata.resourceVersion = String(++this.revision);
     this.objects.get(resource)!.set(key(namespace, stored.metadata.name), stored);
+    this.written.set(`${resource}/${key(namespace, stored.metadata.name)}`, this.now());
     this.record(resource, 'ADDED', stored, undefined);
     return stored;
   }
@@ -178,6 +186,7 @@ export class ObjectStore implements JournaledStore {
     };
     if (dryRun) return stored;
     this.objects.get(resource)!.set(key(current.metadata.namespace, current.metadata.name), stored);
+    this.written.set(`${resource}/${key(current.metadata.namespace, current.metadata.name)}`, this.now());
     this.record(resource, 'MODIFIED', stored, current);
     return stored;
   }
@@ -186,6 +195,7 @@ export class ObjectStore implements JournaledStore {
   delete(resource: Resource, current: StoredObject, dryRun = false): StoredObject {
     if (dryRun) return current;
     this.objects.get(resource)!.delete(key(current.metadata.namespace, current.metadata.name));
+    this.written.delete(`${resource}/${key(current.metadata.namespace, current.metadata.name)}`);
     const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(++this.revision) } };
     this.record(resource, 'DELETED', deleted, current);
     return deleted;

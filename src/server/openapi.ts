@@ -33,6 +33,8 @@ const documentedResources: ResourceDocument[] = [
   { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', listKind: 'EventList', definition: EVENT_V1, listDefinition: EVENT_V1_LIST},
 ];
 
+const RESOURCE_LIST = 'io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList';
+
 type Parameter = { name: string; in: 'query' | 'path' | 'body'; description: string; type?: string; required?: boolean; schema?: unknown };
 
 const query = (name: string, description: string, type = 'string'): Parameter => ({ name, in: 'query', description, type });
@@ -70,6 +72,11 @@ function operationsOf(resource: ResourceDocument): Record<string, { parameters: 
   const name = path('name', `The name of the ${kind}.`);
   const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
   return {
+    // The group version's resource list, as kube-apiserver documents it.
+    [`${base}/`]: {
+      parameters: [],
+      methods: { get: { action: 'get', description: 'The resources of this group version.', parameters: [], returns: RESOURCE_LIST } },
+    },
     [`${base}/${plural}`]: {
       parameters: [],
       methods: { get: { action: 'list', description: `List or watch ${kind} objects in every namespace.`, parameters: LIST, returns: listDefinition } },
@@ -148,13 +155,15 @@ function v2Paths(): Record<string, Record<string, unknown>> {
 }
 
 const STATUS: Definition = { description: 'The outcome of a request that returns no object.', type: 'object' };
+const RESOURCE_LIST_DEFINITION: Definition = { description: 'The resources a group version serves, with their verbs.', type: 'object' };
+const served = { ...definitions, 'io.k8s.apimachinery.pkg.apis.meta.v1.Status': STATUS, [RESOURCE_LIST]: RESOURCE_LIST_DEFINITION };
 
 export const openApiV2 = {
   swagger: '2.0',
   info: { title: 'Kubernetes', version: 'v1.33.0' },
   paths: v2Paths(),
   definitions: Object.fromEntries(
-    Object.entries({ ...definitions, 'io.k8s.apimachinery.pkg.apis.meta.v1.Status': STATUS }).map(([key, definition]) => [key, v2Definition(definition)]),
+    Object.entries(served).map(([key, definition]) => [key, v2Definition(definition)]),
   ),
 };
 
@@ -221,7 +230,7 @@ function v3GroupDocument(resources: ResourceDocument[]) {
     paths,
     components: {
       schemas: Object.fromEntries(
-        Object.entries({ ...definitions, 'io.k8s.apimachinery.pkg.apis.meta.v1.Status': STATUS }).map(([key, definition]) => [key, v3Schema(definition)]),
+        Object.entries(served).map(([key, definition]) => [key, v3Schema(definition)]),
       ),
     },
   };

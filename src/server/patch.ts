@@ -1,13 +1,23 @@
-/** Merge patch (RFC 7386, also used for strategic merge: Lease has no merge keys) and JSON patch (RFC 6902). */
+/** Merge patch (RFC 7386; strategic merge with its map directives) and JSON patch (RFC 6902). */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export function mergePatch(target: Json, patch: Json): Json {
+/**
+ * A merge patch of `target`. As a strategic merge patch (these kinds have no lists with merge keys,
+ * so it merges as a JSON merge patch) it also honours the `$patch` directive of a map: `replace`
+ * puts the rest of the map in place of the target's, `delete` removes it.
+ */
+export function mergePatch(target: Json, patch: Json, options: { strategic?: boolean } = {}): Json {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const result: Record<string, Json> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key] ?? null, value);
+  const { $patch: directive, ...rest } = patch;
+  const strategic = options.strategic === true && directive !== undefined;
+  if (strategic && directive === 'delete') return null;
+  const base = strategic && directive === 'replace' ? {} : target;
+  const result: Record<string, Json> = typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...base } : {};
+  for (const [key, value] of Object.entries(strategic ? rest : patch)) {
+    const merged = value === null ? null : mergePatch(result[key] ?? null, value, options);
+    if (merged === null) delete result[key];
+    else result[key] = merged;
   }
   return result;
 }

@@ -1,22 +1,19 @@
 /**
- * Storage: the verbs on one served resource — list, watch, get, create, update, patch (and
- * server-side apply for Leases), delete, deletecollection — with kube-apiserver's preconditions
- * (409 Conflict / AlreadyExists, 404), dry runs and field ownership.
+ * The verbs on one served resource, by method: list and watch, get (reads.ts); create, update,
+ * patch and server-side apply, delete and deletecollection (writes.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../time/clock.js';
-import { requireResourceVersion, type ServerFeatures, writeOptions } from './admission.js';
-import { APPLY_PATCH, mediaTypeOf, PATCH_TYPES } from './decoding.js';
+import type { ServerFeatures } from './admission.js';
 import { HttpError } from './encoding.js';
-import { type ListOptions, listOptions } from './listOptions.js';
-import { applyConfiguration, managedFieldsAfterUpdate } from './managedFields.js';
-import type { NewObject, ObjectStore, StoredObject } from './objectStore.js';
-import { type Json, JsonPatchError, jsonPatch, mergePatch } from './patch.js';
+import type { JsonFacts } from './jsonFacts.js';
+import { listOptions } from './listOptions.js';
+import type { ObjectStore } from './objectStore.js';
+import { reads } from './reads.js';
 import type { ServedResource } from './resources.js';
-import { parseSelectors, SelectorError } from './selectors.js';
 import * as status from './status.js';
-import { wantsTable } from './table.js';
-import { serveWatch, type WatchRequest, type WatchSettings } from './watch.js';
+import type { WatchSettings } from './watch.js';
+import { writes } from './writes.js';
 
 export interface EndpointContext {
   objects: ObjectStore;
@@ -29,6 +26,10 @@ export interface EndpointContext {
 export interface Answer {
   code: number;
   body: unknown;
+  /** Warning headers (unknown and duplicate fields), in order. */
+  warnings?: string[];
+  /** Default application/json. */
+  contentType?: string;
 }
 
 /** One request on a resource: a namespace's collection (or every namespace's), or one named object. */
@@ -37,156 +38,16 @@ export interface ResourceCall {
   response: ServerResponse;
   params: URLSearchParams;
   body: unknown;
+  /** What the JSON body's text says beyond its value (duplicate keys, number literals). */
+  facts: JsonFacts;
   namespace: string | undefined;
-  name?: string;
+  /** Set for the deprecated /watch/ paths: the request is a watch whatever its query says. */
+  watch?: boolean;
 }
 
-type Row = Record<string, unknown>;
-
-export function resourceEndpoints({ objects, clock, watch: watchSettings, features }: EndpointContext, served: ServedResource) {
-  const { subject, stored } = served;
-  /** Server time as metadata timestamps carry it (RFC 3339, seconds). */
-  const timestamp = () => new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-  function selectorFrom(params: URLSearchParams) {
-    try {
-      return parseSelectors(params.get('fieldSelector'), params.get('labelSelector'), served.fields);
-    } catch (error) {
-      if (error instanceof SelectorError) throw new HttpError(status.badRequest(error.message));
-      throw error;
-    }
-  }
-
-  const list = (resourceVersion: number, items: StoredObject[]) => ({
-    kind: served.listKind,
-    apiVersion: served.apiVersion,
-    metadata: { resourceVersion: String(resourceVersion) },
-    items: items.map(served.present),
-  });
-
-  const answer = (code: number, object: StoredObject): Answer => ({ code, body: served.present(object) });
-
-  function watch(call: ResourceCall, options: ListOptions): undefined {
-    const render = wantsTable(call.request.headers.accept)
-      ? (object: StoredObject) => served.table([object], objects.resourceVersion, clock.now())
-      : served.present;
-    const requested = options.resourceVersion;
-    if (requested !== undefined && requested > objects.resourceVersion) throw new HttpError(status.tooLargeResourceVersion(options.resourceVersionText!, objects.resourceVersion));
-    let start: WatchRequest['start'];
-    if (options.sendInitialEvents === true) start = { from: 'current', announceEnd: true };
-    else if (options.sendInitialEvents === false) start = { from: 'after', resourceVersion: requested || objects.resourceVersion };
-    else if (!requested) start = { from: 'current', announceEnd: false };
-    else start = { from: 'after', resourceVersion: requested };
-    serveWatch(call.response, objects, watchSettings, {
-      resource: stored,
-      bookmarkKind: { apiVersion: served.apiVersion, kind: subject.kind },
-      namespace: call.namespace,
-      selector: selectorFrom(call.params),
-      start,
-      bookmarks: options.allowWatchBookmarks,
-      timeoutSeconds: options.timeoutSeconds,
-      render,
-    });
-    return undefined;
-  }
-
-  function listing(call: ResourceCall, options: ListOptions): Answer {
-    const selector = selectorFrom(call.params);
-    const requested = options.resourceVersion;
-    if (requested !== undefined && requested > objects.resourceVersion) throw new HttpError(status.tooLargeResourceVersion(options.resourceVersionText!, objects.resourceVersion));
-    let version = objects.resourceVersion;
-    let found = objects.list(stored, call.namespace);
-    if (options.resourceVersionMatch === 'Exact' && requested !== undefined && requested !== version) {
-      const then = objects.listAt(stored, call.namespace, requested);
-      if (!then) throw new HttpError(status.expired(options.resourceVersionText!, objects.oldestResumable));
-      [version, found] = [requested, then];
-    }
-    const items = found.filter(selector);
-    if (wantsTable(call.request.headers.accept)) return { code: 200, body: served.table(items, version, clock.now()) };
-    return { code: 200, body: list(version, items) };
-  }
-
-  /** The object with the managedFields an ordinary write by this request's manager leaves. */
-  function tracked(object: NewObject, current: StoredObject | undefined, manager: string): NewObject {
-    const managedFields = managedFieldsAfterUpdate(current as Row | undefined, object as Row, manager, served.apiVersion, timestamp());
-    return { ...object, metadata: { ...object.metadata, managedFields } };
-  }
-
-  /** Drops the objects past their time to live, and the oldest beyond the cap. */
-  function expire(): void {
-    const { expiry } = served;
-    if (!expiry) return;
-    const all = objects.list(stored, undefined).sort((a, b) => expiry.since(a) - expiry.since(b));
-    const cutoff = clock.now() - expiry.ms;
-    all.forEach((object, index) => {
-      if (expiry.since(object) < cutoff || all.length - index >= expiry.max) objects.delete(stored, object);
-    });
-  }
-
-  function create(call: ResourceCall, namespace: string): Answer {
-    const { dryRun, manager } = writeOptions(call.request, call.params, 'CreateOptions');
-    const object = served.admit(call.body, namespace, undefined, undefined, features);
-    if (!dryRun) expire();
-    if (objects.get(stored, namespace, object.metadata.name)) throw new HttpError(status.alreadyExists(object.metadata.name, subject));
-    return answer(201, objects.create(stored, namespace, tracked(object, undefined, manager), dryRun));
-  }
-
-  function deleteCollection(call: ResourceCall, namespace: string): Answer {
-    const { dryRun } = writeOptions(call.request, call.params, 'DeleteOptions', call.body);
-    const deleted = objects.list(stored, namespace).filter(selectorFrom(call.params)).map((object) => objects.delete(stored, object, dryRun));
-    return { code: 200, body: list(objects.resourceVersion, deleted) };
-  }
-
-  function get(call: ResourceCall, current: StoredObject | undefined, name: string): Answer {
-    if (!current) throw new HttpError(status.notFound(name, subject));
-    if (wantsTable(call.request.headers.accept)) return { code: 200, body: served.table([current], objects.resourceVersion, clock.now()) };
-    return answer(200, current);
-  }
-
-  function update(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): Answer {
-    const { dryRun, manager } = writeOptions(call.request, call.params, 'UpdateOptions');
-    const object = served.admit(call.body, namespace, name, current, features);
-    const rv = requireResourceVersion(object, subject);
-    if (!current) throw new HttpError(status.notFound(name, subject));
-    if (rv !== current.metadata.resourceVersion) throw new HttpError(status.conflict(name, subject));
-    return answer(200, objects.replace(stored, current, tracked(object, current, manager), dryRun));
-  }
-
-  function patch(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): Answer {
-    const type = mediaTypeOf(call.request);
-    if (type === APPLY_PATCH && served.serverSideApply) return apply(call, current, namespace, name);
-    const { dryRun, manager } = writeOptions(call.request, call.params, 'PatchOptions');
-    if (!current) throw new HttpError(status.notFound(name, subject));
-    const object = served.admit(patched(type, served.present(current), call.body, name, subject), namespace, name, current, features);
-    if (object.metadata.resourceVersion && object.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      throw new HttpError(status.conflict(name, subject));
-    }
-    return answer(200, objects.replace(stored, current, tracked(object, current, manager), dryRun));
-  }
-
-  /** Server-side apply: creates the object when it does not exist; 409 when a changed field has another manager, unless force. */
-  function apply(call: ResourceCall, current: StoredObject | undefined, namespace: string, name: string): Answer {
-    const { dryRun, manager, force } = writeOptions(call.request, call.params, 'PatchOptions');
-    const configuration = appliedConfiguration(call.body, name, served);
-    const { object, managedFields } = applyConfiguration(current as Row | undefined, configuration, manager, force, timestamp());
-    const admitted = served.admit(object, namespace, name, current, features);
-    const precondition = (configuration.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
-    if (precondition && precondition !== current?.metadata.resourceVersion) throw new HttpError(status.conflict(name, subject));
-    const applied = { ...admitted, metadata: { ...admitted.metadata, managedFields } };
-    if (!current) return answer(201, objects.create(stored, namespace, applied, dryRun));
-    return answer(200, objects.replace(stored, current, applied, dryRun));
-  }
-
-  function remove(call: ResourceCall, current: StoredObject | undefined, name: string): Answer {
-    const { dryRun } = writeOptions(call.request, call.params, 'DeleteOptions', call.body);
-    if (!current) throw new HttpError(status.notFound(name, subject));
-    const preconditions = (call.body as { preconditions?: { resourceVersion?: string } } | undefined)?.preconditions;
-    if (preconditions?.resourceVersion && preconditions.resourceVersion !== current.metadata.resourceVersion) {
-      throw new HttpError(status.conflict(name, subject));
-    }
-    objects.delete(stored, current, dryRun);
-    return { code: 200, body: status.success(name, current.metadata.uid, subject) };
-  }
+export function resourceEndpoints(context: EndpointContext, served: ServedResource) {
+  const read = reads(context, served);
+  const write = writes(context, served);
 
   return {
     /** GET, POST and DELETE on a namespace's objects (or every namespace's, for GET). */
@@ -194,64 +55,35 @@ export function resourceEndpoints({ objects, clock, watch: watchSettings, featur
       const { request, namespace } = call;
       switch (request.method) {
         case 'GET': {
-          const options = listOptions(call.params);
-          return options.watch ? watch(call, options) : listing(call, options);
+          const options = listOptions(call.params, call.watch ?? false);
+          return options.watch ? read.watch(call, options) : read.list(call, options);
         }
         case 'POST':
-          if (namespace === undefined) throw new HttpError(status.methodNotAllowed('POST'));
-          return create(call, namespace);
+          if (namespace === undefined) throw new HttpError(status.methodNotAllowed());
+          return write.create(call, namespace);
         case 'DELETE':
-          if (namespace === undefined) throw new HttpError(status.methodNotAllowed('DELETE'));
-          return deleteCollection(call, namespace);
+          if (namespace === undefined) throw new HttpError(status.methodNotAllowed());
+          return write.removeCollection(call, namespace);
         default:
-          throw new HttpError(status.methodNotAllowed(request.method ?? ''));
+          throw new HttpError(status.methodNotAllowed());
       }
     },
 
     /** GET, PUT, PATCH and DELETE on one object. */
     item(call: ResourceCall, namespace: string, name: string): Answer | undefined {
-      const current = objects.get(stored, namespace, name);
+      const current = context.objects.get(served.stored, namespace, name);
       switch (call.request.method) {
         case 'GET':
-          return get(call, current, name);
+          return read.get(call, current, name);
         case 'PUT':
-          return update(call, current, namespace, name);
+          return write.update(call, current, namespace, name);
         case 'PATCH':
-          return patch(call, current, namespace, name);
+          return write.patch(call, current, namespace, name);
         case 'DELETE':
-          return remove(call, current, name);
+          return write.remove(call, current, name);
         default:
-          throw new HttpError(status.methodNotAllowed(call.request.method ?? ''));
+          throw new HttpError(status.methodNotAllowed());
       }
     },
   };
-}
-
-/** The configuration of an apply: a whole object of the resource's apiVersion and kind, with the URL's name. */
-function appliedConfiguration(body: unknown, name: string, served: ServedResource): Row {
-  const { kind } = served.subject;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(status.badRequest(`the body of an apply must be a ${kind} object`));
-  const configuration = body as Row;
-  if (configuration.apiVersion !== served.apiVersion || configuration.kind !== kind) {
-    throw new HttpError(
-      status.badRequest(`an apply must name apiVersion ${served.apiVersion} and kind ${kind} (got ${JSON.stringify(configuration.apiVersion)}, ${JSON.stringify(configuration.kind)})`),
-    );
-  }
-  const metadata = configuration.metadata as { name?: unknown } | undefined;
-  if (metadata?.name !== undefined && metadata.name !== name) {
-    throw new HttpError(status.badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`));
-  }
-  return configuration;
-}
-
-/** The object a merge patch (strategic merge as merge: these kinds have no merge keys) or JSON patch makes of `current`. */
-function patched(type: string, current: Row, body: unknown, name: string, subject: status.StatusSubject): Json {
-  try {
-    if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') return mergePatch(current as Json, body as Json);
-    if (type === 'application/json-patch+json') return jsonPatch(current as Json, body);
-  } catch (error) {
-    if (error instanceof JsonPatchError) throw new HttpError(status.failure(422, 'Invalid', error.message, { name, group: subject.group, kind: subject.kind }));
-    throw error;
-  }
-  throw new HttpError(status.unsupportedMediaType(type, PATCH_TYPES.filter((t) => t !== APPLY_PATCH)));
 }

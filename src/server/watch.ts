@@ -2,8 +2,10 @@
  * Watch streams as kube-apiserver serves them: headers flushed at once, one JSON event per line;
  * without a resourceVersion (or "0") the current objects replayed as ADDED, after N the changes
  * since N, a 410 Expired ERROR event when N is older than the history; a streaming list
- * (sendInitialEvents=true) sends the current objects, then a BOOKMARK annotated
- * `k8s.io/initial-events-end: "true"`, then the changes; BOOKMARKs on request; the stream ends
+ * (sendInitialEvents=true) sends the current objects, then (with allowWatchBookmarks) a BOOKMARK
+ * annotated `k8s.io/initial-events-end: "true"`, then the changes. With a selector, an object that
+ * starts matching arrives as ADDED and one that stops matching as DELETED (its last matching
+ * content at the new version). Periodic BOOKMARKs on request, never one at once; the stream ends
  * after timeoutSeconds. A watcher that falls behind by more than `maxBacklogBytes` of unsent
  * events is cut off, as kube-apiserver closes unresponsive watchers: its client re-lists, and the
  * server's memory stays bounded however many watchers stall.
@@ -17,8 +19,8 @@ import { expired } from './status.js';
 
 export interface WatchRequest {
   resource: Resource;
-  /** What BOOKMARK objects claim to be. */
-  bookmarkKind: { apiVersion: string; kind: string };
+  /** The object a BOOKMARK carries (the kind's zero object); its metadata is replaced. */
+  bookmark: Record<string, unknown>;
   namespace: string | undefined;
   selector: Selector;
   /** Where the watch starts: the current objects as ADDED (with or without the end-of-list bookmark), or the changes after a resourceVersion. */
@@ -54,9 +56,22 @@ export function serveWatch(response: ServerResponse, objects: ObjectStore, setti
     }
   };
   const inScope = (object: StoredObject) => (watch.namespace === undefined || object.metadata.namespace === watch.namespace) && watch.selector(object);
-  const matches = (event: ChangeEvent) => event.resource === watch.resource && inScope(event.object);
+  /** What this watcher sees of a change: nothing, or an event whose type follows the selector. */
+  const seen = (event: ChangeEvent): [string, StoredObject] | undefined => {
+    if (event.resource !== watch.resource) return undefined;
+    const now = event.type !== 'DELETED' && inScope(event.object);
+    const before = event.previous !== undefined && inScope(event.previous);
+    if (now) return [before || event.type === 'ADDED' ? event.type : 'ADDED', event.object];
+    if (!before) return undefined;
+    const previous = event.previous!;
+    return ['DELETED', { ...previous, metadata: { ...previous.metadata, resourceVersion: String(event.resourceVersion) } }];
+  };
+  const deliver = (event: ChangeEvent) => {
+    const shown = seen(event);
+    if (shown) send(shown[0], watch.render(shown[1]));
+  };
   const bookmark = (resourceVersion: number, annotations?: Record<string, string>) =>
-    send('BOOKMARK', { ...watch.bookmarkKind, metadata: { resourceVersion: String(resourceVersion), ...(annotations ? { annotations } : {}) } });
+    send('BOOKMARK', { ...watch.bookmark, metadata: { resourceVersion: String(resourceVersion), ...(annotations ? { annotations } : {}) } });
 
   const { start } = watch;
   if (start.from === 'after' && start.resourceVersion < objects.oldestResumable) {
@@ -67,9 +82,8 @@ export function serveWatch(response: ServerResponse, objects: ObjectStore, setti
   // Changes are buffered until the starting point has been sent.
   let buffered: ChangeEvent[] | undefined = [];
   const unsubscribe = objects.subscribe((event) => {
-    if (!matches(event)) return;
     if (buffered) buffered.push(event);
-    else send(event.type, watch.render(event.object));
+    else deliver(event);
   });
   const timers: unknown[] = [];
   const stop = () => {
@@ -80,10 +94,9 @@ export function serveWatch(response: ServerResponse, objects: ObjectStore, setti
   response.on('finish', stop);
 
   const startStreaming = (listedAt: number) => {
-    for (const event of buffered!) if (event.resourceVersion > listedAt) send(event.type, watch.render(event.object));
+    for (const event of buffered!) if (event.resourceVersion > listedAt) deliver(event);
     buffered = undefined;
     if (watch.bookmarks) {
-      if (!(start.from === 'current' && start.announceEnd)) bookmark(objects.deliveredResourceVersion);
       const every = () => {
         bookmark(objects.deliveredResourceVersion);
         timers[0] = clock.setTimeout(every, bookmarkInterval);
@@ -95,7 +108,7 @@ export function serveWatch(response: ServerResponse, objects: ObjectStore, setti
 
   if (start.from === 'after') {
     // The history holds only what every watcher may see: no wait.
-    for (const event of objects.since(start.resourceVersion)) if (matches(event)) send(event.type, watch.render(event.object));
+    for (const event of objects.since(start.resourceVersion)) deliver(event);
     startStreaming(objects.deliveredResourceVersion);
     return;
   }

@@ -42,7 +42,8 @@ function viewOf(category: Category, testCase: Case, record: Observation[]): Map<
     const shown = (body: Json) => {
       const normal = normalise(body, tokens);
       const projected = step.project && observation.kind === 'answer' && observation.code < 300 ? project(normal, step.project) : normal;
-      return category.messages === 'ignored' ? withoutStatusWording(projected) : projected;
+      const worded = category.messages === 'ignored' ? withoutStatusWording(projected) : projected;
+      return category.descriptions === 'present' ? describedOnly(worded) : worded;
     };
     if (observation.kind === 'events') {
       const events = observation.events.map(shown);
@@ -63,6 +64,13 @@ function viewOf(category: Category, testCase: Case, record: Observation[]): Map<
     });
   }
   return view;
+}
+
+/** Every `description` replaced by whether it has words. */
+function describedOnly(value: Json): Json {
+  if (Array.isArray(value)) return value.map(describedOnly);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, key === 'description' && typeof child === 'string' ? child.length > 0 : describedOnly(child)]));
 }
 
 /** A Status (or a watch ERROR event's Status) without its wording. */

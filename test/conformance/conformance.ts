@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { type AllowlistEntry, entryFor, uncovered } from './allowlist.js';
 import { compareRecords, type Difference } from './compare.js';
 import { type Case, type Category, type Pass, runsIn } from './corpus.js';
-import { runScript } from './script.js';
+import { type Observation, runScript } from './script.js';
 import type { Target } from './target.js';
 
 export interface PassTargets {
@@ -29,6 +29,8 @@ export interface CaseResult {
   entry?: AllowlistEntry;
   /** A script that could not run (a corpus mistake, a server gone). */
   failure?: string;
+  /** What each server answered, kept with `keepRecords` (npm run conformance -- --raw). */
+  records?: { kubeApiserver: Observation[]; embedded: Observation[] };
 }
 
 export interface ConformanceRun {
@@ -39,7 +41,7 @@ export interface ConformanceRun {
 
 export const caseId = (category: Category, testCase: Case) => `${category.category}/${testCase.name}`;
 
-export async function runConformance(corpus: Category[], passes: PassTargets[], allowlist: AllowlistEntry[], options: { concurrency?: number; only?: RegExp } = {}): Promise<ConformanceRun> {
+export async function runConformance(corpus: Category[], passes: PassTargets[], allowlist: AllowlistEntry[], options: { concurrency?: number; only?: RegExp; keepRecords?: boolean } = {}): Promise<ConformanceRun> {
   const run = randomBytes(3).toString('hex');
   const jobs: (() => Promise<CaseResult>)[] = [];
   let index = 0;
@@ -49,7 +51,7 @@ export async function runConformance(corpus: Category[], passes: PassTargets[], 
         const id = caseId(category, testCase);
         if (!runsIn(testCase, targets.pass) || (options.only && !options.only.test(id))) continue;
         const namespace = `cf-${run}-${targets.pass === 'plain' ? 'p' : 'c'}${++index}`;
-        jobs.push(() => runCase(category, testCase, targets, namespace, allowlist));
+        jobs.push(() => runCase(category, testCase, targets, namespace, allowlist, options.keepRecords ?? false));
       }
     }
   }
@@ -60,12 +62,13 @@ export async function runConformance(corpus: Category[], passes: PassTargets[], 
   return { results, staleEntries };
 }
 
-async function runCase(category: Category, testCase: Case, targets: PassTargets, namespace: string, allowlist: AllowlistEntry[]): Promise<CaseResult> {
+async function runCase(category: Category, testCase: Case, targets: PassTargets, namespace: string, allowlist: AllowlistEntry[], keepRecords: boolean): Promise<CaseResult> {
   const id = caseId(category, testCase);
-  const base = { category: category.category, caseId: id, testCase, pass: targets.pass };
+  const base: Pick<CaseResult, 'category' | 'caseId' | 'testCase' | 'pass' | 'records'> = { category: category.category, caseId: id, testCase, pass: targets.pass };
   try {
     await targets.kubeApiserver.prepareNamespace(namespace);
     const [kube, embedded] = await Promise.all([runScript(targets.kubeApiserver, testCase, namespace), runScript(targets.embedded, testCase, namespace)]);
+    if (keepRecords) base.records = { kubeApiserver: kube, embedded };
     const differences = compareRecords(category, testCase, kube, embedded);
     if (differences.length === 0) return { ...base, differences, outcome: 'identical', unexplained: [] };
     const entry = entryFor(allowlist, id, targets.pass);

@@ -82,6 +82,8 @@ export interface Category {
    * code, reason, details (name, group, kind) and each cause's field and reason only.
    */
   messages: 'exact' | 'ignored';
+  /** "present": a `description` compares as whether there is one, not its words (the project writes its own). */
+  descriptions?: 'present';
   cases: Case[];
   /** The file it came from. */
   file: string;

@@ -12,6 +12,7 @@
  *   npm run conformance -- --kubeconfig FILE         kube-apiserver already running (plain pass)
  *   npm run conformance -- --allowlisted             print the allowlisted differences too
  *   npm run conformance -- --explain                 what each category compares
+ *   npm run conformance -- --raw --only 'watch/'     also what both servers answered, as JSON
  */
 import { parseArgs } from 'node:util';
 import { controlPlaneBinaries } from '../cluster/binaries.js';
@@ -21,7 +22,7 @@ import { loadCorpus, type Pass } from './corpus.js';
 import { report } from './report.js';
 import { type StartedPass, startPass } from './servers.js';
 
-const USAGE = 'usage: npm run conformance -- [--only REGEX] [--pass plain|coordinated] [--kubeconfig FILE] [--coordinated-kubeconfig FILE] [--allowlisted] [--explain]';
+const USAGE = 'usage: npm run conformance -- [--only REGEX] [--pass plain|coordinated] [--kubeconfig FILE] [--coordinated-kubeconfig FILE] [--allowlisted] [--explain] [--raw]';
 
 async function main(): Promise<number> {
   let values;
@@ -34,6 +35,7 @@ async function main(): Promise<number> {
         'coordinated-kubeconfig': { type: 'string' },
         allowlisted: { type: 'boolean' },
         explain: { type: 'boolean' },
+        raw: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -66,7 +68,8 @@ async function main(): Promise<number> {
       started.push(await startPass(pass, kubeconfig ? { kubeconfig } : { binaries: binaries!, log }));
     }
     const startedAt = performance.now();
-    const run = await runConformance(corpus, started.map((pass) => pass.targets), allowlist, values.only ? { only: new RegExp(values.only) } : {});
+    const run = await runConformance(corpus, started.map((pass) => pass.targets), allowlist, { keepRecords: values.raw ?? false, ...(values.only ? { only: new RegExp(values.only) } : {}) });
+    for (const result of run.results) if (result.records) console.log(`== ${result.caseId} (${result.pass})\n${JSON.stringify(result.records, null, 1)}`);
     console.log(report(run, corpus, { allowlisted: values.allowlisted ?? false }));
     console.error(`(${((performance.now() - startedAt) / 1000).toFixed(1)} s)`);
     const failed = run.results.some((result) => result.outcome === 'differing') || run.staleEntries.length > 0;

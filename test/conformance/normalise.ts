@@ -80,7 +80,7 @@ function statusMessage(message: string, tokens: Tokens): string {
 /** Age-like cells (Age, Last Seen) depend on when the row was printed. */
 function ageCells(table: JsonObject): void {
   const columns = (table.columnDefinitions as JsonObject[]).map((column) => String(column.name));
-  const timed = columns.map((name, index) => (/^(age|last seen)$/i.test(name) ? index : -1)).filter((index) => index >= 0);
+  const timed = columns.map((name, index) => (/^(age|last seen|first seen)$/i.test(name) ? index : -1)).filter((index) => index >= 0);
   for (const row of (table.rows ?? []) as JsonObject[]) {
     if (!Array.isArray(row.cells)) continue;
     for (const index of timed) if (index < row.cells.length) row.cells[index] = '<age>';
