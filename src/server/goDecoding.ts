@@ -73,8 +73,11 @@ function decodeValue(value: Json, shape: Shape, path: string[], owner: string, f
       if (typeof value !== 'string') throw new GoTypeError(`json: cannot unmarshal ${jsonType(value)} into Go value of type string`);
       const normalized = shape.micro ? normalizedMicroTime(value) : normalizedTime(value);
       if (normalized === undefined) {
-        const layout = shape.micro ? '2006-01-02T15:04:05.000000Z07:00' : '2006-01-02T15:04:05Z07:00';
-        throw new GoTypeError(`parsing time ${JSON.stringify(value)} as "${layout}": cannot parse ${dotted} as ${shape.micro ? 'a MicroTime (six fractional digits)' : 'an RFC 3339 time'}`);
+        throw new GoTypeError(
+          shape.micro
+            ? `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse as MicroTime (${dotted} needs exactly six fractional digits and a real date and time)`
+            : `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05Z07:00": not an RFC 3339 time`,
+        );
       }
       return normalized;
     }

@@ -38,8 +38,12 @@ export interface Step {
   within?: number;
   /** Extra wait after `count` is reached, to catch events beyond it; default 500 ms (1500 ms when count is 0). */
   settle?: number;
-  /** Compare BOOKMARK events too (default: dropped, since kube-apiserver sends them on its own schedule). */
-  bookmarks?: boolean;
+  /**
+   * BOOKMARK events compared: `true` all of them; "initial" only the one that ends a streaming list
+   * (annotated k8s.io/initial-events-end); by default none, since kube-apiserver sends the periodic
+   * ones on its own schedule (it has been seen to send one within a second of a streaming list's end).
+   */
+  bookmarks?: boolean | 'initial';
   /** A JSON body (sent as application/json unless `headers` say otherwise); strings are sent as they are. */
   body?: unknown;
   /** A body sent byte for byte (malformed JSON, YAML). */

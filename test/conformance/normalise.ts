@@ -4,7 +4,9 @@
  * R2, ... and each uid U1, U2, ... in order of first appearance, so the *relations* still compare:
  * an update that stores a new version shows a new R, one that stores none shows the old one. The
  * resourceVersion of a list, a Table or a BOOKMARK is the server's revision at the time, which
- * kube-apiserver's own writes (its lease renewals) move: it becomes "<rv>". Nothing else changes.
+ * kube-apiserver's own writes (its lease renewals) move: it becomes "<rv>". The causes of an apply
+ * conflict are sorted: kube-apiserver lists them in Go's map order, which varies from run to run.
+ * Nothing else changes.
  */
 
 export interface Tokens {
@@ -66,6 +68,10 @@ function details(value: JsonObject, tokens: Tokens): JsonObject {
   const result = walk({ ...value, uid: undefined }, tokens, []) as JsonObject;
   delete result.uid;
   if (typeof value.uid === 'string') result.uid = token(tokens.uids, 'U', value.uid);
+  const causes = result.causes;
+  if (Array.isArray(causes) && causes.every((cause) => isObject(cause) && cause.reason === 'FieldManagerConflict')) {
+    result.causes = [...(causes as JsonObject[])].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
   return result;
 }
 

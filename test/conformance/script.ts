@@ -77,7 +77,8 @@ export async function runScript(target: Target, testCase: Case, namespace: strin
 async function collect(open: { stream: Stream; consumed: number }, step: Step): Promise<{ events: unknown[]; ended: boolean }> {
   const { stream } = open;
   const wanted = step.count ?? 0;
-  const counted = () => stream.lines.slice(open.consumed).filter((line) => step.bookmarks || !isBookmark(line)).length;
+  const kept = (line: unknown) => step.bookmarks === true || !isBookmark(line) || (step.bookmarks === 'initial' && endsInitialEvents(line));
+  const counted = () => stream.lines.slice(open.consumed).filter(kept).length;
   const deadline = Date.now() + (step.within ?? DEFAULT_WITHIN_MS);
   const waitUntil = async (done: () => boolean, until: number) => {
     while (!done() && !stream.ended && Date.now() < until) {
@@ -89,10 +90,12 @@ async function collect(open: { stream: Stream; consumed: number }, step: Step): 
   else await new Promise((resolve) => setTimeout(resolve, step.settle ?? (wanted === 0 ? 1_500 : 500)));
   const delivered = stream.lines.slice(open.consumed);
   open.consumed = stream.lines.length;
-  return { events: delivered.filter((line) => step.bookmarks || !isBookmark(line)), ended: stream.ended };
+  return { events: delivered.filter(kept), ended: stream.ended };
 }
 
 const isBookmark = (line: unknown) => (line as { type?: unknown } | null)?.type === 'BOOKMARK';
+const endsInitialEvents = (line: unknown) =>
+  (line as { object?: { metadata?: { annotations?: Record<string, string> } } } | null)?.object?.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true';
 
 function bodyOf(step: Step, substitute: (text: string) => string): Buffer | undefined {
   if (step.raw !== undefined) return Buffer.from(substitute(step.raw));

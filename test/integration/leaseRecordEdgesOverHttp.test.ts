@@ -64,7 +64,7 @@ describe('lease record edges over HTTP against the embedded server', () => {
     ['7.5', 9],
   ])('a store serving leaseTransitions %s: the next holder writes %i, never a lower term', async (shown, written) => {
     const w = await open({
-      locksThrough: (url) => startRewritingProxy(url, (json) => json.replaceAll('"leaseTransitions":7,', `"leaseTransitions":${shown},`)),
+      locksThrough: (url) => startRewritingProxy(url, (json) => json.replace(/"leaseTransitions":7([,}])/g, `"leaseTransitions":${shown}$1`)),
     });
     await w.put({ holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: 7 });
     const candidate = primary(w, 'pod-1');

@@ -1,4 +1,4 @@
-/** SelfSubjectAccessReview and SelfSubjectRulesReview over raw HTTP: yes with the token (or none needed), no otherwise. */
+/** SelfSubjectAccessReview and SelfSubjectRulesReview over raw HTTP: yes with the token (or none needed); an anonymous client is refused as RBAC refuses system:anonymous. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 
@@ -24,15 +24,19 @@ describe('embedded server: access reviews', () => {
     expect((await ask({ kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { path: '/version', verb: 'get' } } })).body.status.allowed).toBe(true);
     const rules = await ask({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } }, {}, `${REVIEWS}/selfsubjectrulesreviews`);
     expect(rules.body.status.resourceRules).toContainEqual({ verbs: expect.arrayContaining(['get', 'update', 'watch']), apiGroups: ['coordination.k8s.io'], resources: ['leases'] });
-    expect((await ask({ kind: 'SelfSubjectAccessReview' })).status).toBe(400);
+    // Exactly one kind of attributes, or 422 naming spec (as kube-apiserver: test/conformance).
+    expect(await ask({ kind: 'SelfSubjectAccessReview', spec: {} })).toMatchObject({ status: 422, body: { kind: 'Status', reason: 'Invalid', details: { causes: [{ field: 'spec' }] } } });
   });
 
-  it('with a token: yes with it, no without it (anonymous), 401 with a wrong one', async () => {
+  it('with a token: yes with it, 403 without it (anonymous, even to ask), 401 with a wrong one', async () => {
     server = await startLeaseApiServer({ token: 's3cret' });
     const question = review({ verb: 'get', group: 'coordination.k8s.io', resource: 'leases' });
     expect((await ask(question, { authorization: 'Bearer s3cret' })).body.status.allowed).toBe(true);
-    expect((await ask(question)).body.status).toMatchObject({ allowed: false, reason: expect.stringContaining('anonymous') });
+    expect(await ask(question)).toMatchObject({ status: 403, body: { kind: 'Status', reason: 'Forbidden' } });
     expect((await ask(question, { authorization: 'Bearer wrong' })).status).toBe(401);
-    expect((await fetch(`${server.url}/apis/coordination.k8s.io/v1/leases`)).status).toBe(401); // anonymous may only ask
+    const anonymousList = await fetch(`${server.url}/apis/coordination.k8s.io/v1/leases`);
+    expect(anonymousList.status).toBe(403);
+    expect(await anonymousList.json()).toMatchObject({ message: 'leases.coordination.k8s.io is forbidden: User "system:anonymous" cannot list resource "leases" in API group "coordination.k8s.io" at the cluster scope' });
+    expect((await fetch(`${server.url}/version`)).status).toBe(200); // public, as system:public-info-viewer
   });
 });

@@ -53,21 +53,23 @@ describe('embedded server: server-side apply', () => {
     expect(refused.body).toMatchObject({
       kind: 'Status',
       reason: 'Conflict',
-      message: 'Apply failed with 1 conflict: conflict with "alice" using coordination.k8s.io/v1: .spec.holderIdentity',
-      details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "alice" using coordination.k8s.io/v1', field: '.spec.holderIdentity' }] },
+      // An applier is named alone; an Update owner with its version (as kube-apiserver: test/conformance).
+      message: 'Apply failed with 1 conflict: conflict with "alice": .spec.holderIdentity',
+      details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.spec.holderIdentity' }] },
     });
     expect(await stored()).toEqual(before);
 
     const twoFields = await apply(configuration({ holderIdentity: 'b', leaseDurationSeconds: 30 }), 'fieldManager=bob');
-    expect(twoFields.body.message).toBe('Apply failed with 2 conflicts: conflicts with "alice" using coordination.k8s.io/v1:\n- .spec.holderIdentity\n- .spec.leaseDurationSeconds');
+    expect(twoFields.body.message).toBe('Apply failed with 2 conflicts: conflicts with "alice":\n- .spec.holderIdentity\n- .spec.leaseDurationSeconds');
 
     expect((await apply(configuration({ leaseDurationSeconds: 15 }), 'fieldManager=carol')).status).toBe(200); // same value: co-owned
     const forced = await apply(configuration({ holderIdentity: 'b' }), 'fieldManager=bob&force=true');
     expect(forced.status).toBe(200);
     expect(forced.body.spec).toEqual({ holderIdentity: 'b', leaseDurationSeconds: 15 });
+    // Sorted as kube-apiserver sorts them: carol changed nothing, so her entry has no time and comes first.
     expect(await managers()).toEqual([
-      ['alice', 'Apply', { 'f:spec': { 'f:leaseDurationSeconds': {} } }],
       ['carol', 'Apply', { 'f:spec': { 'f:leaseDurationSeconds': {} } }],
+      ['alice', 'Apply', { 'f:spec': { 'f:leaseDurationSeconds': {} } }],
       ['bob', 'Apply', { 'f:spec': { 'f:holderIdentity': {} } }],
     ]);
   });

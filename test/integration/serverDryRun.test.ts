@@ -62,7 +62,7 @@ describe('embedded server: dryRun=All', () => {
     expect((await call('PUT', `${LEASES}/live?dryRun=All`, { ...live, metadata: { ...live.metadata, resourceVersion: '1' } })).body).toMatchObject({ code: 409, reason: 'Conflict' });
     expect((await call('DELETE', `${LEASES}/none?dryRun=All`)).body).toMatchObject({ code: 404, reason: 'NotFound' });
     const unknown = await call('POST', `${LEASES}?dryRun=Yes`, { metadata: { name: 'other' }, spec });
-    expect(unknown.body).toMatchObject({ code: 422, reason: 'Invalid', message: 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: "Yes": supported values: "All"' });
+    expect(unknown.body).toMatchObject({ code: 422, reason: 'Invalid', message: 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Yes"]: supported values: "All"' });
     expect((await call('GET', `${LEASES}/other`)).status).toBe(404);
   });
 });

@@ -27,20 +27,50 @@ export interface Answer {
 }
 
 /**
+ * What a replay learns as it goes: the uid the server gave each object, which replaces the uid of
+ * the recording's server wherever a request body names it (kube-apiserver refuses an update whose
+ * uid is not the object's).
+ */
+export interface ReplaySession {
+  uids: Map<string, string>;
+}
+
+export const replaySession = (): ReplaySession => ({ uids: new Map() });
+
+function withLiveUid(body: string | undefined, session: ReplaySession | undefined): string | undefined {
+  if (!body || !session) return body;
+  try {
+    const object = JSON.parse(body) as { metadata?: { name?: string; uid?: string } };
+    const live = object.metadata?.name === undefined ? undefined : session.uids.get(object.metadata.name);
+    if (!object.metadata?.uid || live === undefined) return body;
+    return JSON.stringify({ ...object, metadata: { ...object.metadata, uid: live } });
+  } catch {
+    return body;
+  }
+}
+
+function learnUid(body: unknown, session: ReplaySession | undefined): void {
+  const metadata = (body as { metadata?: { name?: unknown; uid?: unknown } } | undefined)?.metadata;
+  if (session && typeof metadata?.name === 'string' && typeof metadata.uid === 'string') session.uids.set(metadata.name, metadata.uid);
+}
+
+/**
  * Sends one recorded request to `base`. A watch stream is read until `watchEvents` events have
  * arrived (or it ends), then closed; 5 s without them fails the read.
  */
-export async function replay(base: string, request: RecordedRequest, watchEvents = 0): Promise<Answer> {
+export async function replay(base: string, request: RecordedRequest, watchEvents = 0, session?: ReplaySession): Promise<Answer> {
   const headers = { ...request.headers };
   for (const name of ['host', 'content-length', 'connection']) delete headers[name];
   const controller = new AbortController();
-  const response = await fetch(base + request.url, { method: request.method, headers, body: request.body, signal: controller.signal });
+  const body = withLiveUid(request.body, session);
+  const response = await fetch(base + request.url, { method: request.method, headers, body, signal: controller.signal });
   if (!/[?&]watch=(true|1)(&|$)/i.test(request.url)) {
-    if (!(response.headers.get('content-type') ?? '').includes('json')) {
-      return { status: response.status, body: { bytes: (await response.arrayBuffer()).byteLength } };
-    }
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.includes('json')) return { status: response.status, body: { bytes: (await response.arrayBuffer()).byteLength, text: type.startsWith('text/') } };
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    const answer = text ? (JSON.parse(text) as unknown) : undefined;
+    learnUid(answer, session);
+    return { status: response.status, body: answer };
   }
   const events = await readEvents(response, watchEvents, 5_000);
   controller.abort();
