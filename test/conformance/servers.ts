@@ -40,13 +40,19 @@ export async function embeddedTarget(pass: Pass): Promise<{ target: Target; serv
   return { target: httpTarget({ name: 'embedded', url: server.url, token }), server };
 }
 
-/** Both servers of a pass; kube-apiserver from `kubeconfig` when given, else a control plane of its own. */
+/**
+ * Both servers of a pass; kube-apiserver from `kubeconfig` when given, else a control plane of its
+ * own, restarted once: a young kube-apiserver's watch cache began at the first revisions and still
+ * serves a watch from resourceVersion 1, where one that has run a while (or restarted) answers 410
+ * "too old". The restart makes the young one answer as a seasoned one does.
+ */
 export async function startPass(pass: Pass, source: { binaries: ControlPlaneBinaries; log?: (line: string) => void } | { kubeconfig: string }): Promise<StartedPass> {
   let controlPlane: ControlPlane | undefined;
   let kubeApiserver: Target;
   if ('kubeconfig' in source) kubeApiserver = targetFromKubeconfig(source.kubeconfig);
   else {
     controlPlane = await startControlPlane({ binaries: source.binaries, coordinated: pass === 'coordinated', ...(source.log ? { log: source.log } : {}) });
+    await controlPlane.restartApiServer();
     kubeApiserver = httpTarget({ name: 'kube-apiserver', url: controlPlane.url, token: controlPlane.token, ca: readFileSync(controlPlane.caFile) });
   }
   const embedded = await embeddedTarget(pass);
