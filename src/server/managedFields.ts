@@ -17,6 +17,7 @@
  * Entries are kept sorted as kube-apiserver sorts them: Apply before Update, then by time (none
  * first), manager and apiVersion.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { fieldShape, goShaped, type Shape, zeroObject } from './goShapes.js';
 import { HttpError } from './encoding.js';
 import * as status from './status.js';
@@ -42,7 +43,7 @@ export interface Versions {
 }
 
 const isObject = (value: Json): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
-const same = (a: Json, b: Json) => JSON.stringify(sortedDeep(a)) === JSON.stringify(sortedDeep(b));
+const same = (a: Json, b: Json) => a === b || isDeepStrictEqual(a, b);
 const keyOf = (path: Path) => JSON.stringify(path);
 const pathOf = (key: string) => JSON.parse(key) as Path;
 
@@ -220,13 +221,19 @@ export interface Write {
  * Takes the changes of every other owner away: fields this write changed (a conflict, refused by
  * an apply without force) or removed. Each owner's changes are compared in its own version.
  */
-function takeFrom(others: Owner[], write: Write, live: Json, next: Json, force: boolean): void {
+function takeFrom(others: Owner[], write: Write, live: Json, next: Json, force: boolean, inRequestVersion: Comparison): void {
   const conflicts: { owner: Owner; field: string }[] = [];
   const removedBy = new Map<Owner, Set<string>>();
+  // One comparison per version: owners in the request's version share the one already made.
+  const byVersion = new Map<string, Comparison>([[write.apiVersion, inRequestVersion]]);
   for (const owner of others) {
-    const shape = write.versions.shape(owner.apiVersion);
-    const inOwnerVersion = (object: Json) => (owner.apiVersion === write.apiVersion ? object : write.versions.convert(object, write.apiVersion, owner.apiVersion));
-    const { added, modified, removed } = compareObjects(inOwnerVersion(live), inOwnerVersion(next), shape);
+    let comparison = byVersion.get(owner.apiVersion);
+    if (!comparison) {
+      const convert = (object: Json) => write.versions.convert(object, write.apiVersion, owner.apiVersion);
+      comparison = compareObjects(convert(live), convert(next), write.versions.shape(owner.apiVersion));
+      byVersion.set(owner.apiVersion, comparison);
+    }
+    const { added, modified, removed } = comparison;
     for (const field of owner.fields) if (added.has(field) || modified.has(field)) conflicts.push({ owner, field });
     removedBy.set(owner, removed);
   }
@@ -240,8 +247,9 @@ export function managedFieldsAfterUpdate(write: Write, next: Json): ManagedField
   const shape = write.versions.shape(write.apiVersion);
   const live = write.live ?? zeroObject(shape);
   const owners = ownersOf(write.entries);
-  takeFrom(owners, write, live, next, true);
-  const { added, modified } = compareObjects(live, next, shape);
+  const comparison = compareObjects(live, next, shape);
+  takeFrom(owners, write, live, next, true, comparison);
+  const { added, modified } = comparison;
   const taken = new Set([...added, ...modified]);
   if (taken.size > 0) {
     // Update owners are told apart by version too: one manager writing in two versions owns twice.
@@ -276,7 +284,7 @@ export function applyConfiguration(write: Write, configuration: JsonObject, forc
     if (!applied.has(field) && !others.some((owner) => owner.fields.has(field))) removeAt(merged, pathOf(field));
   }
   const object = goShaped(merged, shape);
-  takeFrom(others, write, live, object, force);
+  takeFrom(others, write, live, object, force, compareObjects(live, object, shape));
   if (!same(withoutServerFields(live), withoutServerFields(object))) mine.time = write.time;
   return { object, managedFields: entriesOf(owners) };
 }

@@ -6,6 +6,7 @@
  * watch event is sent. A PUT of a missing object creates it. Dry runs answer and store nothing.
  */
 import { randomInt } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { admitNames, deleteOptions, refuseInvalid, requireResourceVersion, type WriteOptions, writeOptions } from './admission.js';
 import { APPLY_PATCH, mediaTypeOf, NO_FACTS, PATCH_TYPES } from './decoding.js';
 import { HttpError } from './encoding.js';
@@ -25,15 +26,12 @@ type JsonObject = Record<string, unknown>;
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What an object is, apart from the version it was stored at. */
-const sameContent = (a: JsonObject, b: JsonObject) => {
-  const strip = (object: JsonObject) => ({ ...object, metadata: { ...(object.metadata as JsonObject), resourceVersion: undefined } });
-  return JSON.stringify(sorted(strip(a))) === JSON.stringify(sorted(strip(b)));
-};
-
-function sorted(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sorted);
-  if (!isObject(value)) return value;
-  return Object.fromEntries(Object.keys(value).filter((key) => value[key] !== undefined).sort().map((key) => [key, sorted(value[key])]));
+function sameContent(a: JsonObject, b: JsonObject): boolean {
+  const withoutVersion = (object: JsonObject) => {
+    const { resourceVersion: _version, ...metadata } = object.metadata as JsonObject;
+    return { ...object, metadata };
+  };
+  return isDeepStrictEqual(withoutVersion(a), withoutVersion(b));
 }
 
 /** Names kube-apiserver's generateName appends: five of these characters. */
