@@ -121,5 +121,5 @@ export const tooLargeResourceVersion = (requested: string, current: number) =>
     retryAfterSeconds: 1,
   });
 
-/** The internal error kube-apiserver answers a create that names a resourceVersion with. */
-export const resourceVersionOnCreate = () => failure(500, undefined, 'resourceVersion should not be set on objects to be created');
+/** A create that names a resourceVersion: kube-apiserver's words, as the client error it is (kube-apiserver answers 500). */
+export const resourceVersionOnCreate = () => badRequest('resourceVersion should not be set on objects to be created');
