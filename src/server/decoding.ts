@@ -1,15 +1,15 @@
 /**
  * Decoding: the request body read within the size limit (413 beyond it, as kube-apiserver's 3 MiB),
  * then decoded by its media type — JSON, YAML (application/yaml and server-side apply), the patch
- * types for PATCH, protobuf for access reviews only — and refused with 415 for any other type, 400
- * when it does not parse or nests deeper than Go's decoder allows (10,000 levels). What JSON.parse
- * forgets and Go acts on (duplicate keys, `15.0` for an integer) is kept beside the value.
+ * types for PATCH, protobuf for the kinds protobufBodies.ts knows — and refused with 415 for any
+ * other type, 400 when it does not parse or nests deeper than Go's decoder allows (10,000 levels).
+ * What JSON.parse forgets and Go acts on (duplicate keys, `15.0` for an integer) is kept beside the value.
  */
 import type { IncomingMessage } from 'node:http';
 import yaml from 'js-yaml';
 import { HttpError } from './encoding.js';
 import { type JsonFacts, jsonFacts } from './jsonFacts.js';
-import { decodeKubernetesProtobuf } from './protobufReviews.js';
+import { decodeKubernetesProtobuf } from './protobufBodies.js';
 import * as status from './status.js';
 
 /** kube-apiserver's limit on a request body. */
@@ -66,9 +66,9 @@ export const NO_FACTS: JsonFacts = { duplicates: [], fractional: new Set(), firs
 /** The decoded body, or an HttpError naming what is wrong with it. */
 export function decodeBody(bytes: Buffer, method: string, type: string): DecodedBody {
   const accepted = method === 'PATCH' ? PATCH_TYPES : OBJECT_TYPES;
-  if (type === PROTOBUF && method === 'POST') {
-    const review = decodeKubernetesProtobuf(bytes);
-    if (review) return { value: review, facts: NO_FACTS };
+  if (type === PROTOBUF && method !== 'PATCH') {
+    const object = decodeKubernetesProtobuf(bytes);
+    if (object) return { value: object, facts: NO_FACTS };
   }
   if (!accepted.includes(type)) throw new HttpError(status.unsupportedMediaType(type, accepted, method === 'PATCH'));
   const text = bytes.toString('utf8');

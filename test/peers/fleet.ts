@@ -1,0 +1,343 @@
+/**
+ * A mixed fleet on one Lease, seen from outside: client-go electors (test/peers/client-go),
+ * `leasehold run` (the built bin) and leasehold library participants (test/peers/leaseholdElector.ts
+ * on the built package), each a process of its own behind its own black-hole proxy, all guarding
+ * work that appends to one shared effects file (effects.ts judges overlap from it). The fleet also
+ * watches the Lease and keeps every version it saw, with the time it saw it.
+ *
+ * Against the embedded server (started here), or kube-apiserver when LEASEHOLD_KUBECONFIG names a
+ * kubeconfig (namespace LEASEHOLD_NAMESPACE, default "default"; every fleet its own Lease, deleted
+ * at the end).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoordinationV1Api, KubeConfig, type V1Lease, Watch } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
+import { BUILT_CLI, watch } from '../support/cli.js';
+import { isAlive } from '../support/sidecar.js';
+import { type BlackholeProxy, startBlackholeProxy } from './blackholeProxy.js';
+import { goPeers } from './build.js';
+import { type Effect, overlapsOf, readEffects, type Tenure, tenuresOf } from './effects.js';
+
+export const REAL_CLUSTER = process.env.LEASEHOLD_KUBECONFIG;
+
+export const TARGETS = [
+  { target: 'embedded' as const, title: 'the embedded server', runs: true },
+  { target: 'real' as const, title: 'kube-apiserver (LEASEHOLD_KUBECONFIG)', runs: REAL_CLUSTER !== undefined },
+];
+export type Target = (typeof TARGETS)[number]['target'];
+
+/** Go duration strings, as every peer's flags take them. client-go writes whole seconds of leaseDuration. */
+export interface Timing {
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
+}
+
+/**
+ * The mixed fleet's timing: short, and safe for client-go, whose leader acts up to retryPeriod +
+ * renewDeadline after its last successful renew (its renew deadline counts from the start of each
+ * round of attempts, and a round starts retryPeriod after the last success), plus, with
+ * ReleaseOnCancel, one request timeout (max(1 s, renewDeadline/2)) for the release it tries before
+ * OnStoppedLeading: 0.5 + 1.5 + 1 = 3 s, within the 4 s leaseDuration.
+ */
+export const MIXED_TIMING: Timing = { leaseDuration: '4s', renewDeadline: '1500ms', retryPeriod: '500ms' };
+
+export type PeerKind = 'client-go' | 'leasehold run' | 'leasehold library';
+
+export interface PeerOptions {
+  identity: string;
+  timing?: Timing;
+  releaseOnCancel?: boolean;
+  /** client-go: labels set on the Lease by its holder (resourcelock.NewWithLabels). */
+  labels?: Record<string, string>;
+  /** Flags added to `leasehold run`'s. */
+  flags?: string[];
+}
+
+/** One line a peer printed: the client-go elector's and the library peer's JSON events, or `leasehold run`'s JSON log. */
+export type PeerEvent = Record<string, unknown> & { event?: string; msg?: string };
+
+export interface Peer {
+  kind: PeerKind;
+  identity: string;
+  child: ChildProcess;
+  proxy: BlackholeProxy;
+  exited: Promise<number | null>;
+  output(): string;
+  events(): PeerEvent[];
+  /** Resolves once the peer has read the lease and found another holder (it waits as a candidate). */
+  waiting(): Promise<void>;
+  /** Signals the peer's own process. */
+  signal(signal: NodeJS.Signals): void;
+  /** SIGSTOP of every process group of the peer's process tree (a paused pod), and the SIGCONT that ends it. */
+  pause(): void;
+  resume(): void;
+  /** Writes a line to the peer's stdin (the library peer takes `handover ID`). */
+  send(line: string): void;
+  /** Pids of the peer's process tree as it is now. */
+  tree(): number[];
+}
+
+const ROOT = join(import.meta.dirname, '../..');
+const LIBRARY_PEER = join(import.meta.dirname, 'leaseholdElector.ts');
+
+interface ProcessInfo {
+  ppid: number;
+  pgid: number;
+}
+
+/** Every live process's parent and group, from /proc. */
+function processTable(): Map<number, ProcessInfo> {
+  const table = new Map<number, ProcessInfo>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z' || fields[0] === 'X') continue;
+      table.set(Number(entry), { ppid: Number(fields[1]), pgid: Number(fields[2]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table;
+}
+
+/** A process and its descendants, plus whatever is left in their groups (orphans reparented away). */
+export function processTree(root: number): number[] {
+  const table = processTable();
+  const tree = new Set<number>(table.has(root) ? [root] : []);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    const groups = new Set([...tree].map((pid) => table.get(pid)!.pgid));
+    for (const [pid, info] of table) {
+      if (!tree.has(pid) && (tree.has(info.ppid) || groups.has(info.pgid))) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
+}
+
+const kill = (target: number, signal: NodeJS.Signals) => {
+  try {
+    process.kill(target, signal);
+  } catch {
+    // gone already
+  }
+};
+
+export interface LeaseVersion {
+  type: string;
+  resourceVersion: string;
+  spec: NonNullable<V1Lease['spec']>;
+  labels: Record<string, string>;
+  /** CLOCK_MONOTONIC (ns) when this process saw it: the same clock as the effects'. */
+  seenMonoNs: number;
+}
+
+export interface MixedFleet {
+  target: Target;
+  dir: string;
+  namespace: string;
+  lease: string;
+  effectsFile: string;
+  api: CoordinationV1Api;
+  /** Every version of the Lease the fleet's watch saw, in order. */
+  history: LeaseVersion[];
+  peers: Peer[];
+  start(kind: PeerKind, options: PeerOptions): Promise<Peer>;
+  effects(): Effect[];
+  tenures(): Tenure[];
+  /** Resolves once `identity`'s guarded work has written an effect (after the first `after` effects). */
+  whenActing(identity: string, after?: number): Promise<Effect>;
+  /** Resolves once the Lease's history holds a version satisfying `predicate`. */
+  whenLease(predicate: (version: LeaseVersion) => boolean): Promise<LeaseVersion>;
+  stored(): Promise<V1Lease>;
+  /** Replaces the stored Lease after `change` (another client's edit). */
+  edit(change: (lease: V1Lease) => void): Promise<V1Lease>;
+  /** Fails with the tenures when any two overlap. */
+  assertNoOverlap(): void;
+  close(): Promise<void>;
+}
+
+/** Polls `probe` until it returns a value (a file written by another process has no event to wait on). */
+async function until<T>(probe: () => T | undefined, what: string, limitMs = 60_000): Promise<T> {
+  const giveUp = performance.now() + limitMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (performance.now() > giveUp) throw new Error(`gave up after ${limitMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export async function mixedFleet(target: Target, name: string): Promise<MixedFleet> {
+  const peersBuilt = await goPeers();
+  const server: LeaseApiServer | undefined = target === 'embedded' ? await startLeaseApiServer() : undefined;
+  const baseConfig = server ? server.kubeConfig() : readFileSync(REAL_CLUSTER!, 'utf8');
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(baseConfig);
+  const api = kubeConfig.makeApiClient(CoordinationV1Api);
+  const namespace = server ? 'default' : (process.env.LEASEHOLD_NAMESPACE ?? 'default');
+  const lease = server ? name : `leasehold-peers-${name}-${randomUUID().slice(0, 8)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'leasehold-peers-'));
+  const effectsFile = join(dir, 'effects.jsonl');
+  const serverUrl = new URL(kubeConfig.getCurrentCluster()!.server);
+  const history: LeaseVersion[] = [];
+  const waiters = new Set<() => void>();
+
+  // The fleet's own watch of the Lease: every version, when it was seen.
+  let watching: AbortController | undefined;
+  let closed = false;
+  const follow = async (resourceVersion?: string) => {
+    if (closed) return;
+    const query = { fieldSelector: `metadata.name=${lease}`, allowWatchBookmarks: false, ...(resourceVersion ? { resourceVersion } : {}) };
+    watching = await new Watch(kubeConfig).watch(
+      `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
+      query,
+      (type, object: V1Lease) => {
+        if (type === 'BOOKMARK' || type === 'ERROR') return;
+        history.push({ type, resourceVersion: object.metadata!.resourceVersion!, spec: object.spec ?? {}, labels: object.metadata?.labels ?? {}, seenMonoNs: Number(process.hrtime.bigint()) });
+        for (const wake of waiters) wake();
+      },
+      () => void follow(history.at(-1)?.resourceVersion ?? resourceVersion).catch(() => undefined),
+    );
+  };
+  await follow();
+
+  /** A kubeconfig for one peer: the cluster reached through its proxy, everything else as given. */
+  const kubeconfigThrough = (proxy: BlackholeProxy, identity: string): string => {
+    const config = yaml.load(baseConfig) as { clusters: { cluster: { server: string } }[] };
+    for (const { cluster } of config.clusters) cluster.server = `${serverUrl.protocol}//${proxy.address}`;
+    const file = join(dir, `kubeconfig-${identity}`);
+    writeFileSync(file, yaml.dump(config));
+    return file;
+  };
+
+  const effectsCommand = [peersBuilt.effects, '--file', effectsFile, '--every', '10ms'];
+
+  const start = async (kind: PeerKind, options: PeerOptions): Promise<Peer> => {
+    const { identity, timing = MIXED_TIMING } = options;
+    const proxy = await startBlackholeProxy({ host: serverUrl.hostname, port: Number(serverUrl.port || (serverUrl.protocol === 'https:' ? 443 : 80)) });
+    const kubeconfig = kubeconfigThrough(proxy, identity);
+    const common = ['--kubeconfig', kubeconfig, '--namespace', namespace, '--lease', lease, '--identity', identity];
+    const durations = ['--lease-duration', timing.leaseDuration, '--renew-deadline', timing.renewDeadline, '--retry-period', timing.retryPeriod];
+    const releaseOnCancel = options.releaseOnCancel ? ['--release-on-cancel'] : [];
+    const [command, args] = ((): [string, string[]] => {
+      switch (kind) {
+        case 'client-go': {
+          const labels = options.labels ? ['--labels', Object.entries(options.labels).map(([k, v]) => `${k}=${v}`).join(',')] : [];
+          return [peersBuilt.elector, [...common, ...durations, ...releaseOnCancel, ...labels, '--', ...effectsCommand]];
+        }
+        case 'leasehold run':
+          return [process.execPath, [BUILT_CLI, 'run', ...common, ...durations, '--log-format', 'json', ...(options.flags ?? []), '--', ...effectsCommand]];
+        case 'leasehold library':
+          return [process.execPath, ['--no-warnings', LIBRARY_PEER, ...common, ...durations, ...releaseOnCancel, '--effects', effectsFile]];
+      }
+    })();
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const watched = watch(child);
+    let pausedGroups: number[] = [];
+    const events = () =>
+      watched
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => {
+          try {
+            return JSON.parse(line) as PeerEvent;
+          } catch {
+            return {};
+          }
+        });
+    const peer: Peer = {
+      kind,
+      identity,
+      child,
+      proxy,
+      exited: watched.exited,
+      output: watched.output,
+      events,
+      waiting: () =>
+        kind === 'leasehold run'
+          ? watched.printed('lease held by another process: waiting')
+          : watched.printed(new RegExp(`"event":"new-leader"[^\\n]*"leader":"(?!${identity}")[^"]+"`)),
+      signal: (signal) => kill(child.pid!, signal),
+      pause: () => {
+        pausedGroups = [...new Set(processTree(child.pid!).map((pid) => processTable().get(pid)?.pgid ?? pid))];
+        for (const group of pausedGroups) kill(-group, 'SIGSTOP');
+      },
+      resume: () => {
+        for (const group of pausedGroups) kill(-group, 'SIGCONT');
+        pausedGroups = [];
+      },
+      send: (line) => child.stdin!.write(`${line}\n`),
+      tree: () => processTree(child.pid!),
+    };
+    child.stdin!.on('error', () => undefined);
+    fleet.peers.push(peer);
+    return peer;
+  };
+
+  const fleet: MixedFleet = {
+    target,
+    dir,
+    namespace,
+    lease,
+    effectsFile,
+    api,
+    history,
+    peers: [],
+    start,
+    effects: () => readEffects(effectsFile),
+    tenures: () => tenuresOf(readEffects(effectsFile)),
+    whenActing: (identity, after = 0) => until(() => readEffects(effectsFile).slice(after).find((effect) => effect.who === identity), `${identity} to act`),
+    whenLease: (predicate) =>
+      new Promise((resolve) => {
+        const check = () => {
+          const found = history.find(predicate);
+          if (!found) return;
+          waiters.delete(check);
+          resolve(found);
+        };
+        waiters.add(check);
+        check();
+      }),
+    stored: () => api.readNamespacedLease({ name: lease, namespace }),
+    edit: async (change) => {
+      const existing = await api.readNamespacedLease({ name: lease, namespace });
+      delete existing.metadata?.managedFields;
+      change(existing);
+      return api.replaceNamespacedLease({ name: lease, namespace, body: existing });
+    },
+    assertNoOverlap: () => {
+      const overlaps = overlapsOf(fleet.tenures());
+      if (overlaps.length === 0) return;
+      const lines = overlaps.map((o) => `${o.earlier.who} (pid ${o.earlier.pid}) acted ${o.ms.toFixed(1)} ms into ${o.later.who}'s (pid ${o.later.pid}) tenure`);
+      throw new Error(`overlapping effects:\n${lines.join('\n')}`);
+    },
+    close: async () => {
+      closed = true;
+      watching?.abort();
+      for (const peer of fleet.peers) {
+        const tree = peer.tree();
+        peer.resume();
+        for (const pid of tree) kill(pid, 'SIGKILL');
+        await until(() => (tree.some(isAlive) ? undefined : true), `${peer.identity}'s processes to die`, 10_000);
+        await peer.proxy.close();
+      }
+      if (server) await server.close();
+      else await api.deleteNamespacedLease({ name: lease, namespace }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return fleet;
+}
