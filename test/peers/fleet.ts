@@ -18,18 +18,14 @@ import { CoordinationV1Api, KubeConfig, type V1Lease, Watch } from '@kubernetes/
 import yaml from 'js-yaml';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 import { BUILT_CLI, watch } from '../support/cli.js';
+import { REAL_KUBECONFIG } from '../support/realCluster.js';
 import { isAlive } from '../support/sidecar.js';
 import { type BlackholeProxy, startBlackholeProxy } from './blackholeProxy.js';
 import { goPeers } from './build.js';
 import { type Effect, overlapsOf, readEffects, type Tenure, tenuresOf } from './effects.js';
 
-export const REAL_CLUSTER = process.env.LEASEHOLD_KUBECONFIG;
-
-export const TARGETS = [
-  { target: 'embedded' as const, title: 'the embedded server', runs: true },
-  { target: 'real' as const, title: 'kube-apiserver (LEASEHOLD_KUBECONFIG)', runs: REAL_CLUSTER !== undefined },
-];
-export type Target = (typeof TARGETS)[number]['target'];
+/** The embedded server, started per fleet, or the kube-apiserver LEASEHOLD_KUBECONFIG names. */
+export type Target = 'embedded' | 'real';
 
 /** Go duration strings, as every peer's flags take them. client-go writes whole seconds of leaseDuration. */
 export interface Timing {
@@ -182,7 +178,7 @@ async function until<T>(probe: () => T | undefined, what: string, limitMs = 60_0
 export async function mixedFleet(target: Target, name: string): Promise<MixedFleet> {
   const peersBuilt = await goPeers();
   const server: LeaseApiServer | undefined = target === 'embedded' ? await startLeaseApiServer() : undefined;
-  const baseConfig = server ? server.kubeConfig() : readFileSync(REAL_CLUSTER!, 'utf8');
+  const baseConfig = server ? server.kubeConfig() : readFileSync(REAL_KUBECONFIG!, 'utf8');
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(baseConfig);
   const api = kubeConfig.makeApiClient(CoordinationV1Api);
