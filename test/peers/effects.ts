@@ -5,7 +5,7 @@
  * tenure is one writer's run of lines (one process, or one term of the library peer); two tenures
  * overlap when their lines interleave in the file, or when one's timestamps reach into the other's.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 
 export interface Effect {
   who: string;
@@ -35,14 +35,38 @@ export interface Overlap {
   ms: number;
 }
 
-export function readEffects(file: string): Effect[] {
-  if (!existsSync(file)) return [];
-  const text = readFileSync(file, 'utf8');
-  // A writer killed mid-line leaves at most one partial line, which only the last line can be.
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('{') && line.endsWith('}'))
-    .map((line, index) => ({ ...(JSON.parse(line) as Omit<Effect, 'index'>), index }));
+/** Reads the effects file as it grows: each call parses only the complete lines added since the last. */
+export class EffectsReader {
+  private readonly effects: Effect[] = [];
+  private offset = 0;
+  private pending = '';
+
+  constructor(readonly file: string) {}
+
+  read(): Effect[] {
+    if (!existsSync(this.file)) return this.effects;
+    const fd = openSync(this.file, 'r');
+    try {
+      const chunk = Buffer.alloc(1 << 16);
+      for (let bytes; (bytes = readSync(fd, chunk, 0, chunk.length, this.offset)) > 0; ) {
+        this.offset += bytes;
+        this.pending += chunk.toString('utf8', 0, bytes);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const lines = this.pending.split('\n');
+    // The last piece has no newline yet: a line being written, or one a killed writer left partial.
+    this.pending = lines.pop()!;
+    for (const line of lines) {
+      try {
+        this.effects.push({ ...(JSON.parse(line) as Omit<Effect, 'index'>), index: this.effects.length });
+      } catch {
+        // Not an effect: each is one write() of a whole line, so this is never a torn one.
+      }
+    }
+    return this.effects;
+  }
 }
 
 /** Tenures in the order they began: one per writer process, and per term for a writer that keeps its process. */

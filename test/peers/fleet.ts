@@ -22,7 +22,7 @@ import { REAL_KUBECONFIG } from '../support/realCluster.js';
 import { isAlive } from '../support/sidecar.js';
 import { type BlackholeProxy, startBlackholeProxy } from './blackholeProxy.js';
 import { goPeers } from './build.js';
-import { type Effect, overlapsOf, readEffects, type Tenure, tenuresOf } from './effects.js';
+import { describeTenures, type Effect, EffectsReader, overlapsOf, type Tenure, tenuresOf } from './effects.js';
 
 /** The embedded server, started per fleet, or the kube-apiserver LEASEHOLD_KUBECONFIG names. */
 export type Target = 'embedded' | 'real';
@@ -61,6 +61,7 @@ export type PeerEvent = Record<string, unknown> & { event?: string; msg?: string
 export interface Peer {
   kind: PeerKind;
   identity: string;
+  options: PeerOptions;
   child: ChildProcess;
   proxy: BlackholeProxy;
   exited: Promise<number | null>;
@@ -105,8 +106,7 @@ function processTable(): Map<number, ProcessInfo> {
 }
 
 /** A process and its descendants, plus whatever is left in their groups (orphans reparented away). */
-export function processTree(root: number): number[] {
-  const table = processTable();
+export function processTree(root: number, table = processTable()): number[] {
   const tree = new Set<number>(table.has(root) ? [root] : []);
   let grew = true;
   while (grew) {
@@ -150,10 +150,14 @@ export interface MixedFleet {
   history: LeaseVersion[];
   peers: Peer[];
   start(kind: PeerKind, options: PeerOptions): Promise<Peer>;
+  /** Starts `peer` again (same kind, identity, options and proxy), as a kubelet restarts a container. */
+  restart(peer: Peer): Promise<Peer>;
   effects(): Effect[];
   tenures(): Tenure[];
   /** Resolves once `identity`'s guarded work has written an effect (after the first `after` effects). */
   whenActing(identity: string, after?: number): Promise<Effect>;
+  /** Resolves once anyone's guarded work has written an effect after the first `after` effects. */
+  whenAnyActing(after: number): Promise<Effect>;
   /** Resolves once the Lease's history holds a version satisfying `predicate`. */
   whenLease(predicate: (version: LeaseVersion) => boolean): Promise<LeaseVersion>;
   stored(): Promise<V1Lease>;
@@ -161,6 +165,8 @@ export interface MixedFleet {
   edit(change: (lease: V1Lease) => void): Promise<V1Lease>;
   /** Fails with the tenures when any two overlap. */
   assertNoOverlap(): void;
+  /** The peers' last output lines, the Lease's history and the tenures: what a failed test prints. */
+  report(): string;
   close(): Promise<void>;
 }
 
@@ -186,6 +192,7 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
   const lease = server ? name : `leasehold-peers-${name}-${randomUUID().slice(0, 8)}`;
   const dir = mkdtempSync(join(tmpdir(), 'leasehold-peers-'));
   const effectsFile = join(dir, 'effects.jsonl');
+  const effectsReader = new EffectsReader(effectsFile);
   const serverUrl = new URL(kubeConfig.getCurrentCluster()!.server);
   const history: LeaseVersion[] = [];
   const waiters = new Set<() => void>();
@@ -220,9 +227,9 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
 
   const effectsCommand = [peersBuilt.effects, '--file', effectsFile, '--every', '10ms'];
 
-  const start = async (kind: PeerKind, options: PeerOptions): Promise<Peer> => {
+  const start = async (kind: PeerKind, options: PeerOptions, reuse?: BlackholeProxy): Promise<Peer> => {
     const { identity, timing = MIXED_TIMING } = options;
-    const proxy = await startBlackholeProxy({ host: serverUrl.hostname, port: Number(serverUrl.port || (serverUrl.protocol === 'https:' ? 443 : 80)) });
+    const proxy = reuse ?? (await startBlackholeProxy({ host: serverUrl.hostname, port: Number(serverUrl.port || (serverUrl.protocol === 'https:' ? 443 : 80)) }));
     const kubeconfig = kubeconfigThrough(proxy, identity);
     const common = ['--kubeconfig', kubeconfig, '--namespace', namespace, '--lease', lease, '--identity', identity];
     const durations = ['--lease-duration', timing.leaseDuration, '--renew-deadline', timing.renewDeadline, '--retry-period', timing.retryPeriod];
@@ -257,6 +264,7 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
     const peer: Peer = {
       kind,
       identity,
+      options,
       child,
       proxy,
       exited: watched.exited,
@@ -268,7 +276,8 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
           : watched.printed(new RegExp(`"event":"new-leader"[^\\n]*"leader":"(?!${identity}")[^"]+"`)),
       signal: (signal) => kill(child.pid!, signal),
       pause: () => {
-        pausedGroups = [...new Set(processTree(child.pid!).map((pid) => processTable().get(pid)?.pgid ?? pid))];
+        const table = processTable();
+        pausedGroups = [...new Set(processTree(child.pid!, table).map((pid) => table.get(pid)!.pgid))];
         for (const group of pausedGroups) kill(-group, 'SIGSTOP');
       },
       resume: () => {
@@ -292,10 +301,12 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
     api,
     history,
     peers: [],
-    start,
-    effects: () => readEffects(effectsFile),
-    tenures: () => tenuresOf(readEffects(effectsFile)),
-    whenActing: (identity, after = 0) => until(() => readEffects(effectsFile).slice(after).find((effect) => effect.who === identity), `${identity} to act`),
+    start: (kind, options) => start(kind, options),
+    restart: (peer) => start(peer.kind, peer.options, peer.proxy),
+    effects: () => effectsReader.read(),
+    tenures: () => tenuresOf(effectsReader.read()),
+    whenActing: (identity, after = 0) => until(() => effectsReader.read().find((effect) => effect.index >= after && effect.who === identity), `${identity} to act`),
+    whenAnyActing: (after) => until(() => effectsReader.read()[after], 'anyone to act'),
     whenLease: (predicate) =>
       new Promise((resolve) => {
         const check = () => {
@@ -320,6 +331,11 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
       const lines = overlaps.map((o) => `${o.earlier.who} (pid ${o.earlier.pid}) acted ${o.ms.toFixed(1)} ms into ${o.later.who}'s (pid ${o.later.pid}) tenure`);
       throw new Error(`overlapping effects:\n${lines.join('\n')}`);
     },
+    report: () => {
+      const outputs = fleet.peers.map((peer) => `--- ${peer.kind} ${peer.identity} (pid ${peer.child.pid}, exit ${peer.child.exitCode ?? peer.child.signalCode ?? 'running'}):\n${peer.output().split('\n').slice(-25).join('\n')}`);
+      const versions = history.map((version) => `${version.type} rv ${version.resourceVersion} holder ${JSON.stringify(version.spec.holderIdentity)} transitions ${version.spec.leaseTransitions} duration ${version.spec.leaseDurationSeconds}`);
+      return [...outputs, '--- lease history:', ...versions, '--- tenures:', describeTenures(fleet.tenures())].join('\n');
+    },
     close: async () => {
       closed = true;
       watching?.abort();
@@ -328,8 +344,8 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
         peer.resume();
         for (const pid of tree) kill(pid, 'SIGKILL');
         await until(() => (tree.some(isAlive) ? undefined : true), `${peer.identity}'s processes to die`, 10_000);
-        await peer.proxy.close();
       }
+      for (const proxy of new Set(fleet.peers.map((peer) => peer.proxy))) await proxy.close();
       if (server) await server.close();
       else await api.deleteNamespacedLease({ name: lease, namespace }).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

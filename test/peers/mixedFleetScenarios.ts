@@ -16,12 +16,16 @@ const microTimeMs = (time: string | Date | undefined) => {
   return Date.parse(text.replace(/\.\d+Z$/, 'Z')) + (micros ? Number(micros) / 1000 : 0);
 };
 
+/** A hang guard, not a speed limit: each scenario starts several processes, slow on a loaded machine. */
+const GUARD = { timeout: 300_000 };
+
 /** The crashed leader's lease is longer than its successor's own: the successor must honour the record's. */
 const LONGER: Timing = { ...MIXED_TIMING, leaseDuration: '6s' };
 
 export function mixedFleetScenarios(target: Target): void {
   let fleet: MixedFleet | undefined;
-  afterEach(async () => {
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && fleet) console.error(fleet.report());
     await fleet?.close();
     fleet = undefined;
   });
@@ -33,7 +37,7 @@ export function mixedFleetScenarios(target: Target): void {
     ['leasehold library', 'client-go'],
   ];
   for (const [first, second] of releases) {
-    it(`${first} releases (SIGTERM${first === 'client-go' ? ', ReleaseOnCancel' : ''}): ${second} leads after it, without waiting for expiry`, async () => {
+    it(`${first} releases (SIGTERM${first === 'client-go' ? ', ReleaseOnCancel' : ''}): ${second} leads after it, without waiting for expiry`, GUARD, async () => {
       fleet = await mixedFleet(target, 'release');
       const a = await fleet.start(first, { identity: 'a', releaseOnCancel: true });
       await fleet.whenActing('a');
@@ -50,7 +54,7 @@ export function mixedFleetScenarios(target: Target): void {
   }
 
   for (const [first, second] of releases) {
-    it(`${first}'s leader is killed (SIGKILL): ${second} leads only once the record's leaseDuration (6 s, longer than its own) has passed since the last renew that landed`, async () => {
+    it(`${first}'s leader is killed (SIGKILL): ${second} leads only once the record's leaseDuration (6 s, longer than its own) has passed since the last renew that landed`, GUARD, async () => {
       fleet = await mixedFleet(target, 'crash');
       const a = await fleet.start(first, { identity: 'a', timing: LONGER });
       await fleet.whenActing('a');
@@ -68,7 +72,7 @@ export function mixedFleetScenarios(target: Target): void {
     });
   }
 
-  it('handOver(to) from a leasehold library leader to a client-go identity: client-go adopts the lease that names it, no overlap', async () => {
+  it('handOver(to) from a leasehold library leader to a client-go identity: client-go adopts the lease that names it, no overlap', GUARD, async () => {
     fleet = await mixedFleet(target, 'handover');
     const a = await fleet.start('leasehold library', { identity: 'a' });
     await fleet.whenActing('a');
@@ -85,7 +89,7 @@ export function mixedFleetScenarios(target: Target): void {
     fleet.assertNoOverlap();
   });
 
-  it('`leasehold handover --to` a client-go identity: the runner stops CMD, names the client-go elector, which leads; no overlap', async () => {
+  it('`leasehold handover --to` a client-go identity: the runner stops CMD, names the client-go elector, which leads; no overlap', GUARD, async () => {
     fleet = await mixedFleet(target, 'handover-cli');
     const a = await fleet.start('leasehold run', { identity: 'a' });
     await fleet.whenActing('a');
@@ -100,7 +104,7 @@ export function mixedFleetScenarios(target: Target): void {
     fleet.assertNoOverlap();
   });
 
-  it('leaseTransitions counts every new holder whoever writes it, and LEASEHOLD_TERM is the count at leasehold\'s takeover', async () => {
+  it("leaseTransitions counts every new holder whoever writes it, and LEASEHOLD_TERM is the count at leasehold's takeover", GUARD, async () => {
     fleet = await mixedFleet(target, 'transitions');
     const order: PeerKind[] = ['client-go', 'leasehold run', 'client-go', 'leasehold library', 'leasehold run'];
     // One candidate at a time, so each release has one successor.
@@ -129,7 +133,7 @@ export function mixedFleetScenarios(target: Target): void {
     fleet.assertNoOverlap();
   });
 
-  it("a leasehold leader's renews keep the labels client-go's NewWithLabels set", async () => {
+  it("a leasehold leader's renews keep the labels client-go's NewWithLabels set", GUARD, async () => {
     fleet = await mixedFleet(target, 'labels');
     const a = await fleet.start('client-go', { identity: 'a', releaseOnCancel: true, labels: { 'app.kubernetes.io/name': 'reconciler', tier: 'control' } });
     await fleet.whenActing('a');
