@@ -18,14 +18,18 @@ import { CoordinationV1Api, KubeConfig, type V1Lease, Watch } from '@kubernetes/
 import yaml from 'js-yaml';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 import { BUILT_CLI, watch } from '../support/cli.js';
-import { REAL_KUBECONFIG } from '../support/realCluster.js';
 import { isAlive } from '../support/sidecar.js';
 import { type BlackholeProxy, startBlackholeProxy } from './blackholeProxy.js';
-import { goPeers } from './build.js';
+import { goPeers, pythonClient } from './build.js';
 import { describeTenures, type Effect, EffectsReader, overlapsOf, type Tenure, tenuresOf } from './effects.js';
 
 /** The embedded server, started per fleet, or the kube-apiserver LEASEHOLD_KUBECONFIG names. */
 export type Target = 'embedded' | 'real';
+
+export interface FleetOptions {
+  /** For 'real': another kubeconfig than LEASEHOLD_KUBECONFIG (a benchmark's own server). */
+  kubeconfig?: string;
+}
 
 /** Go duration strings, as every peer's flags take them. client-go writes whole seconds of leaseDuration. */
 export interface Timing {
@@ -43,7 +47,8 @@ export interface Timing {
  */
 export const MIXED_TIMING: Timing = { leaseDuration: '4s', renewDeadline: '1500ms', retryPeriod: '500ms' };
 
-export type PeerKind = 'client-go' | 'leasehold run' | 'leasehold library';
+/** `python` is the official Python client's elector (python/elector.py): for benchmarks and documented behaviour, never in zero-overlap claims. */
+export type PeerKind = 'client-go' | 'leasehold run' | 'leasehold library' | 'python';
 
 export interface PeerOptions {
   identity: string;
@@ -53,6 +58,10 @@ export interface PeerOptions {
   labels?: Record<string, string>;
   /** Flags added to `leasehold run`'s. */
   flags?: string[];
+  /** Straight to the API server, without a black-hole proxy (benchmarks). */
+  direct?: boolean;
+  /** A kubeconfig file of its own (a benchmark's counting proxy); implies no black-hole proxy. */
+  kubeconfig?: string;
 }
 
 /** One line a peer printed: the client-go elector's and the library peer's JSON events, or `leasehold run`'s JSON log. */
@@ -82,6 +91,14 @@ export interface Peer {
 
 const ROOT = join(import.meta.dirname, '../..');
 const LIBRARY_PEER = join(import.meta.dirname, 'leaseholdElector.ts');
+const PYTHON_PEER = join(import.meta.dirname, 'python/elector.py');
+
+/** A Go duration ("1500ms", "4s") in seconds, as the Python elector takes it. */
+const seconds = (duration: string) => {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(duration);
+  if (!match) throw new Error(`unsupported duration ${duration}`);
+  return String(Number(match[1]) / (match[2] === 'ms' ? 1000 : 1));
+};
 
 interface ProcessInfo {
   ppid: number;
@@ -158,8 +175,8 @@ export interface MixedFleet {
   whenActing(identity: string, after?: number): Promise<Effect>;
   /** Resolves once anyone's guarded work has written an effect after the first `after` effects. */
   whenAnyActing(after: number): Promise<Effect>;
-  /** Resolves once the Lease's history holds a version satisfying `predicate`. */
-  whenLease(predicate: (version: LeaseVersion) => boolean): Promise<LeaseVersion>;
+  /** Resolves once the Lease's history holds a version satisfying `predicate` (at index `after` or later). */
+  whenLease(predicate: (version: LeaseVersion) => boolean, after?: number): Promise<LeaseVersion>;
   stored(): Promise<V1Lease>;
   /** Replaces the stored Lease after `change` (another client's edit). */
   edit(change: (lease: V1Lease) => void): Promise<V1Lease>;
@@ -181,10 +198,10 @@ async function until<T>(probe: () => T | undefined, what: string, limitMs = 60_0
   }
 }
 
-export async function mixedFleet(target: Target, name: string): Promise<MixedFleet> {
+export async function mixedFleet(target: Target, name: string, options: FleetOptions = {}): Promise<MixedFleet> {
   const peersBuilt = await goPeers();
   const server: LeaseApiServer | undefined = target === 'embedded' ? await startLeaseApiServer() : undefined;
-  const baseConfig = server ? server.kubeConfig() : readFileSync(REAL_KUBECONFIG!, 'utf8');
+  const baseConfig = server ? server.kubeConfig() : readFileSync(options.kubeconfig ?? process.env.LEASEHOLD_KUBECONFIG!, 'utf8');
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(baseConfig);
   const api = kubeConfig.makeApiClient(CoordinationV1Api);
@@ -226,11 +243,16 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
   };
 
   const effectsCommand = [peersBuilt.effects, '--file', effectsFile, '--every', '10ms'];
+  let python: string | undefined;
+
+  const baseKubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(baseKubeconfig, baseConfig);
 
   const start = async (kind: PeerKind, options: PeerOptions, reuse?: BlackholeProxy): Promise<Peer> => {
     const { identity, timing = MIXED_TIMING } = options;
+    if (kind === 'python') python ??= (await pythonClient()).python;
     const proxy = reuse ?? (await startBlackholeProxy({ host: serverUrl.hostname, port: Number(serverUrl.port || (serverUrl.protocol === 'https:' ? 443 : 80)) }));
-    const kubeconfig = kubeconfigThrough(proxy, identity);
+    const kubeconfig = options.kubeconfig ?? (options.direct ? baseKubeconfig : kubeconfigThrough(proxy, identity));
     const common = ['--kubeconfig', kubeconfig, '--namespace', namespace, '--lease', lease, '--identity', identity];
     const durations = ['--lease-duration', timing.leaseDuration, '--renew-deadline', timing.renewDeadline, '--retry-period', timing.retryPeriod];
     const releaseOnCancel = options.releaseOnCancel ? ['--release-on-cancel'] : [];
@@ -244,6 +266,10 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
           return [process.execPath, [BUILT_CLI, 'run', ...common, ...durations, '--log-format', 'json', ...(options.flags ?? []), '--', ...effectsCommand]];
         case 'leasehold library':
           return [process.execPath, ['--no-warnings', LIBRARY_PEER, ...common, ...durations, ...releaseOnCancel, '--effects', effectsFile]];
+        case 'python': {
+          const inSeconds = ['--lease-duration', seconds(timing.leaseDuration), '--renew-deadline', seconds(timing.renewDeadline), '--retry-period', seconds(timing.retryPeriod)];
+          return [python!, [PYTHON_PEER, ...common, ...inSeconds, '--', ...effectsCommand]];
+        }
       }
     })();
     const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -270,10 +296,11 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
       exited: watched.exited,
       output: watched.output,
       events,
-      waiting: () =>
-        kind === 'leasehold run'
-          ? watched.printed('lease held by another process: waiting')
-          : watched.printed(new RegExp(`"event":"new-leader"[^\\n]*"leader":"(?!${identity}")[^"]+"`)),
+      waiting: () => {
+        if (kind === 'leasehold run') return watched.printed('lease held by another process: waiting');
+        if (kind === 'python') return watched.printed('lease held by'); // the library's own log line
+        return watched.printed(new RegExp(`"event":"new-leader"[^\\n]*"leader":"(?!${identity}")[^"]+"`));
+      },
       signal: (signal) => kill(child.pid!, signal),
       pause: () => {
         const table = processTable();
@@ -307,10 +334,10 @@ export async function mixedFleet(target: Target, name: string): Promise<MixedFle
     tenures: () => tenuresOf(effectsReader.read()),
     whenActing: (identity, after = 0) => until(() => effectsReader.read().find((effect) => effect.index >= after && effect.who === identity), `${identity} to act`),
     whenAnyActing: (after) => until(() => effectsReader.read()[after], 'anyone to act'),
-    whenLease: (predicate) =>
+    whenLease: (predicate, after = 0) =>
       new Promise((resolve) => {
         const check = () => {
-          const found = history.find(predicate);
+          const found = history.find((version, index) => index >= after && predicate(version));
           if (!found) return;
           waiters.delete(check);
           resolve(found);

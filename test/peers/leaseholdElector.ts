@@ -7,7 +7,9 @@
  *
  *   node test/peers/leaseholdElector.ts --kubeconfig FILE --lease NAME --identity ID --effects FILE
  *     [--namespace default] [--lease-duration 15s --renew-deadline 10s --retry-period 2s]
- *     [--release-on-cancel] [--effects-every 10ms]
+ *     [--release-on-cancel] [--effects-every 10ms] [--electors N]
+ *
+ * With --electors N (benchmarks) it runs N electors, each on its own Lease NAME-i as ID-i, without effects.
  *
  * Node runs this file directly (type stripping, Node >= 22.18). Stdout carries JSON lines like the
  * client-go elector's (ready, new-leader, started, stopped, handover, exiting). Stdin takes
@@ -34,27 +36,27 @@ const { values } = parseArgs({
     'release-on-cancel': { type: 'boolean', default: false },
     effects: { type: 'string' },
     'effects-every': { type: 'string', default: '10ms' },
+    electors: { type: 'string', default: '1' },
   },
 });
 const { kubeconfig, lease, identity, effects } = values;
-if (!kubeconfig || !lease || !identity || !effects) {
+const electors = Number(values.electors);
+if (!kubeconfig || !lease || !identity || (!effects && electors === 1)) {
   console.error('leaseholdElector: --kubeconfig, --lease, --identity and --effects are required');
   process.exit(2);
 }
-const ref = { namespace: values.namespace, name: lease };
-const leaseName = `${ref.namespace}/${ref.name}`;
 
 function report(event: string, fields: Record<string, unknown> = {}): void {
   const now = Date.now();
-  const line = { event, identity, lease: leaseName, wall: new Date(now).toISOString(), wallNs: now * 1e6, monoNs: Number(process.hrtime.bigint()), ...fields };
+  const line = { event, identity, lease: `${values.namespace}/${lease}`, wall: new Date(now).toISOString(), wallNs: now * 1e6, monoNs: Number(process.hrtime.bigint()), ...fields };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-const effectsFile = openSync(effects, 'a');
+const effectsFile = effects ? openSync(effects, 'a') : undefined;
 const every = parseDuration(values['effects-every']);
 
 /** Appends an effect every `every` ms while `elector` leads; stops when its leadership signal aborts. */
-function act(elector: Leasehold.LeaderElector, signal: AbortSignal): void {
+function act(elector: Leasehold.LeaderElector, signal: AbortSignal, effectsFile: number): void {
   let seq = 0;
   const term = elector.term;
   const write = () => {
@@ -81,26 +83,33 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 });
 
 const locks = new KubernetesLeaseLocks(loadKubeConfig(kubeconfig));
-report('ready');
-for (let round = 1; !shutdown.signal.aborted; round++) {
-  const elector: Leasehold.LeaderElector = new LeaderElector({
-    lock: locks.lockFor(ref, identity),
-    leaseDuration: parseDuration(values['lease-duration']),
-    renewDeadline: parseDuration(values['renew-deadline']),
-    retryPeriod: parseDuration(values['retry-period']),
-    releaseOnCancel: values['release-on-cancel'],
-    callbacks: {
-      onStartedLeading: (signal) => {
-        report('started', { round, term: elector.term });
-        act(elector, signal);
+
+/** Competes for one Lease term after term (run() is one-shot, as client-go's Run), acting while it leads. */
+async function compete(ref: { namespace: string; name: string }, identity: string): Promise<void> {
+  for (let round = 1; !shutdown.signal.aborted; round++) {
+    const elector: Leasehold.LeaderElector = new LeaderElector({
+      lock: locks.lockFor(ref, identity),
+      leaseDuration: parseDuration(values['lease-duration']),
+      renewDeadline: parseDuration(values['renew-deadline']),
+      retryPeriod: parseDuration(values['retry-period']),
+      releaseOnCancel: values['release-on-cancel'],
+      callbacks: {
+        onStartedLeading: (signal) => {
+          report('started', { round, identity, term: elector.term });
+          if (effectsFile !== undefined) act(elector, signal, effectsFile);
+        },
+        onStoppedLeading: () => report('stopped', { round, identity }),
+        onNewLeader: (leader) => report('new-leader', { round, identity, leader }),
       },
-      onStoppedLeading: () => report('stopped', { round }),
-      onNewLeader: (leader) => report('new-leader', { round, leader }),
-    },
-  });
-  current = elector;
-  await elector.run({ signal: shutdown.signal });
+    });
+    current = elector;
+    await elector.run({ signal: shutdown.signal });
+  }
 }
-closeSync(effectsFile);
+
+report('ready');
+if (electors === 1) await compete({ namespace: values.namespace, name: lease }, identity);
+else await Promise.all(Array.from({ length: electors }, (_, i) => compete({ namespace: values.namespace, name: `${lease}-${i}` }, `${identity}-${i}`)));
+if (effectsFile !== undefined) closeSync(effectsFile);
 report('exiting', { status: 0 });
 process.exit(0);

@@ -13,7 +13,6 @@ import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, expect, it } from 'vitest';
 import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index.js';
 import { watch } from '../support/cli.js';
-import { REAL_KUBECONFIG } from '../support/realCluster.js';
 import { pythonClient } from './build.js';
 import type { Target } from './fleet.js';
 
@@ -35,7 +34,7 @@ export function pythonClientScenarios(target: Target): void {
     dir = mkdtempSync(join(tmpdir(), 'leasehold-python-'));
     server = target === 'embedded' ? await startLeaseApiServer() : undefined;
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, server ? server.kubeConfig() : readFileSync(REAL_KUBECONFIG!, 'utf8'));
+    writeFileSync(kubeconfig, server ? server.kubeConfig() : readFileSync(process.env.LEASEHOLD_KUBECONFIG!, 'utf8'));
     const namespace = server ? 'default' : (process.env.LEASEHOLD_NAMESPACE ?? 'default');
     const name = `python-${randomUUID().slice(0, 8)}`;
 

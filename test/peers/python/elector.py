@@ -15,6 +15,7 @@ and SIGTERM here kills the command and exits, leaving the lease to expire. Durat
 import argparse
 import ctypes
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -107,6 +108,8 @@ def main():
     args = parser.parse_args(argv)
     args.command = command
     config.load_kube_config(config_file=args.kubeconfig)
+    # The library says what it sees only in its log ("yet to finish lease_duration, lease held by X").
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
 
     electors = [Elector(args, f"{args.namespace}/{args.lease}", args.identity)]
     if args.electors > 1:
