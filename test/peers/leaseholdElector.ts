@@ -21,8 +21,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type * as Leasehold from '../../src/index.js';
+import type * as LeaseholdRules from '../../src/rules.js';
 
-const { KubernetesLeaseLocks, LeaderElector, loadKubeConfig, parseDuration } = (await import(join(import.meta.dirname, '../../dist/src/index.js'))) as typeof Leasehold;
+const built = join(import.meta.dirname, '../../dist/src');
+const { KubernetesLeaseLocks, LeaderElector, loadKubeConfig } = (await import(join(built, 'index.js'))) as typeof Leasehold;
+const { parseDuration } = (await import(join(built, 'rules.js'))) as typeof LeaseholdRules;
 
 const { values } = parseArgs({
   options: {
