@@ -178,7 +178,7 @@ export interface MixedFleet {
   /** Resolves once the Lease's history holds a version satisfying `predicate` (at index `after` or later). */
   whenLease(predicate: (version: LeaseVersion) => boolean, after?: number): Promise<LeaseVersion>;
   stored(): Promise<V1Lease>;
-  /** Replaces the stored Lease after `change` (another client's edit). */
+  /** Replaces the stored Lease after `change` (another client's edit), read again on a conflict. */
   edit(change: (lease: V1Lease) => void): Promise<V1Lease>;
   /** Fails with the tenures when any two overlap. */
   assertNoOverlap(): void;
@@ -347,10 +347,17 @@ export async function mixedFleet(target: Target, name: string, options: FleetOpt
       }),
     stored: () => api.readNamespacedLease({ name: lease, namespace }),
     edit: async (change) => {
-      const existing = await api.readNamespacedLease({ name: lease, namespace });
-      delete existing.metadata?.managedFields;
-      change(existing);
-      return api.replaceNamespacedLease({ name: lease, namespace, body: existing });
+      // The holder renews meanwhile: read again and retry on 409, as kubectl edit would have you.
+      for (let attempt = 1; ; attempt++) {
+        const existing = await api.readNamespacedLease({ name: lease, namespace });
+        delete existing.metadata?.managedFields;
+        change(existing);
+        try {
+          return await api.replaceNamespacedLease({ name: lease, namespace, body: existing });
+        } catch (error) {
+          if ((error as { code?: number }).code !== 409 || attempt === 10) throw error;
+        }
+      }
     },
     assertNoOverlap: () => {
       const overlaps = overlapsOf(fleet.tenures());

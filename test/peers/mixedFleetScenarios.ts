@@ -7,7 +7,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { MIXED_TIMING, type MixedFleet, mixedFleet, type PeerKind, type Target, type Timing } from './fleet.js';
+import { type FleetOptions, MIXED_TIMING, type MixedFleet, mixedFleet, type PeerKind, type Target, type Timing } from './fleet.js';
 
 /** A MicroTime ("2026-12-07T21:35:23.632046Z") in epoch milliseconds, microseconds kept as a fraction. */
 const microTimeMs = (time: string | Date | undefined) => {
@@ -145,6 +145,44 @@ export function mixedFleetScenarios(target: Target): void {
     for (const version of fleet.history.slice(fleet.history.indexOf(takeover), fleet.history.indexOf(renews) + 1)) {
       expect(version.labels).toEqual({ 'app.kubernetes.io/name': 'reconciler', tier: 'control' });
     }
+    fleet.assertNoOverlap();
+  });
+
+  strategyScenario(target, () => ({}));
+}
+
+/**
+ * spec.strategy (and spec.preferredHolder beside it), on a server that keeps them: leasehold keeps
+ * what it does not own, client-go does not. Also run on a control plane with CoordinatedLeaderElection
+ * on (test/real/mixedFleetCoordinated.test.ts), since kube-apiserver drops the fields without it.
+ */
+export function strategyScenario(target: Target, fleetOptions: () => FleetOptions): void {
+  let fleet: MixedFleet | undefined;
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && fleet) console.error(fleet.report());
+    await fleet?.close();
+    fleet = undefined;
+  });
+
+  it("spec.strategy: leasehold's renews keep it, client-go's first write after a takeover drops it (client-go writes its whole record as the spec)", GUARD, async () => {
+    fleet = await mixedFleet(target, 'strategy', fleetOptions());
+    const a = await fleet.start('leasehold library', { identity: 'a', releaseOnCancel: true });
+    await fleet.whenActing('a');
+    const edited = await fleet.edit((lease) => (lease.spec = { ...lease.spec, strategy: 'OldestEmulationVersion' }));
+    const kept = edited.spec?.strategy === 'OldestEmulationVersion';
+    const b = await fleet.start('client-go', { identity: 'b' });
+    await b.waiting();
+    const renewed = await fleet.whenLease((version) => version.spec.holderIdentity === 'a' && version.resourceVersion !== edited.metadata?.resourceVersion, fleet.history.length);
+    a.signal('SIGTERM');
+    const takeover = await fleet.whenLease((version) => version.spec.holderIdentity === 'b');
+    if (kept) {
+      // Where the server keeps the field: the embedded server, kube-apiserver with CoordinatedLeaderElection on.
+      expect(renewed.spec.strategy).toBe('OldestEmulationVersion');
+      expect(fleet.history.find((version) => version.spec.holderIdentity === '')?.spec.strategy).toBe('OldestEmulationVersion');
+    } else {
+      expect(edited.spec?.strategy, 'a server without the feature drops it at once').toBeUndefined();
+    }
+    expect(takeover.spec.strategy).toBeUndefined();
     fleet.assertNoOverlap();
   });
 }

@@ -13,6 +13,7 @@ and SIGTERM here kills the command and exits, leaving the lease to expire. Durat
 """
 
 import argparse
+import concurrent.futures
 import ctypes
 import json
 import logging
@@ -44,6 +45,9 @@ class Elector:
         self.args, self.lease, self.identity = args, lease, identity
         self.command = None
         self.mu = threading.Lock()
+        # Linux sends the parent-death signal when the *thread* that forked dies, and the library runs
+        # onstarted_leading in a thread that ends as soon as it returns: fork from one that stays.
+        self.spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         self.shutting_down = False
 
     def started(self, round):
@@ -51,13 +55,14 @@ class Elector:
         with self.mu:
             if not self.args.command or self.shutting_down:
                 return
-            self.command = subprocess.Popen(
+            self.command = self.spawner.submit(
+                subprocess.Popen,
                 self.args.command,
                 start_new_session=True,
                 preexec_fn=lambda: libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL),
                 stdout=sys.stderr,
                 env={**os.environ, "ELECTION_IDENTITY": self.identity, "ELECTION_LEASE": self.lease},
-            )
+            ).result()
             report("command-started", identity=self.identity, lease=self.lease, round=round, pid=self.command.pid)
 
     def stopped(self, round):
@@ -76,20 +81,22 @@ class Elector:
             command.wait()
             report("command-stopped", identity=self.identity, lease=self.lease, round=round, pid=command.pid)
 
+    def config(self, round):
+        namespace, name = self.lease.split("/")
+        return electionconfig.Config(
+            LeaseLock(name, namespace, self.identity),
+            lease_duration=self.args.lease_duration,
+            renew_deadline=self.args.renew_deadline,
+            retry_period=self.args.retry_period,
+            onstarted_leading=lambda: self.started(round),
+            onstopped_leading=lambda: self.stopped(round),
+        )
+
     def compete(self):
         round = 0
         while not self.shutting_down:
             round += 1
-            lock = LeaseLock(self.lease.split("/")[1], self.lease.split("/")[0], self.identity)
-            cfg = electionconfig.Config(
-                lock,
-                lease_duration=self.args.lease_duration,
-                renew_deadline=self.args.renew_deadline,
-                retry_period=self.args.retry_period,
-                onstarted_leading=lambda r=round: self.started(r),
-                onstopped_leading=lambda r=round: self.stopped(r),
-            )
-            leaderelection.LeaderElection(cfg).run()
+            leaderelection.LeaderElection(self.config(round)).run()
 
 
 def main():
@@ -107,6 +114,9 @@ def main():
     parser.add_argument("--electors", type=int, default=1)
     args = parser.parse_args(argv)
     args.command = command
+    # The library stores str(lease_duration) and writes int() of it: 15.0 would fail as '15.0'.
+    if args.lease_duration.is_integer():
+        args.lease_duration = int(args.lease_duration)
     config.load_kube_config(config_file=args.kubeconfig)
     # The library says what it sees only in its log ("yet to finish lease_duration, lease held by X").
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
@@ -122,6 +132,7 @@ def main():
         report("exiting", identity=args.identity, status=0)
         os._exit(0)
 
+    electors[0].config(0)  # the library validates with sys.exit(), which in a thread would end only that thread
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
     report("ready", identity=args.identity, lease=f"{args.namespace}/{args.lease}")
