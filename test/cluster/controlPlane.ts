@@ -233,7 +233,8 @@ function removeOrphanedState(): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** The process exists (signal 0 reaches it, or it exists but is another user's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

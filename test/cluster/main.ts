@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { controlPlaneBinaries } from './binaries.js';
-import { startControlPlane } from './controlPlane.js';
+import { isAlive, startControlPlane } from './controlPlane.js';
 
 const USAGE = 'usage: npm run cluster -- [--coordinated] [--kubernetes 1.N.M] [--build] [-- CMD [ARGS...]]';
 const NO_CONTROLLERS = 'no controller-manager or scheduler runs: Deployments create no Pods, deleted namespaces are not finalised, ServiceAccounts get no token Secrets (use TokenRequest)';
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   // process above it is killed instead (npm, the shell npm started it with), it stops too.
   const ancestors = ancestorPids();
   const orphaned = setInterval(() => {
-    if (ancestors.every(isRunning)) return;
+    if (ancestors.every(isAlive)) return;
     clearInterval(orphaned);
     log('control plane: the command that started it is gone; stopping');
     void stop().then(() => process.exit(1));
@@ -103,15 +103,6 @@ function ancestorPids(): number[] {
     }
   }
   return pids;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 main().then(
