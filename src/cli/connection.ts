@@ -8,7 +8,6 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../lease/errors.js';
 import { findKubeConfig } from '../kubernetes/kubeConfig.js';
 import type { Logger } from '../log/logger.js';
-import { startLeaseApiServer } from '../server/index.js';
 
 export interface Connection {
   kubeConfig: KubeConfig;
@@ -26,6 +25,7 @@ export interface ConnectOptions {
 export async function connect({ kubeconfig, namespace, embedded = false }: ConnectOptions, logger: Logger): Promise<Connection> {
   if (embedded) {
     if (kubeconfig !== undefined) throw new ConfigError('--embedded and --kubeconfig exclude each other', '--embedded');
+    const { startLeaseApiServer } = await import('../server/index.js');
     const server = await startLeaseApiServer();
     logger.warn('--embedded: leases live in a Lease API server inside this process; no other process can share them', { url: server.url });
     const kubeConfig = new KubeConfig();

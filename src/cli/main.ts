@@ -1,11 +1,11 @@
-#!/usr/bin/env node
 /**
- * The `leasehold` command. Each subcommand's module is imported only when it is invoked, and its
+ * The `leasehold` command (src/cli/bin.ts checks the Node.js version, then imports this). Each subcommand's module is imported only when it is invoked, and its
  * heavy parts (the Kubernetes client, the live view, the inspector) only once its flags are good:
  * `--help` and a bad flag answer without loading them.
  */
 import { ConfigError } from '../lease/errors.js';
 import { type CommandLine, type CommandSpec, parseCommandLine } from './flags.js';
+import { leaseholdVersion } from './version.js';
 
 interface CommandModule {
   spec: CommandSpec;
@@ -27,7 +27,7 @@ ${Object.entries(COMMANDS)
   .map(([name, { summary }]) => `  ${name.padEnd(8)} ${summary}`)
   .join('\n')}
 
-leasehold <command> --help shows a command's flags.
+leasehold <command> --help shows a command's flags; leasehold --version prints the version.
 `;
 
 async function main([name, ...args]: string[]): Promise<number> {
@@ -35,6 +35,10 @@ async function main([name, ...args]: string[]): Promise<number> {
     if (name === 'help' && args[0] && COMMANDS[args[0]]) return main([args[0], '--help']);
     (name === undefined ? process.stderr : process.stdout).write(USAGE);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`leasehold ${leaseholdVersion()}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {
@@ -50,7 +54,9 @@ async function main([name, ...args]: string[]): Promise<number> {
     }
     return await module.main(line);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    // By name, not instanceof: in the package each command is bundled on its own
+    // (packaging/bundle.ts), with its own copy of the error classes.
+    if (!(error instanceof Error && error.name === ConfigError.name)) throw error;
     process.stderr.write(`leasehold ${name}: ${error.message}\n`);
     return 2;
   }

@@ -51,7 +51,7 @@ export async function main(line: CommandLine, print: (line: string) => void = co
   ]);
   const logger = createLogger(logFlags(line, 'warn'));
   const connection = await connect({ kubeconfig: stringFlag(line, 'kubeconfig'), namespace: stringFlag(line, 'namespace') }, logger);
-  const lock = new KubernetesLeaseLock(connection.kubeConfig, { namespace: connection.namespace, name }, 'leasehold-status');
+  const lock = new KubernetesLeaseLock(connection.kubeConfig, { namespace: connection.namespace, name }, 'leasehold-status', { kubernetesEvents: false });
   try {
     if (line.values.watch !== true) {
       const lease = await lock.get().catch((error: unknown) => {

@@ -1,13 +1,15 @@
 /**
- * Process-level tests run the CLI as it ships: the output of `npm run build`. This global setup
- * builds once before the suite when any source is newer than the built entry point.
+ * Process-level tests run the CLI as it ships: the output of `npm run build` (tsc, then the bundle
+ * of packaging/bundle.ts). This global setup builds once before the suite when any source is newer
+ * than the bundled bin.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleCli, CLI_BIN } from '../../packaging/bundle.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const BUILT = join(ROOT, 'dist/src/cli/main.js');
+
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -19,15 +21,16 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   const built = (() => {
     try {
-      return statSync(BUILT).mtimeMs;
+      return statSync(CLI_BIN).mtimeMs;
     } catch {
       return 0;
     }
   })();
-  const sources = Math.max(...['src', 'machines', 'visualize'].map((dir) => newestSource(join(ROOT, dir))));
+  const sources = Math.max(...['src', 'machines', 'visualize', 'packaging'].map((dir) => newestSource(join(ROOT, dir))));
   if (sources <= built) return;
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  await bundleCli();
 }

@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-/** The built command line entry point; test/setup/build.ts builds it before the suite. */
-export const BUILT_CLI = join(import.meta.dirname, '../../dist/src/cli/main.js');
+/** The built command line entry point, the package's bin (the bundle); test/setup/build.ts builds it before the suite. */
+export const BUILT_CLI = join(import.meta.dirname, '../../dist/cli/leasehold.cjs');
 const TSX = join(import.meta.dirname, '../../node_modules/.bin/tsx');
 
 export function runCli(args: string[], env?: NodeJS.ProcessEnv) {
