@@ -26,7 +26,7 @@ export const SEA_BUNDLE = join(ROOT, 'dist/sea/leasehold.cjs');
 
 const ENTRY = join(ROOT, 'src/cli/bin.ts');
 const DISPATCHER = join(ROOT, 'src/cli/main.ts');
-const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const common: BuildOptions = {
   bundle: true,
@@ -41,7 +41,7 @@ const common: BuildOptions = {
   // Third-party licence comments go to a .LEGAL.txt beside each file (they are not ASCII either).
   legalComments: 'external',
   // The sources are ES modules; in CommonJS their import.meta is the file's own.
-  define: { LEASEHOLD_VERSION: JSON.stringify(version), 'import.meta.dirname': '__dirname', 'import.meta.url': '__leaseholdUrl' },
+  define: { LEASEHOLD_VERSION: JSON.stringify(PACKAGE_VERSION), 'import.meta.dirname': '__dirname', 'import.meta.url': '__leaseholdUrl' },
   banner: { js: "const __leaseholdUrl = require('node:url').pathToFileURL(__filename).href;" },
   // rxjs's ES modules, not the CommonJS build its "node" condition picks: only the operators used load.
   alias: { rxjs: join(ROOT, 'node_modules/rxjs/dist/esm/index.js') },
