@@ -1,27 +1,22 @@
 /**
- * deploy/ is a complete example that `kubectl apply -f deploy/` accepts: every document matches
- * the Kubernetes API schema (client-node's generated models, field by field), kubectl applies it
- * (client-side dry run) against the embedded server, the Role grants exactly the lease verbs the
- * built CLI sends, and the Deployment runs `leasehold run -- CMD` with probes on its health port.
+ * deploy/ holds two complete examples (kube-apiserver admits both under Pod Security "restricted":
+ * test/real/deployAdmission.test.ts): every document matches the Kubernetes API schema
+ * (client-node's generated models, field by field), the Role grants exactly the lease verbs the
+ * built CLI sends, and each Deployment runs `leasehold run -- CMD` with probes on its health port
+ * and the pod name as its identity's prefix.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kubeConfigFor } from '../../src/server/kubeconfig.js';
-import { startLeaseApiServer } from '../../src/server/index.js';
 import { runCli } from '../support/cli.js';
 import { commands, startFleet, startRunner, type Fleet } from '../support/sidecar.js';
 
 const DEPLOY = join(import.meta.dirname, '../../deploy');
 const documents = () =>
-  readdirSync(DEPLOY)
-    .filter((file) => file.endsWith('.yaml'))
+  readdirSync(DEPLOY, { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.yaml') && !file.endsWith('kustomization.yaml'))
     .flatMap((file) => (k8s.loadAllYaml(readFileSync(join(DEPLOY, file), 'utf8')) as Record<string, unknown>[]).map((document) => ({ file, document })));
 
 interface Attribute {
@@ -50,58 +45,6 @@ function schemaProblems(value: unknown, type: string, path: string): string[] {
   );
 }
 
-/**
- * The embedded server serves only Leases; kubectl maps every kind through discovery first. This
- * front answers discovery for the kinds of deploy/ (as kube-apiserver lists them), 404 for reading
- * such an object (so apply plans a create), and forwards everything else to the embedded server.
- */
-async function discoveryFront(target: string) {
-  const resource = (name: string, kind: string, namespaced = true) => ({ name, singularName: kind.toLowerCase(), namespaced, kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] });
-  const extraGroups: Record<string, { kind: string; name: string }[]> = {
-    'rbac.authorization.k8s.io/v1': [{ name: 'roles', kind: 'Role' }, { name: 'rolebindings', kind: 'RoleBinding' }],
-    'apps/v1': [{ name: 'deployments', kind: 'Deployment' }],
-  };
-  const json = (response: ServerResponse, status: number, body: unknown) =>
-    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  const pass = (request: IncomingMessage, response: ServerResponse, rewrite?: (body: Record<string, unknown>) => unknown) => {
-    const upstream = forward(`${target}${request.url}`, { method: request.method, headers: { ...request.headers, accept: 'application/json' } }, (answer) => {
-      if (!rewrite) {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        return answer.pipe(response);
-      }
-      let text = '';
-      answer.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      answer.on('end', () => json(response, answer.statusCode ?? 502, rewrite(JSON.parse(text) as Record<string, unknown>)));
-    });
-    request.pipe(upstream);
-  };
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://front').pathname;
-    if (path === '/apis') {
-      return pass(request, response, (list) => ({
-        ...list,
-        groups: [
-          ...(list.groups as unknown[]),
-          ...Object.keys(extraGroups).map((gv) => ({ name: gv.split('/')[0], versions: [{ groupVersion: gv, version: 'v1' }], preferredVersion: { groupVersion: gv, version: 'v1' } })),
-        ],
-      }));
-    }
-    if (path === '/api/v1') {
-      return pass(request, response, (list) => ({ ...list, resources: [...(list.resources as unknown[]), resource('serviceaccounts', 'ServiceAccount')] }));
-    }
-    const group = /^\/apis\/([^/]+\/v1)$/.exec(path)?.[1];
-    if (group && extraGroups[group]) return json(response, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group, resources: extraGroups[group].map((r) => resource(r.name, r.kind)) });
-    const kind = /\/(serviceaccounts|roles|rolebindings|deployments)\/([^/]+)$/.exec(path);
-    if (kind) return json(response, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${kind[1]} "${kind[2]}" not found` });
-    pass(request, response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 let fleet: Fleet | undefined;
 afterEach(async () => {
   await fleet?.close();
@@ -110,9 +53,9 @@ afterEach(async () => {
 
 describe('deploy/', () => {
   it('every document matches the Kubernetes schema of its kind, field by field', () => {
-    const models: Record<string, string> = { ServiceAccount: 'V1ServiceAccount', Role: 'V1Role', RoleBinding: 'V1RoleBinding', Deployment: 'V1Deployment' };
+    const models: Record<string, string> = { ServiceAccount: 'V1ServiceAccount', Role: 'V1Role', RoleBinding: 'V1RoleBinding', Deployment: 'V1Deployment', PodDisruptionBudget: 'V1PodDisruptionBudget' };
     const found = documents();
-    expect(found.map(({ document }) => document.kind).sort()).toEqual(['Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
+    expect(found.map(({ document }) => document.kind).sort()).toEqual(['Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'ServiceAccount']);
     for (const { file, document } of found) {
       expect(schemaProblems(document, models[document.kind as string]!, file), file).toEqual([]);
     }
@@ -120,45 +63,32 @@ describe('deploy/', () => {
     expect(schemaProblems({ spec: { replica: 3 } }, 'V1Deployment', 'x')).toEqual(['x.spec.replica: unknown field of V1DeploymentSpec']);
   });
 
-  it('kubectl apply --dry-run=client -f deploy/ accepts it', async () => {
-    if (spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).error) {
-      throw new Error("kubectl is not installed: install Debian's kubernetes-client (.ci/run does this)");
-    }
-    const server = await startLeaseApiServer();
-    const front = await discoveryFront(server.url);
-    try {
-      const dir = mkdtempSync(join(tmpdir(), 'leasehold-deploy-'));
-      writeFileSync(join(dir, 'kubeconfig'), kubeConfigFor(front.url));
-      const env = { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
-      // --validate=false: the embedded server has no OpenAPI schema for these kinds (the test above checks them).
-      const { stdout } = await promisify(execFile)('kubectl', ['apply', '--dry-run=client', '--validate=false', '-f', DEPLOY], { env });
-      expect(stdout.split('\n').filter(Boolean).sort()).toEqual([
-        'deployment.apps/nightly-report created (dry run)',
-        'role.rbac.authorization.k8s.io/leasehold created (dry run)',
-        'rolebinding.rbac.authorization.k8s.io/leasehold created (dry run)',
-        'serviceaccount/leasehold created (dry run)',
-      ]);
-    } finally {
-      await front.close();
-      await server.close();
-    }
+  it('names no namespace: kubectl -n or kustomize decides', () => {
+    expect(documents().filter(({ document }) => JSON.stringify(document).includes('"namespace"'))).toEqual([]);
   });
 
-  it('the Deployment: 3 replicas of `leasehold run -- CMD` as the ServiceAccount, probes on the health port', () => {
-    const deployment = documents().find(({ document }) => document.kind === 'Deployment')!.document as unknown as k8s.V1Deployment;
+  const deployments = () => documents().filter(({ document }) => document.kind === 'Deployment');
+  it.each(deployments().map(({ file, document }) => [file, document as unknown as k8s.V1Deployment]))(
+    '%s: 3 replicas of `leasehold run -- CMD` as the ServiceAccount, the pod name as identity prefix, probes on the health port, a PodDisruptionBudget',
+    (_, deployment) => {
     const serviceAccount = documents().find(({ document }) => document.kind === 'ServiceAccount')!.document as unknown as k8s.V1ServiceAccount;
     expect(deployment.spec!.replicas).toBe(3);
     const pod = deployment.spec!.template.spec!;
     expect(pod.serviceAccountName).toBe(serviceAccount.metadata!.name);
     const container = pod.containers[0]!;
     const command = container.command!;
-    expect(command.slice(0, 2)).toEqual(['leasehold', 'run']);
+    expect(command.slice(0, 2)).toEqual([command[0]!.endsWith('/leasehold') ? command[0] : 'leasehold', 'run']);
     expect(command.indexOf('--')).toBeGreaterThan(1);
+    expect(command).toContain('--identity-prefix=$(POD_NAME)');
+    expect(container.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    const budget = documents().find(({ document }) => document.kind === 'PodDisruptionBudget' && (document as { spec: { selector: unknown } }).spec.selector && JSON.stringify((document as { spec: { selector: unknown } }).spec.selector) === JSON.stringify(deployment.spec!.selector));
+    expect(budget).toBeDefined();
     const healthPort = Number(/^--health-probe-bind-address=:(\d+)$/.exec(command.find((arg) => arg.startsWith('--health-probe-bind-address='))!)![1]);
     const named = new Map(container.ports!.map((port) => [port.name, port.containerPort]));
     for (const probe of [container.livenessProbe!, container.readinessProbe!]) expect(named.get(String(probe.httpGet!.port))).toBe(healthPort);
     expect([container.livenessProbe!.httpGet!.path, container.readinessProbe!.httpGet!.path]).toEqual(['/healthz', '/readyz']);
-  });
+    },
+  );
 
   it("the Role grants exactly the lease verbs the built CLI sends (run's whole life, status and handover)", async () => {
     const sent = new Set<string>();

@@ -24,16 +24,17 @@ afterEach(async () => {
 type RoleRule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
 /**
- * deploy/serviceaccount.yaml and deploy/rbac.yaml in `namespace` (every namespace they name replaced),
- * the Role's rules changed by `rules`; then a kubeconfig file for the ServiceAccount's token.
+ * deploy/serviceaccount.yaml and deploy/rbac.yaml created in the fleet's namespace as `kubectl apply -n`
+ * does (they name none; the RoleBinding's subject is its own namespace's ServiceAccount), the Role's
+ * rules changed by `rules`; then a kubeconfig file for the ServiceAccount's token.
  */
 async function serviceAccount(fleet: RealFleet, rules: (given: RoleRule[]) => RoleRule[] = (given) => given): Promise<string> {
   const admin = adminKubeConfig();
-  const objects = ['serviceaccount.yaml', 'rbac.yaml'].flatMap((file) => loadAllYaml(readFileSync(join(DEPLOY, file), 'utf8')) as (KubernetesObject & { rules?: RoleRule[]; subjects?: { namespace?: string }[] })[]);
+  const objects = ['serviceaccount.yaml', 'rbac.yaml'].flatMap((file) => loadAllYaml(readFileSync(join(DEPLOY, file), 'utf8')) as (KubernetesObject & { rules?: RoleRule[] })[]);
   const client = KubernetesObjectApi.makeApiClient(admin);
   for (const object of objects) {
+    expect(object.metadata?.namespace).toBeUndefined();
     object.metadata = { ...object.metadata, namespace: fleet.namespace };
-    for (const subject of object.subjects ?? []) subject.namespace = fleet.namespace;
     if (object.kind === 'Role') object.rules = rules(object.rules!);
     await client.create(object);
   }

@@ -26,6 +26,7 @@ export const spec: CommandSpec = {
     lease: { type: 'string' },
     namespace: { type: 'string' },
     identity: { type: 'string' },
+    'identity-prefix': { type: 'string' },
     kubeconfig: { type: 'string' },
     embedded: { type: 'boolean' },
     'lease-duration': { type: 'string' },
@@ -52,7 +53,9 @@ Cluster, found as kubectl finds it:
 
 Lease:
   --lease NAME               the Lease object (required)
-  --identity ID              who holds it; default hostname_<random UUID>, unique per process
+  --identity ID              who holds it; default PREFIX_<random UUID>, unique per process
+  --identity-prefix PREFIX   the default identity's prefix (default the hostname); in a pod, the pod
+                             name from the downward API: --identity-prefix=$(POD_NAME)
   --lease-duration 15s       how long others wait for a silent holder before taking over (whole seconds)
   --renew-deadline 10s       how long this leader acts without a successful renew
   --retry-period 2s          how often it renews
@@ -112,7 +115,10 @@ export async function main(line: CommandLine): Promise<number> {
       '--grace-period',
     );
   }
-  const identity = stringFlag(line, 'identity') ?? `${hostname()}_${randomUUID()}`;
+  const prefix = stringFlag(line, 'identity-prefix');
+  if (prefix !== undefined && stringFlag(line, 'identity') !== undefined) throw new ConfigError('--identity and --identity-prefix exclude each other', '--identity-prefix');
+  if (prefix === '') throw new ConfigError('--identity-prefix must not be empty', '--identity-prefix');
+  const identity = stringFlag(line, 'identity') ?? `${prefix ?? hostname()}_${randomUUID()}`;
   if (!identity) throw new ConfigError('--identity must not be empty', '--identity');
   const settings = {
     lease,
