@@ -88,5 +88,6 @@ export async function bundleCli(): Promise<{ bin: string; sea: string }> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const started = performance.now();
   const { bin, sea } = await bundleCli();
-  console.log(`bundled the CLI into ${relative(ROOT, bin)} (one file per command beside it) and ${relative(ROOT, sea)} (${(performance.now() - started).toFixed(0)} ms)`);
+  // On stderr: `npm pack --json` runs this (prepack) and its stdout must stay JSON.
+  console.error(`bundled the CLI into ${relative(ROOT, bin)} (one file per command beside it) and ${relative(ROOT, sea)} (${(performance.now() - started).toFixed(0)} ms)`);
 }

@@ -4,7 +4,7 @@
  * the modules load.
  */
 import { ConfigError } from './lease/errors.js';
-import { unsupportedNode } from './requiredNode.js';
+import { unsupportedNode } from './lease/nodeVersion.js';
 
 const problem = unsupportedNode(process.versions.node);
 if (problem) throw new ConfigError(problem, 'node');

@@ -6,7 +6,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../lease/errors.js';
-import { findKubeConfig } from '../kubernetes/kubeConfig.js';
+import { findKubeConfig, type FoundKubeConfig } from '../kubernetes/kubeConfig.js';
 import type { Logger } from '../log/logger.js';
 
 export interface Connection {
@@ -19,10 +19,11 @@ export interface Connection {
 export interface ConnectOptions {
   kubeconfig: string | undefined;
   namespace: string | undefined;
+  /** --embedded, for the commands that take it (run); undefined for those that do not. */
   embedded?: boolean;
 }
 
-export async function connect({ kubeconfig, namespace, embedded = false }: ConnectOptions, logger: Logger): Promise<Connection> {
+export async function connect({ kubeconfig, namespace, embedded }: ConnectOptions, logger: Logger): Promise<Connection> {
   if (embedded) {
     if (kubeconfig !== undefined) throw new ConfigError('--embedded and --kubeconfig exclude each other', '--embedded');
     const { startLeaseApiServer } = await import('../server/index.js');
@@ -32,7 +33,16 @@ export async function connect({ kubeconfig, namespace, embedded = false }: Conne
     kubeConfig.loadFromString(server.kubeConfig());
     return { kubeConfig, namespace: namespace ?? 'default', close: () => server.close() };
   }
-  const found = findKubeConfig({ file: kubeconfig, fileLabel: '--kubeconfig' });
+  let found: FoundKubeConfig;
+  try {
+    found = findKubeConfig({ file: kubeconfig, fileLabel: '--kubeconfig' });
+  } catch (error) {
+    // Only a command that takes --embedded suggests it.
+    if (embedded === false && error instanceof ConfigError && error.message.startsWith('no cluster found')) {
+      throw new ConfigError(`${error.message} (or pass --embedded for a private Lease API server in this process)`, 'kubeconfig');
+    }
+    throw error;
+  }
   logger.info('cluster found', { server: found.kubeConfig.getCurrentCluster()?.server, from: found.source });
   return { kubeConfig: found.kubeConfig, namespace: namespace ?? found.namespace, close: async () => {} };
 }

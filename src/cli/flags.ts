@@ -98,6 +98,19 @@ export function bindAddressFlag(line: CommandLine, name: string, fallback = '0')
   return { host: host || undefined, port, text };
 }
 
+/** Why a server could not listen at `where` (as the user gave it), as a ConfigError naming `flag`. */
+export function cannotListen(error: NodeJS.ErrnoException, where: string, flag: string): ConfigError {
+  const why =
+    error.code === 'EADDRINUSE'
+      ? 'address already in use'
+      : error.code === 'EACCES'
+        ? 'permission denied (ports below 1024 need privileges)'
+        : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
+          ? 'not an address of this machine'
+          : error.message;
+  return new ConfigError(`${flag} ${where}: cannot listen: ${why}`, flag);
+}
+
 export function choiceFlag<T extends string>(line: CommandLine, name: string, choices: readonly T[], fallback: T): T {
   const value = stringFlag(line, name) ?? fallback;
   if (!(choices as readonly string[]).includes(value)) {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createLogger } from '../log/logger.js';
 import { startLeaseApiServer } from '../server/index.js';
-import { type CommandLine, type CommandSpec, portFlag, stringFlag } from './flags.js';
+import { cannotListen, type CommandLine, type CommandSpec, portFlag, stringFlag } from './flags.js';
 
 export const spec: CommandSpec = {
   name: 'serve',
@@ -20,12 +20,11 @@ acknowledged write is fsynced to DIR first and recovered on the next start.
 export async function main(line: CommandLine, print: (line: string) => void = console.log): Promise<number> {
   const token = stringFlag(line, 'token');
   const dataDir = stringFlag(line, 'data-dir');
-  const server = await startLeaseApiServer({
-    host: stringFlag(line, 'host') ?? '127.0.0.1',
-    port: portFlag(line, 'port') ?? 0,
-    ...(token ? { token } : {}),
-    ...(dataDir ? { dataDir } : {}),
-    logger: createLogger(),
+  const host = stringFlag(line, 'host') ?? '127.0.0.1';
+  const port = portFlag(line, 'port') ?? 0;
+  const server = await startLeaseApiServer({ host, port, ...(token ? { token } : {}), ...(dataDir ? { dataDir } : {}), logger: createLogger() }).catch((error: NodeJS.ErrnoException) => {
+    if (error.syscall !== 'listen') throw error;
+    throw error.code === 'EADDRINUSE' ? cannotListen(error, String(port), '--port') : cannotListen(error, host, '--host');
   });
   const kubeconfig = resolve(stringFlag(line, 'kubeconfig-out') ?? 'leasehold.kubeconfig');
   writeFileSync(kubeconfig, server.kubeConfig(), { mode: 0o600 });

@@ -41,7 +41,7 @@ export function findKubeConfig({ file, fileLabel = 'kubeconfig' }: FindKubeConfi
   const found = file !== undefined ? fromFiles([file], `${fileLabel} ${file}`) : fromEnvironment(root);
   if (!found) {
     throw new ConfigError(
-      'no cluster found: pass --kubeconfig FILE, set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account (or pass --embedded for a private Lease API server in this process)',
+      'no cluster found: pass --kubeconfig FILE, set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account',
       'kubeconfig',
     );
   }

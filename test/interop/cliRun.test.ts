@@ -111,7 +111,7 @@ describe('leasehold run', () => {
       [['run', '--lease', 'job', '--embedded=yes', '--', 'true'], '--embedded takes no value'],
       [['run', '--lease', 'job', '--lease-duration', 'soon', '--', 'true'], '--lease-duration: invalid duration "soon"'],
       [['run', '--lease', 'job', '--lease-duration', '1s', '--renew-deadline', '2s', '--', 'true'], '--lease-duration must be greater than --renew-deadline'],
-      [['run', '--lease', 'job', '--lease-duration', '1500ms', '--renew-deadline', '1s', '--retry-period', '500ms', '--', 'true'], '--lease-duration must be a whole number of seconds'],
+      [['run', '--lease', 'job', '--lease-duration', '1500ms', '--renew-deadline', '1s', '--retry-period', '500ms', '--', 'true'], '--lease-duration 1500ms must be whole seconds: a Lease stores leaseDurationSeconds as an integer'],
       [run('--grace-period', '1s'), '--grace-period 1s must be shorter than --lease-duration - --renew-deadline'],
       [run('--health-probe-bind-address', '8081'), '--health-probe-bind-address "8081": expected [HOST]:PORT'],
       [run('--metrics-bind-address', ':99999'), '--metrics-bind-address ":99999": expected [HOST]:PORT'],

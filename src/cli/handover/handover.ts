@@ -3,7 +3,7 @@
  * switchover to a chosen successor, as CloudNativePG promotes a chosen replica) and waits until ID
  * leads. The work is in requester.ts, loaded with the Kubernetes client once the flags are good.
  */
-import { ConfigError, HandOverError, LeaseApiError, LeaseNotFoundError } from '../../lease/errors.js';
+import { ConfigError, HandOverError, LeaseApiError, LeaseNotFoundError, LeaseUnavailableError } from '../../lease/errors.js';
 import { formatDuration } from '../../lease/duration.js';
 import { type CommandLine, type CommandSpec, durationFlag, LOG_FLAGS, logUsage, logFlags, stringFlag } from '../flags.js';
 
@@ -59,10 +59,14 @@ export async function main(line: CommandLine, print: (line: string) => void = co
   } catch (error) {
     if (!(error instanceof HandOverError || error instanceof LeaseApiError)) throw error;
     process.stderr.write(`leasehold handover: ${error instanceof LeaseNotFoundError ? `lease ${lease} not found` : error.message}\n`);
-    if (!(error instanceof LeaseNotFoundError)) {
+    // An unreachable server is the whole story; otherwise the lease as it is now, if it can be read.
+    if (!(error instanceof LeaseNotFoundError || error instanceof LeaseUnavailableError)) {
       const { KubernetesLeaseLock } = await import('../../kubernetes/leaseLock.js');
-      const now = await new KubernetesLeaseLock(connection.kubeConfig, ref, 'leasehold-handover', { kubernetesEvents: false }).get().catch(() => null);
-      print(`the lease now:\n${describeStatus(lease, now, realClock.now())}`);
+      const now = await new KubernetesLeaseLock(connection.kubeConfig, ref, 'leasehold-handover', { kubernetesEvents: false }).get().then(
+        (read) => describeStatus(lease, read, realClock.now()),
+        (failure: unknown) => (failure instanceof LeaseNotFoundError ? describeStatus(lease, null, realClock.now()) : `could not read it: ${failure instanceof Error ? failure.message : String(failure)}`),
+      );
+      print(`the lease now:\n${now}`);
     }
     return error instanceof HandOverError && error.reason === 'aborted' ? 130 : 1;
   } finally {

@@ -7,8 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError } from '../../lease/errors.js';
-import type { BindAddress } from '../flags.js';
+import { type BindAddress, cannotListen } from '../flags.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -26,7 +25,7 @@ export async function serveEndpoint(address: BindAddress, flag: string, routes: 
     else response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(bindError(error, address, flag)));
+    server.once('error', (error: NodeJS.ErrnoException) => reject(cannotListen(error, address.text, flag)));
     server.listen({ port: address.port, ...(address.host ? { host: address.host } : {}) }, resolve);
   });
   const { address: host, port } = server.address() as AddressInfo;
@@ -38,18 +37,6 @@ export async function serveEndpoint(address: BindAddress, flag: string, routes: 
         server.close(() => resolve());
       }),
   };
-}
-
-function bindError(error: NodeJS.ErrnoException, address: BindAddress, flag: string): ConfigError {
-  const why =
-    error.code === 'EADDRINUSE'
-      ? 'address already in use'
-      : error.code === 'EACCES'
-        ? 'permission denied (ports below 1024 need privileges)'
-        : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
-          ? 'not an address of this machine'
-          : error.message;
-  return new ConfigError(`${flag} ${address.text}: cannot listen: ${why}`, flag);
 }
 
 export const readyHandler: Handler = (_request, response) => {

@@ -93,12 +93,18 @@ function inFlagTerms(error: ConfigError): ConfigError {
   return new ConfigError(message, FLAG_OF_FIELD[error.field ?? ''] ?? error.field);
 }
 
+/** A Lease stores leaseDurationSeconds as an integer: a fraction is refused where the flag is read. */
+function wholeSeconds(line: CommandLine, name: string, ms: number): number {
+  if (ms % 1000 !== 0) throw new ConfigError(`--${name} ${stringFlag(line, name)} must be whole seconds: a Lease stores leaseDurationSeconds as an integer`, `--${name}`);
+  return ms;
+}
+
 export async function main(line: CommandLine): Promise<number> {
   const lease = stringFlag(line, 'lease');
   if (!lease) throw new ConfigError('--lease NAME is required', '--lease');
   if (line.command.length === 0 || !line.command[0]) throw new ConfigError('give the command to run after --, as in: leasehold run --lease NAME -- CMD ARGS', '--');
   const timing = {
-    leaseDuration: durationFlag(line, 'lease-duration', '15s'),
+    leaseDuration: wholeSeconds(line, 'lease-duration', durationFlag(line, 'lease-duration', '15s')),
     renewDeadline: durationFlag(line, 'renew-deadline', '10s'),
     retryPeriod: durationFlag(line, 'retry-period', '2s'),
   };
