@@ -7,7 +7,7 @@
  *
  *   npm run build && npx tsx bench/cliFootprint.bench.ts [--runs 20] [--cli "path/to/executable"]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILT_CLI } from '../test/support/cli.js';
@@ -22,14 +22,19 @@ const RUNS = option('runs', 20);
 const kubectl = findKubectls().kubectls.at(-1);
 if (!kubectl) throw new Error('no kubectl found (test/support/kubectl.ts says where it looks)');
 
-/** Wall time (ms) and peak RSS (KiB, GNU time's %M) of one run. */
-function measured(argv: readonly string[], env: NodeJS.ProcessEnv): { ms: number; kib: number } {
+/** Wall time (ms) and peak RSS (KiB, GNU time's %M) of one run (spawned, not spawnSync: the server runs in this process). */
+async function measured(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; kib: number }> {
   const started = performance.now();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { env, encoding: 'utf8' });
+  const child = spawn('/usr/bin/time', ['-f', '%M', ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(`/usr/bin/time: ${error.message} (Debian: apt-get install time)`)));
+    child.once('close', resolve);
+  });
   const elapsed = performance.now() - started;
-  if (result.error) throw new Error(`/usr/bin/time: ${result.error.message} (Debian: apt-get install time)`);
-  if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return { ms: elapsed, kib: Number(result.stderr.trim().split('\n').at(-1)) };
+  if (status !== 0) throw new Error(`${argv.join(' ')} exited ${status}: ${stderr}`);
+  return { ms: elapsed, kib: Number(stderr.trim().split('\n').at(-1)) };
 }
 
 const fleet = await startFleet();
@@ -40,8 +45,8 @@ try {
   const status: { ms: number; kib: number }[] = [];
   const get: { ms: number; kib: number }[] = [];
   for (let i = 0; i < RUNS; i++) {
-    status.push(measured([...cli, 'status', '--lease', 'bench'], env));
-    get.push(measured([kubectl.path, 'get', 'lease', 'bench'], env));
+    status.push(await measured([...cli, 'status', '--lease', 'bench'], env));
+    get.push(await measured([kubectl.path, 'get', 'lease', 'bench'], env));
   }
   const mb = (kib: number) => `${((kib * 1024) / 1e6).toFixed(1)} MB (${(kib / 1024).toFixed(1)} MiB)`;
   const row = (what: string, runs: { ms: number; kib: number }[]) => ({
