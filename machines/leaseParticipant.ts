@@ -41,8 +41,9 @@
  *   removedByNewerWrite  a leader watching its lease ends its window on the first delivery of a
  *                        newer write that names another holder ("" included) or deletes the lease
  *                        (resourceVersions order writes: src/lease/resourceVersion.ts)
- *   claimOvertaken       a claim whose lease the watch already shows overwritten opens no window
- *                        (it reads again, as after a conflict)
+ *   claimOvertaken       a claim whose lease the watch already shows overwritten or deleted opens no
+ *                        window (it reads again, as after a conflict); createOvertaken: the same for
+ *                        a create that another client's write overtook
  *   stopsAfterLoss       after a loss: stop (one-shot, fatal preemption) or compete again
  *   handOverRequested    a lease asking its holder (annotation or spec.preferredHolder) to hand over
  *                        to someone else is handed over; a request naming us is void
@@ -315,8 +316,13 @@ export const leaseParticipantMachine = setup({
     /** A newer write names another holder ("" included) or deleted the lease: someone removed us. */
     removedByNewerWrite: ({ context, event }) =>
       event.type === 'LEASE_OBSERVED' && isNewer(event.lease, context.observed) && event.lease?.record.holderIdentity !== context.identity,
-    /** The watch already delivered a write made after our claim landed: that write decides, not the claim. */
-    claimOvertaken: ({ context }, claim: LeaseCallOutput) => overtaken(context, claim),
+    /**
+     * The watch already delivered a write made after our claim landed: that write decides, not the
+     * claim. A claim wrote over a lease that existed, so its deletion delivered meanwhile overtakes it too.
+     */
+    claimOvertaken: ({ context }, claim: LeaseCallOutput) => context.observed === null || overtaken(context, claim),
+    /** The watch already delivered another client's write made after our create landed. */
+    createOvertaken: ({ context }, created: LeaseCallOutput) => overtaken(context, created),
     /** The watch already delivered a write made after our hand-over landed (the target's renew, say): it settles it. */
     handOverOvertaken: ({ context }, write: LeaseCallOutput) => overtaken(context, write),
     stopsAfterLoss: ({ context }, params: { reason: LossReason }) =>
@@ -754,13 +760,14 @@ function loseLeadership(reason: LossReason, when?: 'pastRenewDeadline') {
  * wrote first, or overtaken, it reads again; any other failure backs off.
  */
 function acquiringWrite(src: 'claimLease' | 'createLease', wroteFirst: 'isConflict' | 'isAlreadyExists') {
+  const overtakenWrite = src === 'claimLease' ? 'claimOvertaken' : 'createOvertaken';
   return {
     invoke: {
       id: src,
       src,
       input: callInput,
       onDone: [
-        { guard: { type: 'claimOvertaken', params: output }, target: 'reading' },
+        { guard: { type: overtakenWrite, params: output }, target: 'reading' },
         { target: '#lease.leading', actions: { type: 'acquired', params: output } },
       ],
       onError: [

@@ -11,7 +11,7 @@ import { BASE_DEFAULTS } from '../../src/lease/config.js';
 import { LeaderElector } from '../../src/api/leaderElector.js';
 import { LeaseLocker } from '../../src/api/leaseLocker.js';
 import { PrimaryLease } from '../../src/api/primaryLease.js';
-import type { LeadershipError } from '../../src/lease/errors.js';
+import { leaseApiError, type LeadershipError } from '../../src/lease/errors.js';
 import type { ObservedLease } from '../../src/lease/record.js';
 import { MemoryLeaseStore } from '../../src/memory/leaseStore.js';
 import { participantImplementations } from '../../src/runtime/participantImplementations.js';
@@ -167,5 +167,48 @@ describe('a leader watching its lease', () => {
     expect(isLeading(actor.getSnapshot())).toBe(false);
     expect(actor.getSnapshot().context.observed?.resourceVersion).toBe('3');
     actor.stop();
+  });
+
+  it('a claim whose lease another client deleted before its answer came opens no window; a create over nothing still leads', async () => {
+    const clock = new VirtualClock();
+    const answers: ((output: LeaseCallOutput) => void)[] = [];
+    const real = participantImplementations(new MemoryLeaseStore(clock).lockFor({ namespace: 'd', name: 'l' }, 'me'), clock, () => 0);
+    const held = () => new Promise<LeaseCallOutput>((resolve) => answers.push(resolve));
+    const start = (read: ObservedLease | null) => {
+      const machine = leaseParticipantMachine.provide({
+        ...real,
+        actors: {
+          ...real.actors,
+          readLease: fromPromise<LeaseCallOutput, LeaseCallInput>(async () => {
+            if (read === null) throw leaseApiError('NotFound', 'no lease yet');
+            return { lease: read, at: clock.now() };
+          }),
+          claimLease: fromPromise<LeaseCallOutput, LeaseCallInput>(held),
+          createLease: fromPromise<LeaseCallOutput, LeaseCallInput>(held),
+        },
+      });
+      return createActor(machine, { input: { identity: 'me', config: { ...BASE_DEFAULTS, watch: false } }, clock }).start();
+    };
+    const claimer = start(version('', 1));
+    claimer.send({ type: 'ACQUIRE' });
+    await clock.advance(0);
+    expect(claimer.getSnapshot().matches({ acquiring: 'claiming' })).toBe(true);
+    claimer.send({ type: 'LEASE_OBSERVED', lease: null, at: clock.now() }); // deleted after our claim (version 2) landed
+    answers.shift()!({ lease: version('me', 2), at: clock.now() });
+    await clock.advance(0);
+    expect(isLeading(claimer.getSnapshot())).toBe(false);
+    expect(claimer.getSnapshot().matches({ acquiring: 'claiming' })).toBe(true); // it read again (this read says free) and claims anew
+    expect(answers).toHaveLength(1);
+    claimer.stop();
+
+    const creator = start(null);
+    creator.send({ type: 'ACQUIRE' });
+    await clock.advance(0);
+    expect(creator.getSnapshot().matches({ acquiring: 'creating' })).toBe(true);
+    creator.send({ type: 'LEASE_OBSERVED', lease: null, at: clock.now() }); // still missing, as when the create was sent
+    answers.pop()!({ lease: version('me', 1), at: clock.now() });
+    await clock.advance(0);
+    expect(isLeading(creator.getSnapshot())).toBe(true);
+    creator.stop();
   });
 });
