@@ -18,6 +18,7 @@ import { type LeaseApiServer, startLeaseApiServer } from '../../src/server/index
 import { kubeConfigFor } from '../../src/server/kubeconfig.js';
 import { VirtualClock } from '../../src/time/virtualClock.js';
 import { startFaultProxy } from '../support/faultProxy.js';
+import { startServerRecorder } from '../support/serverRecorder.js';
 
 const record = (holder: string): LeaseRecord => ({
   holderIdentity: holder,
@@ -41,8 +42,16 @@ function watchUntil(lock: KubernetesLeaseLock) {
     events.push(event);
     for (const wake of waiters.splice(0)) wake();
   });
+  /** Resolves once `predicate` holds; a hang guard fails it, with what came, after 10 s of real time. */
   const until = async (predicate: (events: LeaseWatchEvent[]) => boolean) => {
-    while (!predicate(events)) await new Promise<void>((resolve) => waiters.push(resolve));
+    const givenUp = Date.now() + 10_000;
+    while (!predicate(events)) {
+      const more = new Promise<boolean>((resolve) => waiters.push(() => resolve(true)));
+      const guard = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), Math.max(0, givenUp - Date.now())).unref());
+      if (!(await Promise.race([more, guard]))) {
+        throw new Error(`watch events never got there; came: ${JSON.stringify(events.map((e) => (e.type === 'observed' ? e.lease?.record.holderIdentity ?? null : 'down')))}`);
+      }
+    }
   };
   return { events, until, stop: () => subscription.unsubscribe() };
 }
@@ -114,25 +123,33 @@ describe('KubernetesLeaseLock', () => {
   });
 
   it('watch: current state first, then changes; down when the API goes away, back with a re-list', async () => {
+    // The API "goes away" and comes back as another server behind the same proxy (no port re-bound);
+    // the back-off between attempts runs on a virtual clock.
     const first = await serve();
-    const port = first.port;
+    const front = await startServerRecorder();
+    front.target(first.port);
+    const clock = new VirtualClock();
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(kubeConfigFor(front.url));
+    const lock = new KubernetesLeaseLock(kubeConfig, { namespace: 'default', name: 'x' }, 'me', { clock, watchBackoff: { initial: 20, max: 100 } });
     const writer = lockOn(first, 'x', 'writer');
     const created = await writer.create(record('a'));
-    const watcher = watchUntil(lockOn(first));
+    const watcher = watchUntil(lock);
     const observed = (holder: string) => (events: LeaseWatchEvent[]) =>
       events.some((e) => e.type === 'observed' && e.lease?.record.holderIdentity === holder);
     await watcher.until(observed('a'));
     await writer.update(record('b'), created.resourceVersion);
     await watcher.until(observed('b'));
 
-    await first.close();
-    servers.splice(0);
+    front.target(undefined); // every connection cut; 503 until it points somewhere again
     await watcher.until((events) => events.some((e) => e.type === 'down'));
-
-    const second = await serve({ port });
+    const second = await serve();
     await lockOn(second, 'x', 'writer').create(record('c'));
+    front.target(second.port);
+    await clock.advance(100); // the back-off, on the lock's clock
     await watcher.until(observed('c')); // reconnected: re-listed the new server's state
     watcher.stop();
+    await front.close();
     const kinds = watcher.events.map((e) => (e.type === 'observed' ? e.lease?.record.holderIdentity : 'down'));
     expect(kinds[0]).toBe('a');
     expect(kinds.indexOf('down')).toBeGreaterThan(kinds.indexOf('b'));

@@ -189,11 +189,14 @@ describe('leasehold handover: what it writes and when it gives up', () => {
   });
 
   it('a server that drops spec.preferredHolder (older than Kubernetes 1.31): says so and relies on the annotation', async () => {
-    const { handover } = await behindProxy((target) => startRewritingProxy(target, (json) => json.replace(/"preferredHolder":"[^"]*",?/g, '').replace(/,}/g, '}')));
+    const { fleet, handover } = await behindProxy((target) => startRewritingProxy(target, (json) => json.replace(/"preferredHolder":"[^"]*",?/g, '').replace(/,}/g, '}')));
     const cli = handover();
     await cli.printed('request written');
     expect(cli.output()).toContain('(the server did not keep spec.preferredHolder)');
+    // What the server stored, read past the proxy: the annotation it relies on is there.
+    expect((await read(fleet)).metadata?.annotations?.[ANNOTATION]).toBe('b');
     expect(await cli.exited).toBe(1);
+    expect((await read(fleet)).metadata?.annotations?.[ANNOTATION], 'withdrawn at the timeout').toBeUndefined();
   });
 });
 

@@ -5,35 +5,61 @@ import { join } from 'node:path';
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startLeaseApiServer } from '../../src/server/index.js';
-import { freePort } from '../support/freePort.js';
+import { onFreePort } from '../support/freePort.js';
 import { runCli, runScript } from '../support/cli.js';
 
 const RELAY = join(import.meta.dirname, '../../visualize/inspectorRelay.ts');
 
-/** Starts the relay and listens to it as the inspector page would; resolves with what it forwards. */
+/** How long a forwarded event may take to come: a hang guard, so that a miss fails with what did come instead of at the test's time-out. */
+const WITHIN_MS = 60_000;
+
+/**
+ * Starts the relay on a free port (another one if that was taken before it bound) and listens to
+ * it as the inspector page would; resolves with what it forwards.
+ */
 async function relayAndReceiver() {
-  const port = await freePort();
-  const relay = runScript(RELAY, ['--port', String(port)]);
-  await relay.printed('Stately inspector relay');
+  const { port, relay } = await onFreePort(async (port) => {
+    const relay = runScript(RELAY, ['--port', String(port)]);
+    await relay.printed('Stately inspector relay');
+    // It prints before it listens: it serves its page once it does, and exits (EADDRINUSE) if it cannot.
+    const serving = (async () => {
+      for (;;) {
+        const page = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => '');
+        if (page.includes(`ws://localhost:${port}`)) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const exited = relay.exited.then((code) => {
+      throw new Error(`the relay exited (${code}):\n${relay.output()}`);
+    });
+    await Promise.race([serving, exited]);
+    return { port, relay };
+  });
   const received: StatelyInspectionEvent[] = [];
   const listeners = new Set<() => void>();
   createWebSocketReceiver({ server: `ws://127.0.0.1:${port}` }).subscribe((event) => {
     received.push(event);
     for (const listener of listeners) listener();
   });
-  /** Resolves once a forwarded event satisfies `predicate`. */
-  const receivedWhere = (predicate: (event: StatelyInspectionEvent) => boolean) =>
-    new Promise<StatelyInspectionEvent>((resolve) => {
+  /** Resolves with the first forwarded event that satisfies `predicate`; rejects, listing what came, after WITHIN_MS. */
+  const receivedWhere = (what: string, predicate: (event: StatelyInspectionEvent) => boolean) =>
+    new Promise<StatelyInspectionEvent>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        const seen = received.map((event) => `${event.type}${'name' in event ? ` ${String(event.name)}` : ''}`);
+        reject(new Error(`no ${what} forwarded within ${WITHIN_MS} ms; ${received.length} events came: ${[...new Set(seen)].join(', ')}`));
+      }, WITHIN_MS);
       const check = () => {
         const found = received.find(predicate);
         if (!found) return;
         listeners.delete(check);
+        clearTimeout(timer);
         resolve(found);
       };
       listeners.add(check);
       check();
     });
-  return { url: `ws://127.0.0.1:${port}`, relay, receivedWhere };
+  return { url: `ws://127.0.0.1:${port}`, relay, receivedWhere, received };
 }
 
 const leadingSnapshot = (event: StatelyInspectionEvent) =>
@@ -54,14 +80,13 @@ describe('--inspect ws://HOST:PORT', () => {
     const demo = runCli(['demo', '--inspect', relay.url]);
     children.push(demo);
     await demo.printed(`inspection events go to ${relay.url}`);
-    const participants = new Set<string>();
-    const lease = await relay.receivedWhere((event) => event.type === '@xstate.actor' && event.name === 'lease');
+    const lease = await relay.receivedWhere('lease actor', (event) => event.type === '@xstate.actor' && event.name === 'lease');
     expect(lease.type === '@xstate.actor' && lease.definition).toContain('"initial":"idle"');
-    await relay.receivedWhere((event) => leadingSnapshot(event) && identityOf(event).startsWith('pod-'));
-    await relay.receivedWhere((event) => {
-      if (event.type === '@xstate.actor' && event.name === 'lease') participants.add(event.sessionId);
-      return participants.size === 3;
-    });
+    const leading = await relay.receivedWhere('snapshot of a pod leading', (event) => leadingSnapshot(event) && identityOf(event).startsWith('pod-'));
+    expect(identityOf(leading)).toMatch(/^pod-[123]$/);
+    const sessions = () => new Set(relay.received.flatMap((event) => (event.type === '@xstate.actor' && event.name === 'lease' ? [event.sessionId] : [])));
+    await relay.receivedWhere('three lease actors', () => sessions().size === 3);
+    expect(sessions().size).toBe(3);
   });
 
   it("run: the sidecar's elector is inspected too", async () => {
@@ -73,7 +98,8 @@ describe('--inspect ws://HOST:PORT', () => {
     const run = runCli(['run', '--lease', 'job', '--identity', 'sidecar', '--kubeconfig', kubeconfig, '--inspect', relay.url, '--', 'node', '-e', 'setInterval(() => {}, 1000)']);
     children.push(run);
     await run.printed('leading: starting CMD');
-    await relay.receivedWhere((event) => leadingSnapshot(event) && identityOf(event) === 'sidecar');
+    const leading = await relay.receivedWhere("the sidecar's snapshot leading", (event) => leadingSnapshot(event) && identityOf(event) === 'sidecar');
+    expect(identityOf(leading)).toBe('sidecar');
   });
 
   it('refuses a URL that is not ws:// or wss://, and --ui-port without --ui (exit 2)', async () => {

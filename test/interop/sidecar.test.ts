@@ -4,6 +4,7 @@
  * alive at once, or if a crashed runner's CMD is still alive when its successor's starts.
  */
 import { writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kubeConfigFor } from '../../src/server/kubeconfig.js';
@@ -134,14 +135,36 @@ describe('leasehold run: CMD never outlives leadership', () => {
 
   it('an unreachable API is retried (CMD never starts) and SIGTERM still ends the runner', async () => {
     fleet = await startFleet();
+    // An API address that cuts every connection once it has read the request line: the reads of the
+    // lease (not the watch's own reconnections) are counted here.
+    let attempts = 0;
+    const waiting = new Set<() => void>();
+    const cutter = createServer((socket) => {
+      socket.once('data', (chunk: Buffer) => {
+        const requestLine = chunk.toString().split('\r\n')[0]!;
+        if (/^GET \S*\/leases\/job(\?\S*)? HTTP/.test(requestLine) && !/[?&]watch=/.test(requestLine)) attempts++;
+        socket.destroy();
+        for (const wake of waiting) wake();
+      });
+    });
+    await new Promise<void>((resolve) => cutter.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => cutter.close(() => resolve())));
     const dead = join(fleet.dir, 'kubeconfig-dead');
-    writeFileSync(dead, kubeConfigFor('http://127.0.0.1:1'));
+    writeFileSync(dead, kubeConfigFor(`http://127.0.0.1:${(cutter.address() as AddressInfo).port}`));
     const runner = startRunner(fleet, { identity: 'a', command: commands.worker, kubeconfig: dead });
-    await runner.printed(/lease request failed; retrying[^\n]*unreachable/);
-    await runner.printed(/retrying[\s\S]*retrying/); // it keeps trying
+    // It keeps trying: three reads at least, each after the last was cut (a runner that gives up exits instead).
+    const gaveUp = Promise.race([
+      runner.exited.then((code) => `exited ${code} after ${attempts} reads:\n${runner.output()}`),
+      sleep(60_000).then(() => `only ${attempts} reads in 60 s (a hang guard):\n${runner.output()}`),
+    ]);
+    while (attempts < 3) {
+      const outcome = await Promise.race([new Promise<undefined>((resolve) => waiting.add(() => resolve(undefined))), gaveUp]);
+      if (outcome !== undefined) throw new Error(outcome);
+    }
     runner.signal('SIGTERM');
     expect(await runner.exited).toBe(143);
     expect(fleet.observer.lives.size).toBe(0);
+    expect(runner.output()).toMatch(/lease request failed; retrying/);
   });
 });
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LeaderElector } from '../../src/api/leaderElector.js';
-import { resolveConfig } from '../../src/lease/config.js';
+import { BASE_DEFAULTS, resolveConfig } from '../../src/lease/config.js';
 import { parseDuration } from '../../src/lease/duration.js';
 import { ConfigError } from '../../src/lease/errors.js';
 import { leaseSpecToLockRecord } from '../../src/lease/spec.js';
@@ -116,6 +116,53 @@ describe('bad input', () => {
     );
   });
 
+  // Valid timings by the rules of ANCHORS §1/§4, built rather than filtered: whole-second leaseDuration,
+  // leaseDuration > renewDeadline, 5 * renewDeadline > 6 * retryPeriod, everything at least 1 ms.
+  const validTiming = fc
+    .record({ retryPeriod: fc.integer({ min: 1, max: 5_000 }), extraDeadline: fc.integer({ min: 1, max: 5_000 }), extraLease: fc.integer({ min: 1, max: 30 }) })
+    .map(({ retryPeriod, extraDeadline, extraLease }) => {
+      const renewDeadline = Math.floor((6 * retryPeriod) / 5) + extraDeadline;
+      return { retryPeriod, renewDeadline, leaseDuration: (Math.floor(renewDeadline / 1000) + extraLease) * 1000 };
+    });
+
+  it('a valid configuration is taken as given, defaults filling the rest', () => {
+    fc.assert(
+      fc.property(validTiming, fc.constantFrom('stop' as const, 'reacquire' as const), fc.integer({ min: 1, max: 10 }), (timing, afterLoss, released) => {
+        count('valid configurations');
+        const options = { ...timing, afterLoss, releasedLeaseDuration: released * 1000 };
+        expect(resolveConfig(options)).toEqual({ ...BASE_DEFAULTS, ...options });
+      }),
+      { numRuns: 500, seed: 4 },
+    );
+  });
+
+  it('a valid configuration with one rule broken is refused, naming that field', () => {
+    const breaks = [
+      { field: 'leaseDuration', broken: (t: Timing) => ({ ...t, leaseDuration: t.renewDeadline }) },
+      { field: 'renewDeadline', broken: (t: Timing) => ({ ...t, renewDeadline: Math.floor((6 * t.retryPeriod) / 5) }) },
+      { field: 'leaseDuration', broken: (t: Timing) => ({ ...t, leaseDuration: t.leaseDuration + 500 }) },
+      { field: 'retryPeriod', broken: (t: Timing) => ({ ...t, retryPeriod: Number.NaN }) },
+      { field: 'releasedLeaseDuration', broken: (t: Timing) => ({ ...t, releasedLeaseDuration: 1_500 }) },
+      { field: 'afterLoss', broken: (t: Timing) => ({ ...t, afterLoss: 'sometimes' }) },
+    ];
+    fc.assert(
+      fc.property(validTiming, fc.constantFrom(...breaks), (timing, { field, broken }) => {
+        count('configurations with one rule broken');
+        const refusal = (() => {
+          try {
+            resolveConfig(broken(timing) as never);
+          } catch (error) {
+            return error;
+          }
+          return undefined;
+        })();
+        expect(refusal, field).toBeInstanceOf(ConfigError);
+        expect((refusal as ConfigError).field).toBe(field);
+      }),
+      { numRuns: 500, seed: 6 },
+    );
+  });
+
   it('arbitrary environment strings as durations: milliseconds or a ConfigError naming the variable', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.stringMatching(/^[0-9.]{0,4}(ns|us|ms|s|m|h|x)?$/)), (text) => {
@@ -130,4 +177,24 @@ describe('bad input', () => {
       { numRuns: 2_000, seed: 5 },
     );
   });
+
+  const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 0.001, ns: 0.000_001 } as const;
+  const term = fc.record({ whole: fc.integer({ min: 0, max: 999 }), tenths: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }), unit: fc.constantFrom(...(Object.keys(UNIT_MS) as (keyof typeof UNIT_MS)[])) });
+
+  it('a Go duration built from its terms parses to their sum; a sign, a bare number or an unknown unit is refused', () => {
+    fc.assert(
+      fc.property(fc.array(term, { minLength: 1, maxLength: 4 }), fc.constantFrom('-', '+', '', 'x'), (terms, damage) => {
+        count('built durations');
+        const text = terms.map(({ whole, tenths, unit }) => `${whole}${tenths === undefined ? '' : `.${tenths}`}${unit}`).join('');
+        const value = terms.reduce((sum, { whole, tenths, unit }) => sum + (whole + (tenths ?? 0) / 10) * UNIT_MS[unit], 0);
+        expect(Math.abs(parseDuration(text, 'D') - value)).toBeLessThanOrEqual(1e-9 * Math.max(1, value));
+        const damaged = damage === '' ? text.replace(/[a-z]+$/, '') : damage === 'x' ? `${text}1x` : `${damage}${text}`;
+        // "0" alone is Go's one unitless duration.
+        if (damaged !== '0') expect(() => parseDuration(damaged, 'D'), damaged).toThrow(ConfigError);
+      }),
+      { numRuns: 1_000, seed: 7 },
+    );
+  });
 });
+
+type Timing = { leaseDuration: number; renewDeadline: number; retryPeriod: number };

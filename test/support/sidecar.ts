@@ -151,6 +151,7 @@ export interface Fleet {
   kubeconfig: string;
   observer: CmdObserver;
   runners: Runner[];
+  /** The stored lease's holder, read from the server; undefined only when it answers 404 (no such lease). */
   holder(lease?: string, namespace?: string): Promise<string | undefined>;
   /** Kills what is left (runners' groups and every CMD seen), stops the server, removes files. */
   close(): Promise<void>;
@@ -172,8 +173,14 @@ export async function startFleet(options: LeaseApiServerOptions = {}): Promise<F
     kubeconfig,
     observer,
     runners: [],
-    holder: async (lease = 'job', namespace = 'default') =>
-      (await api.readNamespacedLease({ namespace, name: lease }).catch(() => undefined))?.spec?.holderIdentity,
+    holder: async (lease = 'job', namespace = 'default') => {
+      // Only a 404 means "no lease": a refused connection or a 401 is a failure, not an untouched lease.
+      const stored = await api.readNamespacedLease({ namespace, name: lease }).catch((error: unknown) => {
+        if ((error as { code?: number }).code === 404) return undefined;
+        throw error;
+      });
+      return stored?.spec?.holderIdentity;
+    },
     close: async () => {
       observer.stop();
       for (const runner of fleet.runners) runner.destroy();

@@ -22,7 +22,7 @@ export function readTrace(file: string): RecordedRequest[] {
 export interface Answer {
   status: number;
   body: unknown;
-  /** Watch streams: the event lines received within the read window. */
+  /** Watch streams: every event line, to the stream's end. */
   events?: { type: string; object: Record<string, unknown> }[];
 }
 
@@ -55,16 +55,24 @@ function learnUid(body: unknown, session: ReplaySession | undefined): void {
 }
 
 /**
- * Sends one recorded request to `base`. A watch stream is read until `watchEvents` events have
- * arrived (or it ends), then closed; 5 s without them fails the read.
+ * Sends one recorded request to `base`. A watch stream is read to its end: when the client gave no
+ * timeoutSeconds the replay asks for one second, and `endWatch(seconds)` (which moves the server's
+ * clock that far) is called once the stream is open, so every event the server sent is read, not
+ * only the first few; 5 s without the end fails the read.
  */
-export async function replay(base: string, request: RecordedRequest, watchEvents = 0, session?: ReplaySession): Promise<Answer> {
+export async function replay(
+  base: string,
+  request: RecordedRequest,
+  { session, endWatch = async () => {} }: { session?: ReplaySession; endWatch?: (seconds: number) => Promise<void> } = {},
+): Promise<Answer> {
   const headers = { ...request.headers };
   for (const name of ['host', 'content-length', 'connection']) delete headers[name];
-  const controller = new AbortController();
+  const watch = /[?&]watch=(true|1)(&|$)/i.test(request.url);
+  const given = /[?&]timeoutSeconds=(\d+)/.exec(request.url);
+  const url = watch && !given ? `${request.url}&timeoutSeconds=1` : request.url;
   const body = withLiveUid(request.body, session);
-  const response = await fetch(base + request.url, { method: request.method, headers, body, signal: controller.signal });
-  if (!/[?&]watch=(true|1)(&|$)/i.test(request.url)) {
+  const response = await fetch(base + url, { method: request.method, headers, body });
+  if (!watch) {
     const type = response.headers.get('content-type') ?? '';
     if (!type.includes('json')) return { status: response.status, body: { bytes: (await response.arrayBuffer()).byteLength, text: type.startsWith('text/') } };
     const text = await response.text();
@@ -72,9 +80,9 @@ export async function replay(base: string, request: RecordedRequest, watchEvents
     learnUid(answer, session);
     return { status: response.status, body: answer };
   }
-  const events = await readEvents(response, watchEvents, 5_000);
-  controller.abort();
-  return { status: response.status, body: undefined, events };
+  const events = readEvents(response, Number.POSITIVE_INFINITY, 5_000);
+  await endWatch(given ? Number(given[1]) : 1);
+  return { status: response.status, body: undefined, events: await events };
 }
 
 type WatchEvent = { type: string; object: Record<string, unknown> };

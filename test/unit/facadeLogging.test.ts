@@ -1,5 +1,5 @@
 /** Every facade reports through the logger it is given: nothing swallowed, nothing printed unasked. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type LeaderCallbacks, LeaderElector } from '../../src/api/leaderElector.js';
 import { LeaseLocker } from '../../src/api/leaseLocker.js';
 import { PrimaryLease } from '../../src/api/primaryLease.js';
@@ -106,11 +106,14 @@ describe('logging through the facades', () => {
     expect(at('warn').map((e) => e.message)).toContain('unlock failed');
   });
 
-  it('is silent by default: a facade without a logger writes nothing to stderr', async () => {
+  it('is silent by default: a facade without a logger writes nothing, by console or to stdout/stderr', async () => {
     const world = leaseWorld();
-    const written: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+    // vitest routes console.* past process.stderr.write, so both are watched.
+    const outputs = [
+      ...(['error', 'warn', 'info', 'log', 'debug', 'trace'] as const).map((method) => vi.spyOn(console, method).mockImplementation(() => {})),
+      vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => true),
+    ];
     try {
       const elector = new LeaderElector({
         lock: world.lock('a'),
@@ -120,11 +123,13 @@ describe('logging through the facades', () => {
       });
       track(elector.run());
       await world.clock.advance(0);
+      expect(elector.isLeader()).toBe(true); // the callback that threw ran
       elector.stop();
+      await world.clock.advance(0);
+      expect(outputs.flatMap((spy) => spy.mock.calls)).toEqual([]);
     } finally {
-      process.stderr.write = original;
+      for (const spy of outputs) spy.mockRestore();
     }
-    expect(written).toEqual([]);
   });
 
   it('RolloutManager logs its decisions at debug and throws RolloutManagerError when stopped', () => {
