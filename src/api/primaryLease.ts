@@ -1,5 +1,5 @@
 import { AT_LEAST_ONE_SECOND, BASE_DEFAULTS, type ParticipantConfig, resolveConfig } from '../lease/config.js';
-import { LeadershipError, LeaseUnavailableError } from '../lease/errors.js';
+import { LeadershipError, LeaseNotFoundError, LeaseUnavailableError } from '../lease/errors.js';
 import type { LeaseLock } from '../ports/leaseLock.js';
 import { Participant, type ParticipantSnapshot, type ParticipantRuntimeOptions } from '../runtime/participant.js';
 import { type CallOptions, LeaseFacade } from './leaseFacade.js';
@@ -28,11 +28,15 @@ export interface PrimaryLeaseOptions extends ParticipantRuntimeOptions {
 }
 
 
+/** Read and found missing (observed null once seen; null before the first read says nothing). */
+const isMissing = (snapshot: ParticipantSnapshot) => snapshot.context.observed === null && snapshot.context.seenAt !== null;
+
 /**
  * CloudNativePG's primary lease, as the instance manager uses it: whoever holds the lease named
  * after the cluster may run PostgreSQL as primary.
  *
- * - The lease is never created here (the operator creates it); a missing lease is "not acquired".
+ * - The lease is never created here (the operator creates it); a missing lease is "not acquired":
+ *   acquire waits for it to be created (saying so once, at info).
  * - `acquire(config)` applies the config of the first call only and resolves once held.
  * - A lease already naming this identity is re-adopted without a transition (in-place upgrade).
  * - After leadership is lost, seeing another holder (even "") is fatal: `onFatal` listeners run
@@ -81,7 +85,10 @@ export class PrimaryLease extends LeaseFacade {
   /**
    * Resolves once this identity holds the lease. The first call's config is validated and applied;
    * later calls' configs are ignored. Rejects when `signal` aborts (the participant keeps trying in
-   * the background), or with LeadershipError when the participant stopped on a fatal preemption.
+   * the background): with LeaseNotFoundError, the signal's reason as its `cause`, when the lease
+   * still did not exist (PrimaryLease never creates it; it logs once, at info, that it waits for it
+   * to be created); else with the signal's reason. Rejects with LeadershipError when the participant
+   * stopped on a fatal preemption.
    */
   async acquire(config: Partial<PrimaryLeaseConfig> = {}, { signal }: CallOptions = {}): Promise<void> {
     if (!this.snapshot.context.configApplied) {
@@ -90,8 +97,21 @@ export class PrimaryLease extends LeaseFacade {
     } else {
       this.participant.send({ type: 'ACQUIRE' });
     }
-    const snapshot = await this.participant.until(() => this.participant.leading, signal);
-    if (!this.participant.leading) throw this.fatalError(snapshot);
+    let said = false;
+    const saying = this.participant.actor.subscribe((current) => {
+      if (said || !isMissing(current)) return;
+      said = true;
+      this.participant.log.info('the lease does not exist yet: waiting for it to be created (PrimaryLease never creates it)');
+    });
+    try {
+      const snapshot = await this.participant.until(() => this.participant.leading, signal).catch((reason: unknown) => {
+        if (!isMissing(this.snapshot)) throw reason;
+        throw new LeaseNotFoundError('the lease does not exist: acquire stopped waiting for it to be created', this.context, { cause: reason });
+      });
+      if (!this.participant.leading) throw this.fatalError(snapshot);
+    } finally {
+      saying.unsubscribe();
+    }
   }
 
   /**
