@@ -23,8 +23,19 @@
  *   stopped    final
  * An in-place upgrade is not a state but the `upgrading` flag of the context (UPGRADE_STARTED,
  * UPGRADE_ABORTED): while it is set RELEASE is a no-op, so STOP leaves the lease to the successor
- * with the same identity. (Until 0.1 this was a state, `upgradingHeld`, holding a second copy of
- * `renewing`; snapshots now show `leading`/`renewing` with `context.upgrading` true.)
+ * with the same identity.
+ *
+ * What it tells the world, where it happens (emitted events, heard with `actor.on`):
+ *   leadershipStarted {term, at}  a write of this tenure landed: the leadership window opens
+ *   leadershipEnded {why}     the window closes, in the transition that ends it (before any write
+ *                             that follows): deadline, preempted, handingOver, released, stopped
+ *   renewed {sentAt}          a renew landed in time
+ *   storeCallFailed {kind, message}  a store call failed (conflicts are counted, not reported)
+ *   slowPath                  a read the renew fast path could not avoid (client-go's slowpath)
+ *   releaseSettled {outcome}  a release ended: released, notHeld, or failed (unlockWithRetryPeriod passed)
+ *   handOverStarted {to}      a hand-over begins (asked by HAND_OVER or by the lease), before the window closes
+ *   handOverSettled {to, outcome, holder, written}  it ended: handedOver, overtaken, conflict,
+ *                             failed, timeout, or stopped (STOP or RELEASE came first)
  *
  * The rules, each named once below (guards and delays) and implemented in src/runtime where it
  * needs the clock:
@@ -61,7 +72,7 @@
  * resourceVersion.ts), so one rule is written once for the machine and the adapters alike.
  * test/unit/layering.test.ts checks it.
  */
-import { and, assign, fromEventObservable, fromPromise, setup, spawnChild, stopChild } from 'xstate';
+import { and, assign, emit, enqueueActions, fromEventObservable, fromPromise, setup, spawnChild, stopChild } from 'xstate';
 import type { ParticipantConfig } from '../src/lease/config.js';
 import { errorKind } from '../src/lease/errorKind.js';
 import type { LeaseRecord, ObservedLease } from '../src/lease/record.js';
@@ -106,6 +117,35 @@ export type ParticipantEvent =
 
 export type LossReason = 'deadline' | 'preempted';
 
+/** How a release ended: written, not ours (missing or held by another), or given up after unlockWithRetryPeriod. */
+export type ReleaseOutcome = 'released' | 'notHeld' | 'failed';
+
+/** Why a leadership window closed. */
+export type LeadershipEnd = LossReason | 'handingOver' | 'released' | 'stopped';
+
+/** How a hand-over ended: the target leads, or why not. */
+export type HandOverOutcome = 'handedOver' | 'overtaken' | 'conflict' | 'failed' | 'timeout' | 'stopped';
+
+/** What the participant tells its listeners (`actor.on(type, listener)`), at the transition that knows it. */
+export type ParticipantEmitted =
+  /** `at`: when the write that opened the window was sent; the window closes renewDeadline after the last such write. */
+  | { type: 'leadershipStarted'; term: number; at: number }
+  | { type: 'leadershipEnded'; why: LeadershipEnd }
+  | { type: 'renewed'; sentAt: number }
+  | { type: 'storeCallFailed'; kind: string; message: string }
+  | { type: 'slowPath' }
+  | { type: 'releaseSettled'; outcome: ReleaseOutcome }
+  | { type: 'handOverStarted'; to: string }
+  /** `holder`: who the lease names as it settles (null: gone); `written`: our write had landed. */
+  | { type: 'handOverSettled'; to: string; outcome: HandOverOutcome; holder: string | null; written: boolean };
+
+/** A hand-over under way: to whom, whether our write landed, and (once known) how it ended. */
+export interface HandOverProgress {
+  to: string;
+  written: boolean;
+  outcome: HandOverOutcome | null;
+}
+
 export interface ParticipantCounters {
   acquisitions: number;
   renewals: number;
@@ -118,12 +158,7 @@ export interface ParticipantCounters {
   handOvers: number;
 }
 
-/**
- * Everything a test or the inspector needs (the lease itself is named by the runtime handle).
- * Keep it to 19 fields at most: XState copies the context on every assign, and V8 gives the copy
- * of a wider object slow (dictionary) properties, which made the whole simulation 1.5x slower;
- * test/unit/participantContext.test.ts holds the line.
- */
+/** Everything a test or the inspector needs (the lease itself is named by the runtime handle). */
 export interface ParticipantContext {
   identity: string;
   config: ParticipantConfig;
@@ -150,9 +185,11 @@ export interface ParticipantContext {
   upgrading: boolean;
   /** Why we last lost leadership; cleared when we lead again. */
   lastLoss: LossReason | null;
-  lastRelease: 'released' | 'notHeld' | 'failed' | null;
   stopReason: 'requested' | 'lost' | 'preempted' | 'handedOver' | null;
   lastError: { kind: string; message: string } | null;
+  /** The hand-over under way (handingOver); null otherwise. */
+  handOver: HandOverProgress | null;
+  /** For the inspector: what happened so far, counted. Listeners hear it as emitted events. */
   counters: ParticipantCounters;
   /**
    * An opaque handle for the implementations the runtime provides (its lock and clock): the machine
@@ -189,15 +226,15 @@ const output = ({ event }: { event: { output: LeaseCallOutput } }): LeaseCallOut
 const failure = ({ event }: { event: { error: unknown } }): unknown => event.error;
 const sighting = ({ event }: { event: Sighting }): Sighting => ({ lease: event.lease, at: event.at });
 
-/**
- * The hand-over write's input: the target of the HAND_OVER that entered the state, or else of the
- * request the lease carries (the annotation or spec.preferredHolder). The target lives in the event
- * and the input, not in the context (which stays at 19 fields); once written it is the observed holder.
- */
-const handOverInput = ({ context, event }: { context: ParticipantContext; event: ParticipantEvent }): LeaseCallInput => ({
+/** The hand-over write's input: the target, as the hand-over began with it. */
+const handOverInput = ({ context }: { context: ParticipantContext }): LeaseCallInput => ({
   ...callInput({ context }),
-  to: event.type === 'HAND_OVER' ? event.to : context.observed?.handOverTo,
+  to: context.handOver?.to,
 });
+
+/** Who the lease names now: the target after a newer write means it leads; anyone else overtook us. */
+const outcomeSeen = (context: ParticipantContext): HandOverOutcome =>
+  context.handOver !== null && context.observed?.record.holderIdentity === context.handOver.to ? 'handedOver' : 'overtaken';
 
 /** A hand-over target is someone else: not "" (nobody) and not us. */
 const isOtherIdentity = (context: ParticipantContext, to: string | undefined): boolean => to !== undefined && to !== '' && to !== context.identity;
@@ -223,6 +260,9 @@ function isNewer(lease: ObservedLease | null, than: ObservedLease | null): boole
   if (than === null) return lease !== null;
   return lease === null || compareResourceVersions(lease.resourceVersion, than.resourceVersion) === 1;
 }
+
+/** A write of ours counts only if it was sent while the window was still open. */
+const sentInTime = (context: ParticipantContext, write: LeaseCallOutput): boolean => write.at <= windowCloses(context);
 
 /** The watch already delivered a later write than the one of ours that just landed. */
 const overtaken = (context: ParticipantContext, write: LeaseCallOutput): boolean => context.observed !== null && isNewer(context.observed, write.lease);
@@ -251,12 +291,16 @@ function observation(context: ParticipantContext, { lease, at }: Sighting): Part
 
 const endOfTenure = { term: null, heldSince: null, lastRenewAt: null } as const;
 
+/** Leadership holds exactly while a write of this tenure has landed (lastRenewAt) in leading or renewing. */
+const holdsLeadership = (context: ParticipantContext) => context.lastRenewAt !== null;
+
 export const leaseParticipantMachine = setup({
   types: {
     context: {} as ParticipantContext,
     events: {} as ParticipantEvent,
     input: {} as ParticipantInput,
     output: {} as ParticipantOutput,
+    emitted: {} as ParticipantEmitted,
   },
   actors: {
     readLease: fromPromise<LeaseCallOutput, LeaseCallInput>(notProvided('readLease')),
@@ -312,7 +356,9 @@ export const leaseParticipantMachine = setup({
      */
     pastRenewDeadline: notProvided('pastRenewDeadline'),
     /** The renew that just landed was sent while our window was still open. */
-    renewSentInTime: ({ context }, renew: LeaseCallOutput) => renew.at <= windowCloses(context),
+    renewSentInTime: ({ context }, renew: LeaseCallOutput) => sentInTime(context, renew),
+    /** The same, for the first renew of a re-adopted lease (none of ours had landed): it opens the window. */
+    adoptingRenewSentInTime: ({ context }, renew: LeaseCallOutput) => context.heldSince === null && sentInTime(context, renew),
     /** A newer write names another holder ("" included) or deleted the lease: someone removed us. */
     removedByNewerWrite: ({ context, event }) =>
       event.type === 'LEASE_OBSERVED' && isNewer(event.lease, context.observed) && event.lease?.record.holderIdentity !== context.identity,
@@ -363,18 +409,6 @@ export const leaseParticipantMachine = setup({
     armTakeover: assign(({ context }) => ({ takeoverArmedFor: takeoverAllowedAt(context) })),
     disarmTakeover: assign({ takeoverArmedFor: null }),
     markWatchDown: assign({ watchUp: false }),
-    /** Our claim or create landed: the leadership window opens at the moment the write was sent. */
-    acquired: assign(({ context }, { lease, at }: LeaseCallOutput) => ({
-      observed: lease,
-      observedAt: at,
-      seenAt: at,
-      leader: context.identity,
-      term: lease.record.leaseTransitions,
-      heldSince: at,
-      lastRenewAt: at,
-      lastLoss: null,
-      counters: { ...context.counters, acquisitions: context.counters.acquisitions + 1 },
-    })),
     /**
      * The lease already names us (a process replaced in place). No transition and no claim; the
      * window opens only after the first renew lands, because nothing tells us when our predecessor
@@ -386,6 +420,8 @@ export const leaseParticipantMachine = setup({
       heldSince: null,
       lastRenewAt: null,
     })),
+    announceSlowPath: emit({ type: 'slowPath' } as const),
+    /** A renew landed in time (the first of a re-adopted lease also opens the window: announceAdopted). */
     renewed: assign(({ context }, { lease, at }: LeaseCallOutput) => {
       const first = context.heldSince === null;
       return {
@@ -403,56 +439,110 @@ export const leaseParticipantMachine = setup({
         },
       };
     }),
-    recordError: assign(({ context }, error: unknown) => ({
-      lastError: describeError(error),
-      counters: { ...context.counters, errors: context.counters.errors + 1 },
-    })),
-    recordRenewError: assign(({ context }, error: unknown) => ({
-      lastError: describeError(error),
-      counters: {
-        ...context.counters,
-        errors: context.counters.errors + 1,
-        failedRenewals: context.counters.failedRenewals + 1,
-      },
-    })),
+    announceRenewed: emit((_, { at }: LeaseCallOutput) => ({ type: 'renewed', sentAt: at }) as const),
+    /** The first renew of a lease that already named us landed: the window opens. */
+    announceAdopted: emit(({ context }, { at }: LeaseCallOutput) => ({ type: 'leadershipStarted', term: context.term ?? 0, at }) as const),
     countConflict: assign(({ context }) => ({
       counters: { ...context.counters, conflicts: context.counters.conflicts + 1 },
-    })),
-    recordLoss: assign(({ context }, params: { reason: LossReason }) => ({
-      ...endOfTenure,
-      lastLoss: params.reason,
-      counters: { ...context.counters, losses: context.counters.losses + 1 },
     })),
     recordStop: assign(({ context }, params: { reason: 'lost' | 'preempted' }) => ({
       stopReason: context.stopReason ?? params.reason,
     })),
-    recordStopRequested: assign(({ context }) => ({ ...endOfTenure, stopReason: context.stopReason ?? 'requested' })),
-    releaseDone: assign((_, params: { outcome: 'released' | 'notHeld' | 'failed' }) => ({
-      ...endOfTenure,
-      lastRelease: params.outcome,
-    })),
-    /** Our window closed on entering handingOver; the tenure ends, so nothing reopens it but a fresh renew. */
-    endTenure: assign(endOfTenure),
+    /** A release ended (the window closed already, on entering releasing). */
+    releaseDone: emit((_, params: { outcome: ReleaseOutcome }) => ({ type: 'releaseSettled', outcome: params.outcome }) as const),
+
     /** The hand-over landed: the lease names the target, unchanged as of the moment it was sent. */
     handedOver: assign(({ context }, { lease, at }: LeaseCallOutput) => ({
       observed: lease,
       observedAt: at,
       seenAt: at,
       leader: lease.record.holderIdentity,
+      handOver: context.handOver && { ...context.handOver, written: true },
       counters: { ...context.counters, handOvers: context.counters.handOvers + 1 },
     })),
-    countHandOver: assign(({ context }) => ({ counters: { ...context.counters, handOvers: context.counters.handOvers + 1 } })),
-    recordHandedOverStop: assign(({ context }) => ({ stopReason: context.stopReason ?? ('handedOver' as const) })),
-    releaseWritten: assign((_, { lease }: LeaseCallOutput) => ({
-      ...endOfTenure,
-      observed: lease,
-      leader: '',
-      lastRelease: 'released' as const,
+    /** It landed, but the watch had delivered a later write already: that write settles it. */
+    countHandOver: assign(({ context }) => ({
+      handOver: context.handOver && { ...context.handOver, written: true, outcome: outcomeSeen(context) },
+      counters: { ...context.counters, handOvers: context.counters.handOvers + 1 },
     })),
+    /** The write did not land: someone wrote first, or it failed. */
+    handOverRefused: assign(({ context }, params: { outcome: 'conflict' | 'failed' }) => ({
+      handOver: context.handOver && { ...context.handOver, outcome: params.outcome },
+    })),
+    /** A newer write than ours settles it: the target's renew, or anyone else's write. */
+    handOverSeen: assign(({ context }) => ({ handOver: context.handOver && { ...context.handOver, outcome: outcomeSeen(context) } })),
+    /** leaseDuration passed: a target that did not renew is not coming; a write without an answer failed. */
+    handOverTimedOut: assign(({ context }) => ({
+      handOver: context.handOver && { ...context.handOver, outcome: context.handOver.written ? ('timeout' as const) : ('failed' as const) },
+    })),
+    recordHandedOverStop: assign(({ context }) => ({ stopReason: context.stopReason ?? ('handedOver' as const) })),
+    releaseWritten: assign((_, { lease }: LeaseCallOutput) => ({ observed: lease, leader: '' })),
     markUpgrading: assign({ upgrading: true }),
     clearUpgrading: assign({ upgrading: false }),
   },
-}).createMachine({
+})
+  // The actions that tell listeners what happened (emit) as they change the context.
+  .extend({
+    actions: {
+      /** Our claim or create landed: the leadership window opens at the moment the write was sent. */
+      acquired: enqueueActions(({ context, enqueue }, { lease, at }: LeaseCallOutput) => {
+        enqueue.assign({
+          observed: lease,
+          observedAt: at,
+          seenAt: at,
+          leader: context.identity,
+          term: lease.record.leaseTransitions,
+          heldSince: at,
+          lastRenewAt: at,
+          lastLoss: null,
+          counters: { ...context.counters, acquisitions: context.counters.acquisitions + 1 },
+        });
+        enqueue.emit({ type: 'leadershipStarted', term: lease.record.leaseTransitions, at });
+      }),
+      recordError: enqueueActions(({ context, enqueue }, error: unknown) => {
+        const lastError = describeError(error);
+        enqueue.assign({ lastError, counters: { ...context.counters, errors: context.counters.errors + 1 } });
+        enqueue.emit({ type: 'storeCallFailed', ...lastError });
+      }),
+      recordRenewError: enqueueActions(({ context, enqueue }, error: unknown) => {
+        const lastError = describeError(error);
+        const { counters } = context;
+        enqueue.assign({ lastError, counters: { ...counters, errors: counters.errors + 1, failedRenewals: counters.failedRenewals + 1 } });
+        enqueue.emit({ type: 'storeCallFailed', ...lastError });
+      }),
+      recordLoss: enqueueActions(({ context, enqueue }, params: { reason: LossReason }) => {
+        if (holdsLeadership(context)) enqueue.emit({ type: 'leadershipEnded', why: params.reason });
+        enqueue.assign({ ...endOfTenure, lastLoss: params.reason, counters: { ...context.counters, losses: context.counters.losses + 1 } });
+      }),
+      recordStopRequested: enqueueActions(({ context, enqueue }) => {
+        if (holdsLeadership(context)) enqueue.emit({ type: 'leadershipEnded', why: 'stopped' });
+        enqueue.assign({ ...endOfTenure, stopReason: context.stopReason ?? 'requested' });
+      }),
+      /**
+       * The window closes on entering handingOver or releasing: the tenure ends, so nothing reopens it
+       * but a fresh write.
+       */
+      endTenure: enqueueActions(({ context, enqueue }, params: { why: 'handingOver' | 'released' }) => {
+        if (holdsLeadership(context)) enqueue.emit({ type: 'leadershipEnded', why: params.why });
+        enqueue.assign(endOfTenure);
+      }),
+      /** The target: the HAND_OVER's, or else the one the lease asks for (the annotation or spec.preferredHolder). */
+      beginHandOver: enqueueActions(({ context, event, enqueue }) => {
+        const to = (event.type === 'HAND_OVER' ? event.to : context.observed?.handOverTo) ?? '';
+        enqueue.assign({ handOver: { to, written: false, outcome: null } });
+        enqueue.emit({ type: 'handOverStarted', to });
+      }),
+      /** Leaving handingOver, settled or interrupted (STOP, RELEASE): tell how it ended. */
+      settleHandOver: enqueueActions(({ context, enqueue }) => {
+        const { handOver, observed } = context;
+        if (handOver === null) return;
+        const { to, outcome, written } = handOver;
+        enqueue.emit({ type: 'handOverSettled', to, outcome: outcome ?? 'stopped', holder: observed?.record.holderIdentity ?? null, written });
+        enqueue.assign({ handOver: null });
+      }),
+    },
+  })
+  .createMachine({
   id: 'lease',
   context: ({ input }) => ({
     identity: input.identity,
@@ -470,9 +560,9 @@ export const leaseParticipantMachine = setup({
     lastRenewAt: null,
     upgrading: false,
     lastLoss: null,
-    lastRelease: null,
     stopReason: null,
     lastError: null,
+    handOver: null,
     counters: {
       acquisitions: 0,
       renewals: 0,
@@ -512,6 +602,7 @@ export const leaseParticipantMachine = setup({
       },
       states: {
         reading: {
+          entry: 'announceSlowPath',
           invoke: {
             id: 'readLease',
             src: 'readLease',
@@ -590,7 +681,23 @@ export const leaseParticipantMachine = setup({
             src: 'renewLease',
             input: callInput,
             onDone: [
-              { guard: { type: 'renewSentInTime', params: output }, target: '#lease.leading', actions: { type: 'renewed', params: output } },
+              {
+                guard: { type: 'adoptingRenewSentInTime', params: output },
+                target: '#lease.leading',
+                actions: [
+                  { type: 'renewed', params: output },
+                  { type: 'announceAdopted', params: output },
+                  { type: 'announceRenewed', params: output },
+                ],
+              },
+              {
+                guard: { type: 'renewSentInTime', params: output },
+                target: '#lease.leading',
+                actions: [
+                  { type: 'renewed', params: output },
+                  { type: 'announceRenewed', params: output },
+                ],
+              },
               ...loseLeadership('deadline'),
             ],
             onError: [
@@ -600,6 +707,7 @@ export const leaseParticipantMachine = setup({
           },
         },
         rereading: {
+          entry: 'announceSlowPath',
           invoke: {
             id: 'rereadLease',
             src: 'readLease',
@@ -631,8 +739,9 @@ export const leaseParticipantMachine = setup({
      */
     handingOver: {
       initial: 'writing',
-      entry: 'endTenure',
-      after: { handOverTimeout: '.settled' },
+      entry: ['beginHandOver', { type: 'endTenure', params: { why: 'handingOver' } }],
+      exit: 'settleHandOver',
+      after: { handOverTimeout: { target: '.settled', actions: 'handOverTimedOut' } },
       states: {
         writing: {
           on: { LEASE_OBSERVED: { actions: { type: 'observeIfNewer', params: sighting } } },
@@ -645,15 +754,19 @@ export const leaseParticipantMachine = setup({
               { target: 'awaitingTarget', actions: { type: 'handedOver', params: output } },
             ],
             onError: [
-              { guard: { type: 'isConflict', params: failure }, target: 'settled', actions: 'countConflict' },
-              { target: 'settled', actions: { type: 'recordError', params: failure } },
+              {
+                guard: { type: 'isConflict', params: failure },
+                target: 'settled',
+                actions: ['countConflict', { type: 'handOverRefused', params: { outcome: 'conflict' } }],
+              },
+              { target: 'settled', actions: [{ type: 'recordError', params: failure }, { type: 'handOverRefused', params: { outcome: 'failed' } }] },
             ],
           },
         },
         awaitingTarget: {
           on: {
             LEASE_OBSERVED: [
-              { guard: 'newerWriteSeen', target: 'settled', actions: { type: 'observeWatch', params: sighting } },
+              { guard: 'newerWriteSeen', target: 'settled', actions: [{ type: 'observeWatch', params: sighting }, 'handOverSeen'] },
               { actions: { type: 'observeIfNewer', params: sighting } },
             ],
           },
@@ -666,11 +779,11 @@ export const leaseParticipantMachine = setup({
             src: 'readLease',
             input: callInput,
             onDone: [
-              { guard: { type: 'readNewerWrite', params: output }, target: 'settled', actions: { type: 'observe', params: output } },
+              { guard: { type: 'readNewerWrite', params: output }, target: 'settled', actions: [{ type: 'observe', params: output }, 'handOverSeen'] },
               { target: 'awaitingTarget' },
             ],
             onError: [
-              { guard: { type: 'isNotFound', params: failure }, target: 'settled', actions: 'observeMissing' },
+              { guard: { type: 'isNotFound', params: failure }, target: 'settled', actions: ['observeMissing', 'handOverSeen'] },
               { target: 'awaitingTarget', actions: { type: 'recordError', params: failure } },
             ],
           },
@@ -684,6 +797,7 @@ export const leaseParticipantMachine = setup({
 
     releasing: {
       initial: 'deciding',
+      entry: { type: 'endTenure', params: { why: 'released' } },
       after: {
         releaseTimeout: { target: 'idle', actions: { type: 'releaseDone', params: { outcome: 'failed' } } },
       },
@@ -694,6 +808,7 @@ export const leaseParticipantMachine = setup({
           always: [{ guard: 'heldBySelf', target: 'writing' }, { target: 'reading' }],
         },
         reading: {
+          entry: 'announceSlowPath',
           invoke: {
             id: 'readForRelease',
             src: 'readLease',
@@ -720,7 +835,13 @@ export const leaseParticipantMachine = setup({
             id: 'releaseLease',
             src: 'releaseLease',
             input: callInput,
-            onDone: { target: '#lease.idle', actions: { type: 'releaseWritten', params: output } },
+            onDone: {
+              target: '#lease.idle',
+              actions: [
+                { type: 'releaseWritten', params: output },
+                { type: 'releaseDone', params: { outcome: 'released' } },
+              ],
+            },
             onError: [
               { guard: { type: 'isConflict', params: failure }, target: 'reading', actions: 'countConflict' },
               { target: 'retrying', actions: { type: 'recordError', params: failure } },

@@ -107,11 +107,9 @@ export class LeaderElector extends LeaseFacade {
     } catch {
       // run()'s signal aborted: release if asked to and we lead, then stop.
       if (this.options.releaseOnCancel && this.participant.leading) {
-        this.participant.send({ type: 'RELEASE' });
-        const released = await this.participant.until((s) => s.matches('idle'));
-        if (released.context.lastRelease === 'failed') {
+        if ((await this.participant.release()) === 'failed') {
           this.participant.log.warn('release on cancel failed: the lease expires by itself', {
-            error: released.context.lastError?.message ?? 'timed out',
+            error: this.participant.snapshot.context.lastError?.message ?? 'timed out',
           });
         }
       }

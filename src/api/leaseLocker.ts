@@ -145,10 +145,8 @@ export class LeaseLocker extends LeaseFacade {
   async unlock(): Promise<boolean> {
     const participant = this.current;
     if (participant.snapshot.status !== 'active') return true;
-    participant.send({ type: 'RELEASE' });
-    const snapshot = await participant.until((s) => s.matches('idle'));
-    const released = snapshot.context.lastRelease !== 'failed';
-    if (!released) participant.log.warn('unlock failed', { error: snapshot.context.lastError?.message ?? 'timed out' });
+    const released = (await participant.release()) !== 'failed';
+    if (!released) participant.log.warn('unlock failed', { error: participant.snapshot.context.lastError?.message ?? 'timed out' });
     return released;
   }
 

@@ -121,10 +121,8 @@ export class PrimaryLease extends LeaseFacade {
    */
   async release({ signal }: CallOptions = {}): Promise<void> {
     if (this.snapshot.context.upgrading || this.snapshot.status !== 'active') return;
-    this.participant.send({ type: 'RELEASE' });
-    const snapshot = await this.participant.until((s) => s.matches('idle'), signal);
-    if (snapshot.context.lastRelease === 'failed') {
-      const error = new LeaseUnavailableError(`release failed: ${snapshot.context.lastError?.message ?? 'timed out'}`, this.context);
+    if ((await this.participant.release(signal)) === 'failed') {
+      const error = new LeaseUnavailableError(`release failed: ${this.snapshot.context.lastError?.message ?? 'timed out'}`, this.context);
       this.participant.log.warn('release failed', { error });
       throw error;
     }

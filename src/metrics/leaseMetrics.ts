@@ -11,7 +11,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Observable } from 'rxjs';
 import type { LeaseErrorKind } from '../lease/errors.js';
 import type { LeaseLock, LeaseWatchEvent } from '../ports/leaseLock.js';
-import { isLeading, type ParticipantSnapshot } from '../runtime/participant.js';
+import type { ParticipantActor } from '../runtime/participant.js';
+import { realClock } from '../time/realClock.js';
 
 const CODE_OF: Record<LeaseErrorKind, string> = {
   NotFound: '404',
@@ -21,8 +22,6 @@ const CODE_OF: Record<LeaseErrorKind, string> = {
   Forbidden: '403',
   Unavailable: '503',
 };
-
-const READING = ['reading', 'rereading'];
 
 export class LeaseMetrics {
   readonly registry: Registry;
@@ -48,30 +47,24 @@ export class LeaseMetrics {
     this.requests = new Counter({ name: 'leasehold_api_requests_total', help: 'Lease store calls by verb and status code', labelNames: ['name', 'verb', 'code'], registers });
   }
 
-  /** Follows a participant's snapshots (pass its state$); `now` reads the participant's clock. */
-  observe(name: string, state$: Observable<ParticipantSnapshot>, now: () => number): () => void {
-    let leading = false;
-    let renewals = -1;
-    let reading = false;
+  /**
+   * Hears what a participant tells (its facade's actor: PrimaryLease, LeaderElector or LeaseLocker);
+   * `now` reads the participant's clock, for renew latency. Returns a function that stops listening.
+   */
+  observe(name: string, participant: { readonly actor: ParticipantActor }, now: () => number = realClock.now): () => void {
+    const { actor } = participant;
     this.masterStatus.set({ name }, 0);
-    const subscription = state$.subscribe((snapshot) => {
-      const nowLeading = isLeading(snapshot);
-      if (nowLeading !== leading) {
-        leading = nowLeading;
-        this.masterStatus.set({ name }, leading ? 1 : 0);
-        this.transitions.inc({ name });
-      }
-      const { counters, lastRenewAt } = snapshot.context;
-      if (renewals >= 0 && counters.renewals > renewals && lastRenewAt !== null) {
-        this.renewDuration.observe({ name }, Math.max(0, now() - lastRenewAt) / 1000);
-      }
-      renewals = counters.renewals;
-      const leaf = JSON.stringify(snapshot.value);
-      const nowReading = READING.some((state) => leaf.includes(`"${state}"`));
-      if (nowReading && !reading) this.slowpath.inc({ name });
-      reading = nowReading;
-    });
-    return () => subscription.unsubscribe();
+    const leadership = (leading: boolean) => () => {
+      this.masterStatus.set({ name }, leading ? 1 : 0);
+      this.transitions.inc({ name });
+    };
+    const subscriptions = [
+      actor.on('leadershipStarted', leadership(true)),
+      actor.on('leadershipEnded', leadership(false)),
+      actor.on('renewed', ({ sentAt }) => this.renewDuration.observe({ name }, Math.max(0, now() - sentAt) / 1000)),
+      actor.on('slowPath', () => this.slowpath.inc({ name })),
+    ];
+    return () => subscriptions.forEach((subscription) => subscription.unsubscribe());
   }
 
   /** A LeaseLock that counts its calls by Kubernetes verb and status code. */

@@ -6,11 +6,17 @@
  */
 import type { Observable } from 'rxjs';
 import { createActor, type Subscription } from 'xstate';
-import { isLeading, leaseParticipantMachine, windowCloses, type ParticipantEvent } from '../../machines/leaseParticipant.js';
+import {
+  isLeading,
+  leaseParticipantMachine,
+  windowCloses,
+  type LeadershipEnd,
+  type ParticipantEmitted,
+  type ParticipantEvent,
+  type ReleaseOutcome,
+} from '../../machines/leaseParticipant.js';
 import type { ParticipantConfig } from '../lease/config.js';
 import { HandOverError, type HandOverFailure, LeadershipError } from '../lease/errors.js';
-import type { ObservedLease } from '../lease/record.js';
-import { compareResourceVersions } from '../lease/resourceVersion.js';
 import type { LeaseLock } from '../ports/leaseLock.js';
 import { type Logger, silentLogger, withFields } from '../log/logger.js';
 import type { Clock } from '../time/clock.js';
@@ -26,8 +32,7 @@ import { snapshots } from './snapshots.js';
 
 import type { ParticipantActor, ParticipantSnapshot } from '../../machines/actors.js';
 export type { ParticipantActor, ParticipantSnapshot };
-/** The machine's own reading of a snapshot, for layers above the runtime (which import no machine). */
-export { isLeading, windowCloses };
+type HandOverSettled = Extract<ParticipantEmitted, { type: 'handOverSettled' }>;
 
 /** What a participant runs with: the one RuntimeOptions, with the participant machine's implementations. */
 export type ParticipantRuntimeOptions = RuntimeOptions<ParticipantImplementations, { lock: LeaseLock; clock: Clock }>;
@@ -49,7 +54,6 @@ export class Participant {
   readonly state$: Observable<ParticipantSnapshot>;
   private window: AbortController | null = null;
   private reportedLeader = '';
-  private reportedErrors = 0;
   private readonly clock: Clock;
   /** The logger given, bound to this lease and identity. */
   readonly log: Logger;
@@ -73,9 +77,10 @@ export class Participant {
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });
     // A failure of the actor closes the window (below); here it only must not count as unhandled.
-    this.actor.subscribe({ next: (snapshot) => this.report(snapshot), error: () => {} });
+    this.actor.subscribe({ next: (snapshot) => this.followLeader(snapshot), error: () => {} });
+    this.actor.on('storeCallFailed', ({ kind, message }) => this.log.warn('lease store call failed', { kind, error: message, state: stateName(this.snapshot) }));
     followLeadership(this.actor, {
-      opened: (snapshot) => this.openWindow(snapshot),
+      opened: (term) => this.openWindow(term),
       closed: (why) => this.closeWindow(why),
     });
     this.state$ = snapshots(this.actor);
@@ -176,38 +181,12 @@ export class Participant {
       if (!ready.matches('leading') || !this.leading) throw notLeading();
     }
     this.log.info('handing over', { to });
+    const settled = this.nextEmitted('handOverSettled');
     this.send({ type: 'HAND_OVER', to });
-    const { conflicts, handOvers } = this.snapshot.context.counters;
-    let written: ObservedLease | null = null;
-    const settled = await this.until((s) => {
-      if (written === null && s.matches({ handingOver: 'awaitingTarget' })) written = s.context.observed;
-      return !s.matches('handingOver');
-    }, signal).catch(() => {
+    const outcome = await settled.until(signal).catch(() => {
       throw failure('abandoned', `aborted after the hand-over write was sent: the lease may be ${JSON.stringify(to)}'s already; the hand-over goes on`);
     });
-    const { observed, stopReason, counters, lastError, config } = settled.context;
-    const error = ((): HandOverError | null => {
-      const landed = counters.handOvers > handOvers;
-      if (written === null && landed) {
-        // Settled as it landed: the watch had delivered a later write already (the target's renew, or another).
-        if (observed?.record.holderIdentity === to) return null;
-        return failure('overtaken', `another write came first: the lease names ${JSON.stringify(observed?.record.holderIdentity ?? null)} now`);
-      }
-      if (written === null) {
-        if (stopReason === 'requested') return failure('stopped', 'stopped before the hand-over write landed');
-        if (counters.conflicts > conflicts) {
-          return failure('conflict', 'someone else wrote the lease first; our leadership window had closed already and stays closed');
-        }
-        return failure('failed', `the hand-over write failed (${lastError?.message ?? 'no answer'}); it may have landed; our window stays closed`);
-      }
-      const newer = observed !== null && compareResourceVersions(observed.resourceVersion, (written as ObservedLease).resourceVersion) === 1;
-      if (newer && observed.record.holderIdentity === to) return null;
-      if (stopReason === 'requested') return failure('stopped', 'stopped while waiting for the target to renew');
-      if (!newer && observed !== null) {
-        return failure('timeout', `the target did not renew within ${config.leaseDuration} ms: the lease expires and an ordinary takeover follows`);
-      }
-      return failure('overtaken', `another write came first: the lease names ${JSON.stringify(observed?.record.holderIdentity ?? null)} now`);
-    })();
+    const error = this.handOverFailure(outcome, failure);
     if (error) {
       this.log.warn('hand-over failed', { to, reason: error.reason, error: error.message });
       throw error;
@@ -215,13 +194,65 @@ export class Participant {
     this.log.info('handed over', { to });
   }
 
-  /** What the snapshots say besides the window: store errors (logged) and a change of holder. */
-  private report(snapshot: ParticipantSnapshot): void {
-    const { leader, counters, lastError } = snapshot.context;
-    if (counters.errors !== this.reportedErrors) {
-      this.reportedErrors = counters.errors;
-      if (lastError) this.log.warn('lease store call failed', { kind: lastError.kind, error: lastError.message, state: stateName(snapshot) });
+  /**
+   * Releases (RELEASE) and resolves with how it ended, or null if the participant stopped first;
+   * rejects when `signal` aborts (the release goes on).
+   */
+  release(signal?: AbortSignal): Promise<ReleaseOutcome | null> {
+    const settled = this.nextEmitted('releaseSettled');
+    this.send({ type: 'RELEASE' });
+    return settled.until(signal).then((event) => event?.outcome ?? null);
+  }
+
+  /**
+   * The next `type` event the machine emits, listened for from now on (before the event that causes
+   * it is sent); null if the actor ends first. `until(signal)` rejects when `signal` aborts.
+   */
+  private nextEmitted<T extends ParticipantEmitted['type']>(type: T) {
+    type Emitted = Extract<ParticipantEmitted, { type: T }>;
+    let settle!: (event: Emitted | null) => void;
+    const settled = new Promise<Emitted | null>((resolve) => (settle = resolve));
+    const subscriptions = [
+      this.actor.on(type, (event) => settle(event as Emitted)),
+      this.actor.subscribe({ complete: () => settle(null), error: () => settle(null) }),
+    ];
+    return {
+      until: (signal?: AbortSignal) =>
+        new Promise<Emitted | null>((resolve, reject) => {
+          const onAbort = () => reject(signal!.reason);
+          if (signal?.aborted) return onAbort();
+          signal?.addEventListener('abort', onAbort, { once: true });
+          void settled.then((event) => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(event);
+          });
+        }).finally(() => subscriptions.forEach((subscription) => subscription.unsubscribe())),
+    };
+  }
+
+  /** The error a settled hand-over ends handOver() with; null when the target leads. */
+  private handOverFailure(settled: HandOverSettled | null, failure: (reason: HandOverFailure, message: string) => HandOverError): HandOverError | null {
+    const { lastError, config } = this.snapshot.context;
+    const { outcome, holder, written } = settled ?? { outcome: 'stopped', holder: null, written: false };
+    switch (outcome) {
+      case 'handedOver':
+        return null;
+      case 'overtaken':
+        return failure('overtaken', `another write came first: the lease names ${JSON.stringify(holder)} now`);
+      case 'conflict':
+        return failure('conflict', 'someone else wrote the lease first; our leadership window had closed already and stays closed');
+      case 'failed':
+        return failure('failed', `the hand-over write failed (${lastError?.message ?? 'no answer'}); it may have landed; our window stays closed`);
+      case 'timeout':
+        return failure('timeout', `the target did not renew within ${config.leaseDuration} ms: the lease expires and an ordinary takeover follows`);
+      case 'stopped':
+        return failure('stopped', written ? 'stopped while waiting for the target to renew' : 'stopped before the hand-over write landed');
     }
+  }
+
+  /** The holder the participant last saw (client-go's OnNewLeader compares observed records the same way). */
+  private followLeader(snapshot: ParticipantSnapshot): void {
+    const { leader } = snapshot.context;
     if (leader !== this.reportedLeader) {
       this.reportedLeader = leader;
       this.log.debug('observed a new holder', { holder: leader });
@@ -229,9 +260,8 @@ export class Participant {
     }
   }
 
-  private openWindow(snapshot: ParticipantSnapshot): void {
+  private openWindow(term: number): void {
     const window = (this.window = new AbortController());
-    const term = snapshot.context.term ?? 0;
     this.log.info('started leading', { term });
     if (this.hooks.startedEvent) this.lock.recordEvent(this.hooks.startedEvent);
     this.guard('onStartedLeading', () => this.hooks.onStarted?.(window.signal, term));
@@ -263,17 +293,24 @@ export class Participant {
 }
 
 export interface LeadershipEdges {
-  /** A window opened: the machine holds the lease and a write of this tenure landed. */
-  opened(snapshot: ParticipantSnapshot): void;
+  /** A window opened: the machine holds the lease and a write of this tenure landed; `term` is its fencing token. */
+  opened(term: number): void;
   /** The window closed; `why` says how (released, renewDeadline passed, another holder, stopped). */
   closed(why: string): void;
 }
 
+const ENDINGS: Record<LeadershipEnd, string> = {
+  released: 'released',
+  handingOver: 'handing the lease over',
+  preempted: 'another holder took the lease',
+  deadline: 'renewDeadline passed without a successful renew',
+  stopped: 'stopped',
+};
+
 /**
- * The one definition of a leadership window, read from an actor's snapshots: it opens when the
- * machine starts holding leadership (isLeading) and closes in the same tick as the transition that
- * ends it, or when the actor stops or fails. Participant aborts the guarded work's signal on it;
- * the simulator records the windows it checks.
+ * The one definition of a leadership window: it opens when the machine emits leadershipStarted and
+ * closes when it emits leadershipEnded, in the transition that ends it, or when the actor stops or
+ * fails. Participant aborts the guarded work's signal on it; the simulator records the windows it checks.
  */
 export function followLeadership(actor: ParticipantActor, edges: LeadershipEdges): Subscription {
   let open = false;
@@ -282,30 +319,17 @@ export function followLeadership(actor: ParticipantActor, edges: LeadershipEdges
     open = false;
     edges.closed(why);
   };
-  return actor.subscribe({
-    next: (snapshot) => {
-      const leading = isLeading(snapshot);
-      if (leading && !open) {
-        open = true;
-        edges.opened(snapshot);
-      } else if (!leading && open) {
-        close(describeEnd(snapshot));
-      }
-    },
-    error: () => close('the participant failed'),
-    complete: () => close('the participant stopped'),
-  });
+  const subscriptions = [
+    actor.on('leadershipStarted', ({ term }) => {
+      open = true;
+      edges.opened(term);
+    }),
+    actor.on('leadershipEnded', ({ why }) => close(ENDINGS[why])),
+    actor.subscribe({ error: () => close('the participant failed'), complete: () => close('the participant stopped') }),
+  ];
+  return { unsubscribe: () => subscriptions.forEach((subscription) => subscription.unsubscribe()) };
 }
 
 function stateName(snapshot: ParticipantSnapshot): string {
   return typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value);
-}
-
-function describeEnd(snapshot: ParticipantSnapshot): string {
-  const { lastLoss, stopReason } = snapshot.context;
-  if (snapshot.matches('releasing') || snapshot.matches('idle')) return 'released';
-  if (snapshot.matches('handingOver')) return 'handing the lease over';
-  if (lastLoss === 'preempted') return 'another holder took the lease';
-  if (lastLoss === 'deadline') return 'renewDeadline passed without a successful renew';
-  return stopReason === 'requested' ? 'stopped' : String(snapshot.value);
 }

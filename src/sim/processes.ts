@@ -123,9 +123,9 @@ function describe(
     renewing: () => actor.getSnapshot().matches('renewing'),
   };
   followLeadership(actor, {
-    opened: (snapshot) => {
-      process.window = recorder.windowOpened(serial, participant.identity, snapshot.context.term);
-      recorder.log(participant.identity, `leads, term ${snapshot.context.term}`, clock);
+    opened: (term) => {
+      process.window = recorder.windowOpened(serial, participant.identity, term);
+      recorder.log(participant.identity, `leads, term ${term}`, clock);
     },
     closed: (why) => {
       if (process.window) process.window.end = recorder.since();

@@ -217,11 +217,12 @@ function serializeState(snapshot: Snapshot): string {
 }
 
 /** The abstract machine: clock-dependent guards read the generated event's `overdue` flag instead. */
-function modelMachine(machine: AnyStateMachine = leaseParticipantMachine) {
+function modelMachine(machine: AnyStateMachine = leaseParticipantMachine): AnyStateMachine {
+  // Typed as any machine: TestModel's types predate emitted events.
   return (machine as typeof leaseParticipantMachine).provide({
     guards: { pastRenewDeadline: ({ event }) => (event as ModelEvent).overdue === true },
     delays: { untilObservedExpiry: 1, untilRenewDeadline: 1, pollInterval: 1, handOverTimeout: 1 },
-  });
+  }) as unknown as AnyStateMachine;
 }
 
 /** A store call made by the real participant, answered when the model says. */
@@ -334,18 +335,36 @@ function systemUnderTest(machine: AnyStateMachine, config: ParticipantConfig, co
     input: { identity: SELF, config: { ...config, watch: false } },
     clock,
     inspect: coverage.inspect,
-  }).start();
+  });
+  // What the actor tells its listeners: the window's edges, and how each hand-over ended.
+  const heard = { open: false, wrongEdges: [] as string[], handOversSettled: 0, handingOver: false, settledBefore: 0 };
+  actor.on('leadershipStarted', () => {
+    if (heard.open) heard.wrongEdges.push('started twice');
+    heard.open = true;
+  });
+  actor.on('leadershipEnded', ({ why }: { why: string }) => {
+    if (!heard.open) heard.wrongEdges.push(`ended (${why}) without a start`);
+    heard.open = false;
+  });
+  actor.on('handOverSettled', () => heard.handOversSettled++);
+  actor.start();
   const reference = new ReferenceParticipant(SELF, config);
-  return { clock, lock, actor, late, reference };
+  return { clock, lock, actor, late, reference, heard };
 }
 
 type Sut = ReturnType<typeof systemUnderTest>;
 
 /** The real participant and the reference agree: state, the calls sent since the last step, the window. */
-function expectAgreement({ actor, lock, reference }: Sut, where: string): void {
+function expectAgreement({ actor, lock, reference, heard }: Sut, where: string): void {
   const snapshot = actor.getSnapshot() as Snapshot;
-  const real = { state: pathOf(snapshot.value), calls: lock.takeCalls(), windowOpen: isLeading(snapshot) };
-  const expected = { state: reference.path, calls: reference.takeCalls(), windowOpen: reference.windowOpen };
+  // The window as the emitted events tell it (leadershipStarted/Ended), and whether leaving
+  // handingOver, by any way, told how the hand-over ended, once.
+  const handingOver = snapshot.matches('handingOver');
+  const settledOnce = !heard.handingOver || handingOver || heard.handOversSettled === heard.settledBefore + 1;
+  if (!heard.handingOver && handingOver) heard.settledBefore = heard.handOversSettled;
+  heard.handingOver = handingOver;
+  const real = { state: pathOf(snapshot.value), calls: lock.takeCalls(), windowOpen: isLeading(snapshot), heardOpen: heard.open, wrongEdges: heard.wrongEdges, settledOnce };
+  const expected = { state: reference.path, calls: reference.takeCalls(), windowOpen: reference.windowOpen, heardOpen: reference.windowOpen, wrongEdges: [], settledOnce: true };
   // Compared as JSON first: vitest's deep equality is slow over ~150,000 steps; it explains a difference.
   if (JSON.stringify(real) !== JSON.stringify(expected)) expect(real, where).toEqual(expected);
 }

@@ -22,7 +22,7 @@ describe('LeaseMetrics', () => {
       clock: world.clock,
       callbacks: { onStartedLeading: () => {}, onStoppedLeading: () => {} },
     });
-    metrics.observe('job', le.state$, () => world.clock.now());
+    metrics.observe('job', le, () => world.clock.now());
     track(le.run());
     await world.clock.advance(10);
     expect(await value(metrics, 'leader_election_master_status', { name: 'job' })).toBe(1);

@@ -17,7 +17,6 @@
  * What no sidecar can stop: this process paused alone while CMD runs on. CMD then works past the
  * window until the runner wakes (and SIGKILLs it at once); LEASEHOLD_TERM lets a store fence it.
  */
-import { isLeading, windowCloses } from '../../runtime/participant.js';
 import { HealthzAdaptor } from '../../api/healthzAdaptor.js';
 import { LeaderElector } from '../../api/leaderElector.js';
 import type { LeaseTiming } from '../../lease/config.js';
@@ -157,7 +156,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
       const { LeaseMetrics } = await import('../../metrics/leaseMetrics.js');
       const metrics = new LeaseMetrics();
       lock = metrics.instrument(lease, lock);
-      observeMetrics = (elector) => metrics.observe(lease, elector.state$, realClock.now);
+      observeMetrics = (elector) => metrics.observe(lease, elector, realClock.now);
       const endpoint = await serveEndpoint(settings.metrics, '--metrics-bind-address', { '/metrics': (q, r) => void metrics.handler(q, r) });
       endpoints.push(endpoint);
       log.info('serving /metrics', { url: endpoint.url });
@@ -174,6 +173,8 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
     if (settings.inspect) log.info('sending inspection events', { url: settings.inspect });
 
     let windowClose = Number.NEGATIVE_INFINITY;
+    /** Whom the lease is being handed to, from the moment the hand-over begins (before the window closes). */
+    let handingOverTo: string | undefined;
     let lost = false;
     const elector: LeaderElector = new LeaderElector({
       lock,
@@ -209,8 +210,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
               // Counted from the window's close; past already when this process wakes from a pause.
               const killAt = Math.min(realClock.now(), windowClose) + grace;
               const killInMs = Math.max(0, killAt - realClock.now());
-              const now = elector.actor.getSnapshot();
-              if (now.matches('handingOver')) log.info('handing the lease over on request: stopping CMD first', { to: now.context.observed?.handOverTo, killInMs });
+              if (handingOverTo !== undefined) log.info('handing the lease over on request: stopping CMD first', { to: handingOverTo, killInMs });
               else log.warn('leadership lost: stopping CMD', { reason: (leadership.reason as Error | undefined)?.message, killInMs });
               void started.stop(killAt);
             },
@@ -225,12 +225,16 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
     });
     const unobserve = observeMetrics?.(elector);
     let fatal = false;
-    let errorsSeen = 0;
-    const errors = elector.state$.subscribe((snapshot) => {
-      if (isLeading(snapshot)) windowClose = windowCloses(snapshot.context);
-      const error = snapshot.context.lastError;
-      if (!error || snapshot.context.counters.errors === errorsSeen) return;
-      errorsSeen = snapshot.context.counters.errors;
+    // The window closes renewDeadline after the last write of the tenure was sent.
+    const heard = [
+      elector.actor.on('leadershipStarted', ({ at }) => {
+        windowClose = at + timing.renewDeadline;
+        handingOverTo = undefined;
+      }),
+      elector.actor.on('renewed', ({ sentAt }) => (windowClose = sentAt + timing.renewDeadline)),
+      elector.actor.on('handOverStarted', ({ to }) => (handingOverTo = to)),
+    ];
+    const errors = elector.actor.on('storeCallFailed', (error) => {
       if (error.kind !== 'Invalid' && error.kind !== 'Forbidden') {
         log.warn('lease request failed; retrying', { error: error.message });
         return;
@@ -262,6 +266,7 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
       exitCode ??= 1;
     }
     errors.unsubscribe();
+    heard.forEach((subscription) => subscription.unsubscribe());
     unobserve?.();
     return exitCode ?? 1;
   } finally {
