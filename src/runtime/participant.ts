@@ -29,6 +29,7 @@ import {
 } from './participantImplementations.js';
 import type { RuntimeOptions } from './options.js';
 import { snapshots } from './snapshots.js';
+import { StoreOutage } from './storeOutage.js';
 
 import type { ParticipantActor, ParticipantSnapshot } from '../../machines/actors.js';
 export type { ParticipantActor, ParticipantSnapshot };
@@ -66,7 +67,9 @@ export class Participant {
   ) {
     const clock = (this.clock = options.clock ?? realClock);
     this.log = withFields(options.logger ?? silentLogger, { lease: lock.describe(), identity: lock.identity });
-    const runtime = new ParticipantRuntime(lock, clock, options.random);
+    // Store calls that fail are logged once, then at intervals, then once when answered again.
+    const outage = new StoreOutage(this.log, clock, () => stateName(this.snapshot));
+    const runtime = new ParticipantRuntime(lock, clock, options.random, outage);
     // Replacing implementations needs a machine of its own; everyone else shares one (a copy is ~67 KiB).
     const machine = options.implementations
       ? leaseParticipantMachine.provide(options.implementations(participantImplementations(lock, clock, options.random), { lock, clock }))
@@ -78,7 +81,6 @@ export class Participant {
     });
     // A failure of the actor closes the window (below); here it only must not count as unhandled.
     this.actor.subscribe({ next: (snapshot) => this.followLeader(snapshot), error: () => {} });
-    this.actor.on('storeCallFailed', ({ kind, message }) => this.log.warn('lease store call failed', { kind, error: message, state: stateName(this.snapshot) }));
     followLeadership(this.actor, {
       opened: (term) => this.openWindow(term),
       closed: (why) => this.closeWindow(why),

@@ -48,12 +48,27 @@ function repeatsHeldVersion(snapshot: SnapshotFrom<typeof leaseParticipantMachin
   );
 }
 
+/** Answers the protocol expects (the store was reached and said no): not a failure of the store. */
+const ANSWERS = new Set(['NotFound', 'Conflict', 'AlreadyExists']);
+
+/** The store call an actor makes, for reporting its outcome. */
+export type StoreVerb = 'get' | 'create' | 'update';
+
+/** Told the outcome of every store call (the participant's outage log listens). */
+export interface StoreCallListener {
+  answered(verb: StoreVerb): void;
+  failed(verb: StoreVerb, error: unknown): void;
+}
+
+const NOBODY: StoreCallListener = { answered: () => {}, failed: () => {} };
+
 /** What the implementations act with: one participant's lock, clock and randomness. */
 export class ParticipantRuntime {
   constructor(
     readonly lock: LeaseLock,
     readonly clock: Clock,
     readonly random: () => number = Math.random,
+    readonly calls: StoreCallListener = NOBODY,
   ) {}
 
   /** Snapshots carry the handle in their context; inspectors serialise it as this, not the lock. */
@@ -70,7 +85,8 @@ export class ParticipantRuntime {
 function implementationsFor(resolve: (handle: unknown) => ParticipantRuntime) {
   /** `signal` (the invoke's: aborts when its state exits) plus the request timeout, on our clock. */
   function bounded<T>(
-    { lock, clock }: ParticipantRuntime,
+    { lock, clock, calls }: ParticipantRuntime,
+    verb: StoreVerb,
     signal: AbortSignal,
     config: ParticipantConfig,
     call: (signal: AbortSignal) => Promise<T>,
@@ -80,14 +96,24 @@ function implementationsFor(resolve: (handle: unknown) => ParticipantRuntime) {
       signal,
       timedOut: () =>
         new LeaseUnavailableError(`the lease store did not answer within ${timeout} ms`, { lease: lock.describe(), identity: lock.identity }),
-    });
+    }).then(
+      (value) => {
+        calls.answered(verb);
+        return value;
+      },
+      (error: unknown) => {
+        if (ANSWERS.has((error as { kind?: string }).kind ?? '')) calls.answered(verb);
+        else if (!signal.aborted) calls.failed(verb, error);
+        throw error;
+      },
+    );
   }
 
-  const write = (send: (lock: LeaseLock, input: LeaseCallInput, at: number, signal: AbortSignal) => Promise<ObservedLease>) =>
+  const write = (verb: StoreVerb, send: (lock: LeaseLock, input: LeaseCallInput, at: number, signal: AbortSignal) => Promise<ObservedLease>) =>
     fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ input, signal }) => {
       const runtime = resolve(input.runtime);
       const at = runtime.clock.now();
-      return { lease: await bounded(runtime, signal, input.config, (bound) => send(runtime.lock, input, at, bound)), at };
+      return { lease: await bounded(runtime, verb, signal, input.config, (bound) => send(runtime.lock, input, at, bound)), at };
     });
 
   const clockOf = (context: ParticipantContext) => resolve(context.runtime).clock;
@@ -96,23 +122,23 @@ function implementationsFor(resolve: (handle: unknown) => ParticipantRuntime) {
     actors: {
       readLease: fromPromise<LeaseCallOutput, LeaseCallInput>(async ({ input, signal }) => {
         const runtime = resolve(input.runtime);
-        const lease = await bounded(runtime, signal, input.config, (bound) => runtime.lock.get(bound));
+        const lease = await bounded(runtime, 'get', signal, input.config, (bound) => runtime.lock.get(bound));
         return { lease, at: runtime.clock.now() };
       }),
-      createLease: write((lock, { config }, at, signal) => lock.create(createdRecord(lock.identity, config, at), signal)),
-      claimLease: write((lock, input, at, signal) => {
+      createLease: write('create', (lock, { config }, at, signal) => lock.create(createdRecord(lock.identity, config, at), signal)),
+      claimLease: write('update', (lock, input, at, signal) => {
         const observed = mustHaveObserved(input);
         return lock.update(claimedRecord(observed.record, lock.identity, input.config, at), observed.resourceVersion, signal);
       }),
-      renewLease: write((lock, input, at, signal) => {
+      renewLease: write('update', (lock, input, at, signal) => {
         const observed = mustHaveObserved(input);
         return lock.update(renewedRecord(observed.record, lock.identity, input.config, at), observed.resourceVersion, signal);
       }),
-      releaseLease: write((lock, input, at, signal) => {
+      releaseLease: write('update', (lock, input, at, signal) => {
         const observed = mustHaveObserved(input);
         return lock.update(releasedRecord(observed.record, input.config, at), observed.resourceVersion, signal);
       }),
-      handOverLease: write(async (lock, input, at, signal) => {
+      handOverLease: write('update', async (lock, input, at, signal) => {
         const observed = mustHaveObserved(input);
         if (!input.to) throw new Error('no hand-over target');
         // XState starts an invoked actor before it tells the actor's observers of the transition,

@@ -164,7 +164,7 @@ describe('leasehold run: CMD never outlives leadership', () => {
     runner.signal('SIGTERM');
     expect(await runner.exited).toBe(143);
     expect(fleet.observer.lives.size).toBe(0);
-    expect(runner.output()).toMatch(/lease request failed; retrying/);
+    expect(runner.output()).toMatch(/lease store calls failing; retrying/);
   });
 });
 

@@ -89,7 +89,29 @@ describe('logging through the facades', () => {
     await world.clock.advance(11_000);
     expect(released.error).toBeInstanceOf(LeaseUnavailableError);
     expect(at('warn').map((e) => e.message)).toContain('release failed');
-    expect(at('warn').map((e) => e.message)).toContain('lease store call failed');
+    expect(at('warn').map((e) => e.message)).toContain('lease store calls failing; retrying');
+  });
+
+  it('reports failing store calls once when they start, at growing intervals while they last, and once when they are answered again', async () => {
+    const world = leaseWorld();
+    world.put({ holderIdentity: 'someone-else' });
+    const { logger, entries } = recordingLogger();
+    const primary = new PrimaryLease({ lock: world.lock('pod-1'), clock: world.clock, logger });
+    // A candidate reads every retry period (2 s): 30 failed reads over a minute.
+    world.store.setFaultPolicy((call) => (call.verb === 'get' ? { kind: 'Unavailable' } : undefined));
+    track(primary.acquire());
+    await world.clock.advance(60_000);
+    world.store.setFaultPolicy(() => undefined);
+    await world.clock.advance(2_000);
+    const outage = entries.filter((e) => /lease store calls/.test(e.message));
+    expect(outage.map((e) => `${e.level} ${e.message}`)).toEqual([
+      'warn lease store calls failing; retrying',
+      'warn lease store calls still failing after 10s',
+      'warn lease store calls still failing after 30s',
+      'info lease store calls answered again after 1m2s',
+    ]);
+    expect(outage[2]!.fields).toMatchObject({ kind: 'Unavailable', failed: 16 });
+    primary.stop();
   });
 
   it('logs a lock that could not be unlocked', async () => {

@@ -235,10 +235,8 @@ export async function runSidecar(settings: SidecarSettings): Promise<number> {
       elector.actor.on('handOverStarted', ({ to }) => (handingOverTo = to)),
     ];
     const errors = elector.actor.on('storeCallFailed', (error) => {
-      if (error.kind !== 'Invalid' && error.kind !== 'Forbidden') {
-        log.warn('lease request failed; retrying', { error: error.message });
-        return;
-      }
+      // The elector's logger reports failures that retrying may cure (once, then at intervals).
+      if (error.kind !== 'Invalid' && error.kind !== 'Forbidden') return;
       if (fatal) return;
       fatal = true;
       const check =
